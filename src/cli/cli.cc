@@ -1,12 +1,84 @@
 #include "cli/cli.h"
 
 #include <cstdio>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "base/build_info.h"
+#include "config/config.h"
+#include "server/app.h"
 
 namespace vigil::cli {
+namespace {
 
-int Main(int, char**) {
-  std::puts("vigil: under construction");
+// Adds --config, --data-dir and --set, which every subcommand takes alike.
+void AddConfigOptions(CLI::App* cmd, config::LoadOptions* opts) {
+  cmd->add_option("-c,--config", opts->config_path,
+                  "Config file (default: ./vigil.yml, then /etc/vigil/vigil.yml, else built-in defaults)");
+  cmd->add_option("--data-dir", opts->data_dir_override, "Data directory (overrides data_dir)");
+  cmd->add_option("--set", opts->set_overrides,
+                  "Override a config key: --set metrics.listen=127.0.0.1:18428 (value parsed as YAML; repeatable)")
+      ->take_all();
+}
+
+int CheckConfig(const config::LoadOptions& opts) {
+  config::Settings settings;
+  std::vector<config::ConfigError> errors;
+  if (!config::LoadSettings(opts, &settings, &errors)) {
+    for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
+    std::fprintf(stderr, "vigil: %zu error(s) in the configuration\n", errors.size());
+    return 2;
+  }
+  std::printf("# effective configuration from %s\n%s", settings.source.c_str(),
+              config::RenderEffective(settings).c_str());
   return 0;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  CLI::App app{"vigil: the INFRA node of a Linux/PostgreSQL fleet in one binary"};
+  app.set_version_flag("--version", std::string("vigil ") + kVersion);
+  app.require_subcommand(1);
+
+  server::ServeOptions serve_opts;
+  std::string only;
+  CLI::App* serve = app.add_subcommand("serve", "Run every enabled component (or a subset with --only)");
+  AddConfigOptions(serve, &serve_opts.load);
+  serve->add_option("--only", only, "Comma-separated components to run, e.g. metrics,logs");
+
+  config::LoadOptions check_opts;
+  CLI::App* check = app.add_subcommand("check-config", "Validate the config and print the effective config");
+  AddConfigOptions(check, &check_opts);
+
+  CLI::App* version = app.add_subcommand("version", "Print the version and build information");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+
+  if (*version) {
+    std::printf("vigil %s (%s, %s)\n", kVersion, kCompiler, kBuildType);
+    return 0;
+  }
+  if (*check) return CheckConfig(check_opts);
+  if (*serve) {
+    size_t start = 0;
+    while (start < only.size()) {
+      size_t comma = only.find(',', start);
+      if (comma == std::string::npos) comma = only.size();
+      if (comma > start) serve_opts.only.push_back(only.substr(start, comma - start));
+      start = comma + 1;
+    }
+    server::App server_app(std::move(serve_opts));
+    return server_app.Run();
+  }
+  return 2;
 }
 
 }  // namespace vigil::cli

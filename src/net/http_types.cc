@@ -1,12 +1,18 @@
 #include "net/http_types.h"
 
-#include <strings.h>
-
 namespace vigil::net {
 namespace {
 
+char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// ASCII-only and locale-independent; unlike strncasecmp, safe for the null
+// data() of an empty string_view.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
+  }
+  return true;
 }
 
 int HexValue(char c) {

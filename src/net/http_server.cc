@@ -1,0 +1,419 @@
+#include "net/http_server.h"
+
+#include <chrono>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <unordered_set>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "base/log.h"
+#include "base/metrics_registry.h"
+#include "net/compression.h"
+#include "net/runtime.h"
+
+namespace vigil::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// Splits "host:port", "[v6]:port" or ":port" (all interfaces).
+bool SplitListen(const std::string& s, std::string* host, uint16_t* port) {
+  size_t colon = s.rfind(':');
+  if (colon == std::string::npos) return false;
+  std::string h = s.substr(0, colon);
+  std::string p = s.substr(colon + 1);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  if (p.empty() || p.size() > 5) return false;
+  unsigned v = 0;
+  for (char c : p) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (v > 65535) return false;
+  *host = h.empty() ? "0.0.0.0" : h;
+  *port = static_cast<uint16_t>(v);
+  return true;
+}
+
+// Starts `start(responder)` and suspends the coroutine until the responder
+// is called, from whatever thread, then resumes on the coroutine's executor.
+template <typename StartFn>
+asio::awaitable<HttpResponse> AwaitResponse(StartFn start) {
+  co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(HttpResponse)>(
+      [start = std::move(start)](auto handler) mutable {
+        using H = decltype(handler);
+        auto shared = std::make_shared<H>(std::move(handler));
+        auto done = std::make_shared<std::atomic<bool>>(false);
+        start(Responder([shared, done](HttpResponse r) {
+          if (done->exchange(true)) return;  // a second call is ignored
+          auto ex = asio::get_associated_executor(*shared);
+          asio::post(ex, [shared, r = std::move(r)]() mutable { (*shared)(std::move(r)); });
+        }));
+      },
+      asio::use_awaitable);
+}
+
+HttpResponse CallSafely(const Handler& h, HttpRequest& req, const Router& router) {
+  try {
+    return h(req);
+  } catch (const std::exception& e) {
+    VLOG_ERROR("handler threw", {{"path", req.path}, {"error", e.what()}});
+    return router.Error(500, std::string("internal error: ") + e.what());
+  } catch (...) {
+    return router.Error(500, "internal error");
+  }
+}
+
+// Payloads that are already compressed gain nothing from gzip.
+bool IsCompressible(std::string_view content_type) {
+  for (std::string_view packed : {"protobuf", "image/", "gzip", "zip", "zstd", "snappy", "octet-stream"}) {
+    if (content_type.find(packed) != std::string_view::npos) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+struct Connection {
+  explicit Connection(tcp::socket s) : stream(std::move(s)) {}
+  beast::tcp_stream stream;
+  std::atomic<bool> busy{false};  // a request is being read or handled
+};
+
+struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+  Runtime& runtime;
+  HttpServerOptions opts;
+  const Router& router;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  uint16_t bound_port = 0;
+  std::string bound_address;
+  std::atomic<bool> stopping{false};
+  std::atomic<size_t> active{0};
+
+  std::mutex conns_mu;
+  std::unordered_set<std::shared_ptr<Connection>> conns;
+
+  Family<Counter>* requests = nullptr;
+  Family<Histogram>* durations = nullptr;
+
+  Impl(Runtime& rt, HttpServerOptions o, const Router& r) : runtime(rt), opts(std::move(o)), router(r) {}
+
+  asio::awaitable<void> AcceptLoop();
+  asio::awaitable<void> Session(std::shared_ptr<Connection> conn);
+  asio::awaitable<HttpResponse> Dispatch(HttpRequest& req, std::string* path_label);
+  void Record(const std::string& path_label, int status, double seconds) {
+    if (requests) requests->WithLabels({path_label, std::to_string(status)}).Inc();
+    if (durations) durations->WithLabels({path_label}).Observe(seconds);
+  }
+};
+
+HttpServer::HttpServer(Runtime& runtime, HttpServerOptions options, const Router& router, MetricsRegistry* registry)
+    : impl_(std::make_shared<Impl>(runtime, std::move(options), router)) {
+  if (registry != nullptr) {
+    impl_->requests = &registry->AddCounterFamily("vigil_http_requests_total",
+                                                  "HTTP requests served, by route pattern and status code.",
+                                                  {"path", "code"});
+    impl_->durations = &registry->AddHistogramFamily(
+        "vigil_http_request_duration_seconds", "Time to handle an HTTP request, by route pattern.", {"path"},
+        MetricsRegistry::DefaultBuckets());
+  }
+}
+
+HttpServer::~HttpServer() { Stop(std::chrono::milliseconds(0)); }
+
+Status HttpServer::Start() {
+  std::string host;
+  uint16_t port = 0;
+  if (!SplitListen(impl_->opts.listen, &host, &port)) {
+    return Status::InvalidArgument(impl_->opts.listen + ": expected host:port");
+  }
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(host, ec);
+  tcp::endpoint ep;
+  if (ec) {
+    tcp::resolver resolver(impl_->runtime.io());
+    auto results = resolver.resolve(host, std::to_string(port), ec);
+    if (ec || results.empty()) {
+      return Status::IOError(impl_->opts.listen + ": cannot resolve host: " + ec.message());
+    }
+    ep = results.begin()->endpoint();
+  } else {
+    ep = tcp::endpoint(addr, port);
+  }
+  auto acc = std::make_unique<tcp::acceptor>(asio::make_strand(impl_->runtime.io()));
+  acc->open(ep.protocol(), ec);
+  if (!ec) acc->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acc->bind(ep, ec);
+  if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Status::IOError(impl_->opts.listen + ": " + ec.message());
+  }
+  auto local = acc->local_endpoint();
+  impl_->bound_port = local.port();
+  impl_->bound_address = (local.address().is_v6() ? "[" + local.address().to_string() + "]"
+                                                   : local.address().to_string()) +
+                         ":" + std::to_string(local.port());
+  impl_->acceptor = std::move(acc);
+  auto self = impl_;
+  asio::co_spawn(impl_->acceptor->get_executor(), [self]() { return self->AcceptLoop(); }, asio::detached);
+  return Status::Ok();
+}
+
+uint16_t HttpServer::port() const { return impl_->bound_port; }
+std::string HttpServer::local_address() const { return impl_->bound_address; }
+
+void HttpServer::Stop(std::chrono::milliseconds grace) {
+  auto& impl = *impl_;
+  if (impl.stopping.exchange(true)) return;
+  if (impl.acceptor) {
+    std::promise<void> closed;
+    auto fut = closed.get_future();
+    asio::post(impl.acceptor->get_executor(), [&impl, &closed] {
+      boost::system::error_code ec;
+      impl.acceptor->close(ec);
+      closed.set_value();
+    });
+    // The io threads may already be gone at process exit; do not wait forever.
+    fut.wait_for(std::chrono::seconds(2));
+  }
+  auto close_matching = [&impl](bool only_idle) {
+    std::lock_guard lock(impl.conns_mu);
+    for (const auto& c : impl.conns) {
+      if (only_idle && c->busy.load()) continue;
+      asio::post(c->stream.get_executor(), [c] {
+        boost::system::error_code ec;
+        c->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+        c->stream.socket().close(ec);
+      });
+    }
+  };
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  do {
+    close_matching(true);
+    if (impl.active.load() == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (std::chrono::steady_clock::now() < deadline);
+  close_matching(false);
+}
+
+asio::awaitable<void> HttpServer::Impl::AcceptLoop() {
+  auto self = shared_from_this();
+  for (;;) {
+    boost::system::error_code ec;
+    tcp::socket socket = co_await acceptor->async_accept(asio::make_strand(runtime.io()),
+                                                         asio::redirect_error(asio::use_awaitable, ec));
+    if (stopping.load()) co_return;
+    if (ec) {
+      if (ec == asio::error::operation_aborted) co_return;
+      VLOG_WARN("accept failed", {{"component", opts.name}, {"error", ec.message()}});
+      continue;
+    }
+    if (active.load() >= opts.max_connections) {
+      socket.close(ec);  // over the limit: refuse cheaply
+      continue;
+    }
+    auto conn = std::make_shared<Connection>(std::move(socket));
+    {
+      std::lock_guard lock(conns_mu);
+      conns.insert(conn);
+    }
+    active.fetch_add(1);
+    asio::co_spawn(conn->stream.get_executor(), [self, conn]() { return self->Session(conn); }, asio::detached);
+  }
+}
+
+asio::awaitable<HttpResponse> HttpServer::Impl::Dispatch(HttpRequest& req, std::string* path_label) {
+  Router::Match m = router.Find(req);
+  if (m.route == nullptr) {
+    *path_label = "other";
+    if (m.status == 405 && req.method == "OPTIONS") {
+      HttpResponse r;
+      r.status = 204;
+      r.SetHeader("Allow", m.allow);
+      co_return r;
+    }
+    HttpResponse r = router.Error(m.status, m.status == 404 ? "404 page not found" : "405 method not allowed");
+    if (m.status == 405) r.SetHeader("Allow", m.allow);
+    co_return r;
+  }
+  *path_label = m.route->pattern;
+  const Route& route = *m.route;
+  if (route.async_handler) {
+    co_return co_await AwaitResponse([&](Responder done) {
+      try {
+        route.async_handler(req, std::move(done));
+      } catch (const std::exception& e) {
+        // The handler may or may not have called done; a second call is ignored.
+        VLOG_ERROR("async handler threw", {{"path", req.path}, {"error", e.what()}});
+      }
+    });
+  }
+  if (route.options.offload) {
+    co_return co_await AwaitResponse([&](Responder done) {
+      runtime.RunOnWorker([&, done = std::move(done)] { done(CallSafely(route.handler, req, router)); });
+    });
+  }
+  co_return CallSafely(route.handler, req, router);
+}
+
+asio::awaitable<void> HttpServer::Impl::Session(std::shared_ptr<Connection> conn) {
+  auto& stream = conn->stream;
+  beast::flat_buffer buffer;
+  boost::system::error_code ec;
+  std::string remote;
+  {
+    auto ep = stream.socket().remote_endpoint(ec);
+    if (!ec) remote = ep.address().to_string() + ":" + std::to_string(ep.port());
+  }
+
+  // Writes a response built from `r`; returns false if the connection must close.
+  auto write = [&](HttpResponse r, unsigned version, bool keep_alive, bool head,
+                   std::string_view accept_encoding) -> asio::awaitable<bool> {
+    http::response<http::string_body> res;
+    res.version(version);
+    res.result(static_cast<unsigned>(r.status));
+    bool has_encoding = false;
+    std::string_view content_type;
+    for (auto& [k, v] : r.headers) {
+      res.insert(k, v);
+      if (beast::iequals(k, "Content-Encoding")) has_encoding = true;
+      if (beast::iequals(k, "Content-Type")) content_type = v;
+    }
+    res.set(http::field::server, "vigil");
+    if (!head && !has_encoding && r.body.size() >= opts.gzip_min_bytes && IsCompressible(content_type) &&
+        ChooseResponseEncoding(accept_encoding) == Encoding::kGzip) {
+      std::string gz;
+      if (Compress(Encoding::kGzip, r.body, &gz).ok()) {
+        r.body = std::move(gz);
+        res.set(http::field::content_encoding, "gzip");
+        res.set(http::field::vary, "Accept-Encoding");
+      }
+    }
+    res.keep_alive(keep_alive);
+    bool no_body = head || r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);
+    if (!no_body || head) res.content_length(r.body.size());
+    if (!no_body) res.body() = std::move(r.body);
+    stream.expires_after(opts.read_timeout);
+    boost::system::error_code wec;
+    co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, wec));
+    co_return !wec && keep_alive;
+  };
+
+  for (;;) {
+    conn->busy.store(false);
+    if (stopping.load()) break;
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(opts.max_header_bytes));
+    parser.body_limit(opts.max_body_bytes);
+    stream.expires_after(opts.idle_timeout);
+    co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (ec == http::error::header_limit) {
+        co_await write(router.Error(431, "request header fields too large"), 11, false, false, {});
+      } else if (ec == http::error::body_limit) {  // Content-Length alone is over the limit
+        Record("other", 413, 0);
+        co_await write(router.Error(413, "request body exceeds the limit of " +
+                                             std::to_string(opts.max_body_bytes) + " bytes"),
+                       11, false, false, {});
+      } else if (ec != http::error::end_of_stream && ec != asio::error::operation_aborted &&
+                 ec != beast::error::timeout && ec != asio::error::eof && ec != asio::error::connection_reset &&
+                 ec != asio::error::bad_descriptor) {
+        co_await write(router.Error(400, "malformed request: " + ec.message()), 11, false, false, {});
+      }
+      break;
+    }
+    conn->busy.store(true);
+    auto start = std::chrono::steady_clock::now();
+    auto& head = parser.get();
+    unsigned version = head.version();
+    bool keep_alive = head.keep_alive();
+    std::string path_label = "other";
+    std::string accept_encoding(head[http::field::accept_encoding]);
+
+    if (beast::iequals(head[http::field::expect], "100-continue")) {
+      http::response<http::empty_body> cont{http::status::continue_, version};
+      co_await http::async_write(stream, cont, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+    }
+    stream.expires_after(opts.read_timeout);
+    co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (ec == http::error::body_limit) {
+        Record(path_label, 413, 0);
+        co_await write(router.Error(413, "request body exceeds the limit of " +
+                                             std::to_string(opts.max_body_bytes) + " bytes"),
+                       version, false, false, accept_encoding);
+      } else if (ec != beast::error::timeout && ec != asio::error::operation_aborted &&
+                 ec != http::error::end_of_stream && ec != http::error::partial_message) {
+        co_await write(router.Error(400, "malformed request: " + ec.message()), version, false, false, {});
+      }
+      break;
+    }
+
+    HttpRequest req;
+    req.method = std::string(head.method_string());
+    req.target = std::string(head.target());
+    std::string_view target = req.target;
+    size_t qpos = target.find('?');
+    req.path = UrlDecode(target.substr(0, qpos), false);
+    if (qpos != std::string_view::npos) req.query = QueryParams::Parse(target.substr(qpos + 1));
+    for (const auto& f : head) req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    req.remote_addr = remote;
+    req.body = std::move(parser.get().body());
+
+    HttpResponse resp;
+    bool have_resp = false;
+    std::string_view ce = req.Header("Content-Encoding");
+    if (!ce.empty() && !req.body.empty()) {
+      auto enc = ParseContentEncoding(ce);
+      if (!enc) {
+        resp = router.Error(415, "unsupported Content-Encoding: " + std::string(ce));
+        have_resp = true;
+      } else if (*enc != Encoding::kIdentity) {
+        std::string decoded;
+        Status st = Decompress(*enc, req.body, opts.max_body_bytes, &decoded);
+        if (!st.ok()) {
+          int code = st.code() == Status::Code::kResourceExhausted ? 413 : 400;
+          resp = router.Error(code, "cannot decode " + std::string(ce) + " request body: " + st.message());
+          have_resp = true;
+        } else {
+          req.body = std::move(decoded);
+        }
+      }
+    }
+    std::string_view ct = req.Header("Content-Type");
+    if (!have_resp && req.method == "POST" && ct.starts_with("application/x-www-form-urlencoded")) {
+      req.query.Append(req.body);
+    }
+    if (!have_resp) resp = co_await Dispatch(req, &path_label);
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    Record(path_label, resp.status, secs);
+    bool again = co_await write(std::move(resp), version, keep_alive && !stopping.load(), req.method == "HEAD",
+                                accept_encoding);
+    if (!again) break;
+  }
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.close();
+  {
+    std::lock_guard lock(conns_mu);
+    conns.erase(conn);
+  }
+  active.fetch_sub(1);
+}
+
+}  // namespace vigil::net

@@ -1,0 +1,94 @@
+#include "net/runtime.h"
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+namespace vigil::net {
+
+namespace asio = boost::asio;
+
+struct Runtime::Impl {
+  int io_threads;
+  int worker_threads;
+  asio::io_context io;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
+  std::vector<std::thread> io_pool;
+  std::vector<std::thread> workers;
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::function<void()>> queue;
+  bool stopping = false;
+  bool started = false;
+
+  void WorkerLoop() {
+    for (;;) {
+      std::function<void()> fn;
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return stopping || !queue.empty(); });
+        if (stopping) return;
+        fn = std::move(queue.front());
+        queue.pop_front();
+      }
+      fn();
+    }
+  }
+};
+
+static int DefaultThreads(int n) {
+  if (n > 0) return n;
+  unsigned hw = std::thread::hardware_concurrency();
+  return hw == 0 ? 2 : static_cast<int>(hw);
+}
+
+Runtime::Runtime(int io_threads, int worker_threads) : impl_(std::make_unique<Impl>()) {
+  impl_->io_threads = DefaultThreads(io_threads);
+  impl_->worker_threads = DefaultThreads(worker_threads);
+}
+
+Runtime::~Runtime() { Stop(); }
+
+asio::io_context& Runtime::io() { return impl_->io; }
+
+void Runtime::Start() {
+  impl_->started = true;
+  impl_->guard.emplace(asio::make_work_guard(impl_->io));
+  for (int i = 0; i < impl_->io_threads; ++i) {
+    impl_->io_pool.emplace_back([this] { impl_->io.run(); });
+  }
+  for (int i = 0; i < impl_->worker_threads; ++i) {
+    impl_->workers.emplace_back([this] { impl_->WorkerLoop(); });
+  }
+}
+
+void Runtime::Stop() {
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->stopping = true;
+    impl_->queue.clear();
+  }
+  impl_->cv.notify_all();
+  for (auto& t : impl_->workers) t.join();
+  impl_->workers.clear();
+  impl_->guard.reset();
+  impl_->io.stop();
+  for (auto& t : impl_->io_pool) t.join();
+  impl_->io_pool.clear();
+}
+
+void Runtime::RunOnWorker(std::function<void()> fn) {
+  {
+    std::lock_guard lock(impl_->mu);
+    if (impl_->stopping) return;
+    impl_->queue.push_back(std::move(fn));
+  }
+  impl_->cv.notify_one();
+}
+
+}  // namespace vigil::net

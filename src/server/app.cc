@@ -1,0 +1,159 @@
+#include "server/app.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+
+#include "base/log.h"
+#include "base/process_metrics.h"
+#include "net/runtime.h"
+#include "service/http_component.h"
+
+namespace vigil::server {
+namespace {
+
+void ApplyLogging(const config::Settings& s) {
+  log::Level level = log::Level::kInfo;
+  log::Format format = log::Format::kLogfmt;
+  log::ParseLevel(s.log_level, &level);
+  log::ParseFormat(s.log_format, &format);
+  log::Configure(level, format);
+}
+
+std::string JoinErrors(const std::vector<config::ConfigError>& errors) {
+  std::string out;
+  for (const auto& e : errors) {
+    if (!out.empty()) out += "; ";
+    out += e.ToString();
+  }
+  return out;
+}
+
+// A component that has an HTTP endpoint of its own; the rest (repo, scrape)
+// are served inside another component.
+bool HasOwnPort(const config::ComponentSettings& c) { return !c.listen.empty() || !c.http_listen.empty(); }
+
+}  // namespace
+
+App::App(ServeOptions options) : options_(std::move(options)) {}
+
+App::~App() {
+  components_.clear();
+  if (runtime_) runtime_->Stop();
+}
+
+Status App::Build() {
+  service::ServiceContext ctx;
+  ctx.runtime = runtime_.get();
+  ctx.process_registry = &process_registry_;
+  ctx.reload = [this] { return Reload(); };
+  for (const auto& c : settings_.components) {
+    if (!c.enabled || !HasOwnPort(c)) continue;
+    if (!options_.only.empty() &&
+        std::find(options_.only.begin(), options_.only.end(), c.name) == options_.only.end()) {
+      continue;
+    }
+    components_.push_back(std::make_unique<service::HttpComponent>(ctx, settings_, c));
+  }
+  return Status::Ok();
+}
+
+int App::Run() {
+  std::vector<config::ConfigError> errors;
+  if (!config::LoadSettings(options_.load, &settings_, &errors)) {
+    for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
+    return 2;
+  }
+  for (const auto& name : options_.only) {
+    if (settings_.Find(name) == nullptr) {
+      std::fprintf(stderr, "vigil: --only: unknown component \"%s\"\n", name.c_str());
+      return 2;
+    }
+  }
+  ApplyLogging(settings_);
+
+  std::error_code fs_ec;
+  std::filesystem::create_directories(settings_.data_dir, fs_ec);
+  if (fs_ec) {
+    std::fprintf(stderr, "vigil: cannot create data_dir %s: %s (set data_dir or --data-dir)\n",
+                 settings_.data_dir.c_str(), fs_ec.message().c_str());
+    return 1;
+  }
+
+  // Signals are taken synchronously by this thread only.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  RegisterProcessMetrics(process_registry_);
+  runtime_ = std::make_unique<net::Runtime>();
+  runtime_->Start();
+  Build();
+
+  for (auto& c : components_) {
+    Status st = c->Start();
+    if (!st.ok()) {
+      std::fprintf(stderr, "vigil: cannot start %s on %s (set %s)\n", std::string(c->name()).c_str(),
+                   st.message().c_str(), c->listen_key().c_str());
+      for (auto& other : components_) other->Stop(std::chrono::milliseconds(0));
+      components_.clear();
+      runtime_->Stop();
+      return 1;
+    }
+  }
+  VLOG_INFO("vigil started", {{"config", settings_.source},
+                              {"data_dir", settings_.data_dir},
+                              {"components", std::to_string(components_.size())}});
+
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      Status st = Reload();
+      if (!st.ok()) VLOG_ERROR("reload failed; keeping the old config", {{"error", st.message()}});
+      continue;
+    }
+    VLOG_INFO("stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    break;
+  }
+
+  // Components stop in reverse start order; the whole stop stays within ~10 s.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(8);
+  for (auto it = components_.rbegin(); it != components_.rend(); ++it) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    (*it)->Stop(std::max(left, std::chrono::milliseconds(0)));
+  }
+  components_.clear();
+  runtime_->Stop();
+  VLOG_INFO("vigil stopped");
+  return 0;
+}
+
+Status App::Reload() {
+  std::lock_guard lock(mu_);
+  config::Settings fresh;
+  std::vector<config::ConfigError> errors;
+  if (!config::LoadSettings(options_.load, &fresh, &errors)) {
+    return Status::InvalidArgument(JoinErrors(errors));
+  }
+  ApplyLogging(fresh);
+  for (auto& c : components_) {
+    const config::ComponentSettings* cs = fresh.Find(c->name());
+    if (cs == nullptr) continue;
+    Status st = c->Reload(*cs);
+    if (!st.ok()) {
+      VLOG_WARN("reload: setting kept", {{"component", std::string(c->name())}, {"reason", st.message()}});
+    }
+  }
+  settings_ = std::move(fresh);
+  VLOG_INFO("config reloaded", {{"config", settings_.source}});
+  return Status::Ok();
+}
+
+}  // namespace vigil::server

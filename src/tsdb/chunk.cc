@@ -1,0 +1,486 @@
+#include "tsdb/chunk.h"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cassert>
+#include <cmath>
+#include <utility>
+
+namespace vigil::tsdb {
+namespace {
+
+using chunk_internal::ValueMode;
+using chunk_internal::ValueState;
+
+// Bit stream layout, per sample after the first:
+//
+//   timestamp: unary bucket index (at most kTimeMaxOnes ones), then the
+//              zigzag residual in kTimeBucketBits[index] bits. The residual
+//              is the delta minus the series' interval: the last delta that
+//              repeated (or the first delta). A scrape that lands a few ms
+//              late thus costs two small residuals (+j, -j), not three.
+//   value, decimal mode: the zigzag residual of the mantissa as a Rice code
+//              with parameter k adapted to recent residuals: the quotient
+//              (residual >> k) in unary, then its k low bits. A quotient of
+//              kRiceMaxQuotient or more escapes: kRiceMaxQuotient ones, then
+//              a bit: 0 = residual as VarBits, 1 = switch to xor mode and an
+//              xor-mode code follows.
+//   value, xor mode: unary code (at most kXorMaxOnes ones), see XorCode.
+//
+// The first sample is the timestamp as VarBits(zigzag(t)), then the value as
+// an xor-mode code against the bits of +0.0 with a full 64-bit window.
+
+constexpr int kTimeMaxOnes = 5;
+constexpr std::array<int, 6> kTimeBucketBits = {0, 4, 10, 17, 32, 64};
+
+constexpr int kRiceMaxQuotient = 8;
+constexpr uint32_t kMaxRiceParameter = 56;  // BitReader::Read's limit
+
+constexpr int kXorMaxOnes = 3;
+enum XorCode : int {
+  kXorSame = 0,            // "0": same bits as the previous value
+  kXorReuseWindow = 1,     // "10": meaningful bits within the previous window
+  kXorNewWindow = 2,       // "110": 6-bit leading zeros, 6-bit (length-1), bits
+  kXorDecimalRestart = 3,  // "111": 4-bit exponent, VarBits(zigzag(mantissa))
+};
+
+constexpr int kWindowFieldBits = 6;
+constexpr int kExponentBits = 4;
+constexpr int kMaxExponent = (1 << kExponentBits) - 1;
+constexpr int kVarBitsLengthBits = 6;
+
+// Powers of ten that are exact doubles, indexed by decimal exponent.
+constexpr std::array<double, kMaxExponent + 1> kPow10 = {
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+
+// Decimal mantissas are kept below this magnitude so they convert exactly.
+constexpr double kMaxMantissa = 0x1p53;
+
+// For each bit width 0..64, the smallest bucket that holds it (N if none).
+template <size_t N>
+constexpr std::array<uint8_t, 65> BucketsByWidth(const std::array<int, N>& widths) {
+  std::array<uint8_t, 65> out{};
+  for (int w = 0; w <= 64; ++w) {
+    size_t b = 0;
+    while (b < N && widths[b] < w) ++b;
+    out[w] = static_cast<uint8_t>(b);
+  }
+  return out;
+}
+constexpr auto kTimeBucketByWidth = BucketsByWidth(kTimeBucketBits);
+
+// The one formula both sides use to turn a decimal back into a double. The
+// division is correctly rounded, so m / 10^k reproduces the double that a
+// parser gives for the literal with those digits.
+inline double DecimalToDouble(uint64_t mantissa, int exponent) {
+  const double m = static_cast<double>(static_cast<int64_t>(mantissa));
+  return exponent == 0 ? m : m / kPow10[exponent];
+}
+
+// Whether `v` is exactly DecimalToDouble(m, exponent) for some |m| < 2^53.
+inline bool ToDecimal(double v, int exponent, int64_t* mantissa) {
+  const double scaled = v * kPow10[exponent];
+  if (!(std::fabs(scaled) < kMaxMantissa)) return false;  // also NaN, Inf
+  int64_t m = static_cast<int64_t>(scaled);
+  const double frac = scaled - static_cast<double>(m);
+  if (frac >= 0.5) {
+    ++m;
+  } else if (frac <= -0.5) {
+    --m;
+  }
+  if (std::bit_cast<uint64_t>(DecimalToDouble(static_cast<uint64_t>(m), exponent)) !=
+      std::bit_cast<uint64_t>(v)) {
+    return false;  // not a short decimal, or -0.0
+  }
+  *mantissa = m;
+  return true;
+}
+
+// Finds the smallest exponent at which `v` is a decimal.
+bool FindDecimal(double v, int* exponent, int64_t* mantissa) {
+  const double magnitude = std::fabs(v);
+  if (!(magnitude >= 1e-15 || v == 0)) return false;  // tiny, denormal or NaN
+  if (std::signbit(v) && v == 0) return false;          // -0.0 has no decimal form
+  for (int e = 0; e <= kMaxExponent; ++e) {
+    if (!(magnitude * kPow10[e] < kMaxMantissa)) return false;
+    if (ToDecimal(v, e, mantissa)) {
+      *exponent = e;
+      return true;
+    }
+  }
+  return false;
+}
+
+inline int BitWidth(uint64_t v) { return static_cast<int>(std::bit_width(v)); }
+
+// Length-prefixed field for values of any width up to 64 bits.
+void WriteVarBits(BitWriter* w, uint64_t v) {
+  const int n = v == 0 ? 1 : BitWidth(v);
+  w->Write(static_cast<uint64_t>(n - 1), kVarBitsLengthBits);
+  w->Write(v, n);
+}
+[[gnu::always_inline]] inline uint64_t ReadVarBits(BitReader* r) {
+  const int n = static_cast<int>(r->Read(kVarBitsLengthBits)) + 1;
+  return r->ReadWide(n);
+}
+int VarBitsCost(uint64_t v) { return kVarBitsLengthBits + (v == 0 ? 1 : BitWidth(v)); }
+
+// Advances the decimal predictor past a sample whose mantissa moved by
+// `delta`. Both predictors' recent residual widths decay by 1/8 a sample.
+inline void AdvanceDecimal(ValueState* s, uint64_t delta) {
+  const uint64_t step_residual = delta - s->step;
+  s->delta_cost = s->delta_cost - (s->delta_cost >> 3) +
+                  static_cast<uint32_t>(BitWidth(ZigZagEncode(static_cast<int64_t>(delta))));
+  s->step_cost = s->step_cost - (s->step_cost >> 3) +
+                 static_cast<uint32_t>(BitWidth(ZigZagEncode(static_cast<int64_t>(step_residual))));
+  s->step = delta;
+  s->mantissa += delta;
+}
+
+// Whether the next residual is taken against prev + step (else prev).
+inline bool PredictsWithStep(const ValueState& s) { return s.step_cost < s.delta_cost; }
+
+// Rice parameter for the next residual: about the mean bit width of the
+// chosen predictor's recent residuals (the costs are 8x that mean).
+inline int RiceParameter(const ValueState& s) {
+  const uint32_t cost = s.step_cost < s.delta_cost ? s.step_cost : s.delta_cost;
+  const uint32_t k = cost >> 3;
+  return static_cast<int>(k < kMaxRiceParameter ? k : kMaxRiceParameter);
+}
+
+inline void StartDecimal(ValueState* s, int exponent, uint64_t mantissa) {
+  s->mode = ValueMode::kDecimal;
+  s->exponent = exponent;
+  s->mantissa = mantissa;
+  s->step = 0;
+}
+
+inline void StartXor(ValueState* s) {
+  s->mode = ValueMode::kXor;
+  s->xor_leading = 0;
+  s->xor_significant = 64;
+}
+
+// The cheapest xor code (other than a decimal restart) for `bits`.
+struct XorPlan {
+  XorCode code;
+  int leading;
+  int significant;
+  int cost_bits;
+};
+
+XorPlan PlanXor(const ValueState& s, uint64_t bits) {
+  const uint64_t x = bits ^ s.bits;
+  if (x == 0) return {kXorSame, 0, 0, 1};
+  const int leading = std::countl_zero(x);
+  const int trailing = std::countr_zero(x);
+  const int significant = 64 - leading - trailing;
+  const int new_cost = 3 + 2 * kWindowFieldBits + significant;
+  const bool fits_window =
+      leading >= s.xor_leading && trailing >= 64 - s.xor_leading - s.xor_significant;
+  if (fits_window && 2 + s.xor_significant <= new_cost) {
+    return {kXorReuseWindow, s.xor_leading, s.xor_significant, 2 + s.xor_significant};
+  }
+  return {kXorNewWindow, leading, significant, new_cost};
+}
+
+void WriteHeaderCount(uint8_t* header, size_t count) {
+  header[1] = static_cast<uint8_t>(count & 0xff);
+  header[2] = static_cast<uint8_t>(count >> 8);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- encoder
+
+ChunkEncoder::ChunkEncoder() : writer_(kChunkHeaderSize) {
+  writer_.mutable_header()[0] = kChunkFormatV1;
+  WriteHeaderCount(writer_.mutable_header(), 0);
+  StartXor(&value_);
+}
+
+void ChunkEncoder::Append(int64_t t, double v) {
+  assert(!full());
+  assert(count_ == 0 || t >= max_time());
+  if (count_ == 0) {
+    first_time_ = t;
+    last_time_ = static_cast<uint64_t>(t);
+    WriteVarBits(&writer_, ZigZagEncode(t));
+  } else {
+    AppendTimestamp(t);
+  }
+  AppendValue(v);
+  ++count_;
+  writer_.Publish();
+  WriteHeaderCount(writer_.mutable_header(), count_);
+}
+
+void ChunkEncoder::AppendTimestamp(int64_t t) {
+  // Unsigned arithmetic: wraps instead of overflowing, and the decoder wraps
+  // the same way, so even a jump from INT64_MIN to INT64_MAX round-trips.
+  const uint64_t delta = static_cast<uint64_t>(t) - last_time_;
+  const uint64_t zz = ZigZagEncode(static_cast<int64_t>(delta - interval_));
+  const int bucket = kTimeBucketByWidth[BitWidth(zz)];
+  writer_.WriteUnary(bucket, kTimeMaxOnes);
+  writer_.Write(zz, kTimeBucketBits[bucket]);
+  if (count_ == 1 || delta == last_delta_) interval_ = delta;
+  last_time_ = static_cast<uint64_t>(t);
+  last_delta_ = delta;
+}
+
+void ChunkEncoder::AppendValue(double v) {
+  const uint64_t bits = std::bit_cast<uint64_t>(v);
+  if (value_.mode == ValueMode::kDecimal) {
+    int64_t m;
+    if (ToDecimal(v, value_.exponent, &m)) {
+      const uint64_t delta = static_cast<uint64_t>(m) - value_.mantissa;
+      const uint64_t residual = PredictsWithStep(value_) ? delta - value_.step : delta;
+      const uint64_t zz = ZigZagEncode(static_cast<int64_t>(residual));
+      const int k = RiceParameter(value_);
+      const uint64_t quotient = zz >> k;
+      if (quotient < kRiceMaxQuotient) {
+        writer_.WriteUnary(static_cast<int>(quotient), kRiceMaxQuotient);
+        writer_.Write(zz & ((uint64_t{1} << k) - 1), k);
+      } else {
+        writer_.WriteUnary(kRiceMaxQuotient, kRiceMaxQuotient);
+        writer_.Write(0, 1);
+        WriteVarBits(&writer_, zz);
+      }
+      AdvanceDecimal(&value_, delta);
+      value_.bits = bits;
+      return;
+    }
+    // Not a decimal at this exponent.
+    writer_.WriteUnary(kRiceMaxQuotient, kRiceMaxQuotient);
+    writer_.Write(1, 1);
+    StartXor(&value_);
+  }
+  WriteXorModeCode(v, bits);
+}
+
+void ChunkEncoder::WriteXorModeCode(double v, uint64_t bits) {
+  const XorPlan plan = PlanXor(value_, bits);
+  int exponent;
+  int64_t mantissa;
+  if (plan.cost_bits > 1 && FindDecimal(v, &exponent, &mantissa)) {
+    const int restart_cost = 3 + kExponentBits + VarBitsCost(ZigZagEncode(mantissa));
+    if (restart_cost <= plan.cost_bits) {
+      writer_.WriteUnary(kXorDecimalRestart, kXorMaxOnes);
+      WriteDecimalRestart(exponent, mantissa);
+      value_.bits = bits;
+      return;
+    }
+  }
+  writer_.WriteUnary(plan.code, kXorMaxOnes);
+  if (plan.code == kXorNewWindow) {
+    writer_.Write(static_cast<uint64_t>(plan.leading), kWindowFieldBits);
+    writer_.Write(static_cast<uint64_t>(plan.significant - 1), kWindowFieldBits);
+    value_.xor_leading = plan.leading;
+    value_.xor_significant = plan.significant;
+  }
+  if (plan.code != kXorSame) {
+    const int trailing = 64 - plan.leading - plan.significant;
+    writer_.Write((bits ^ value_.bits) >> trailing, plan.significant);
+  }
+  value_.bits = bits;
+}
+
+void ChunkEncoder::WriteDecimalRestart(int exponent, int64_t mantissa) {
+  writer_.Write(static_cast<uint64_t>(exponent), kExponentBits);
+  WriteVarBits(&writer_, ZigZagEncode(mantissa));
+  StartDecimal(&value_, exponent, static_cast<uint64_t>(mantissa));
+}
+
+std::string ChunkEncoder::Finish() {
+  std::string out = std::move(writer_).Release();
+  *this = ChunkEncoder();
+  return out;
+}
+
+// ---------------------------------------------------------------- decoder
+
+namespace {
+
+using chunk_internal::DecoderState;
+
+// Why a sample could not be decoded; nullptr when it could.
+using DecodeError = const char*;
+constexpr DecodeError kDecodeOk = nullptr;
+
+[[gnu::always_inline]] inline DecodeError DecodeXorCode(DecoderState* s) {
+  BitReader& r = s->reader;
+  ValueState& value = s->value;
+  switch (r.ReadUnary(kXorMaxOnes)) {
+    case kXorSame:
+      return kDecodeOk;
+    case kXorNewWindow: {
+      const int leading = static_cast<int>(r.Read(kWindowFieldBits));
+      const int significant = static_cast<int>(r.Read(kWindowFieldBits)) + 1;
+      if (leading + significant > 64) return "xor window exceeds 64 bits";
+      value.xor_leading = leading;
+      value.xor_significant = significant;
+      [[fallthrough]];
+    }
+    case kXorReuseWindow: {
+      const int trailing = 64 - value.xor_leading - value.xor_significant;
+      value.bits ^= r.ReadWide(value.xor_significant) << trailing;
+      return kDecodeOk;
+    }
+    default: {  // kXorDecimalRestart
+      const int exponent = static_cast<int>(r.Read(kExponentBits));
+      const uint64_t mantissa = static_cast<uint64_t>(ZigZagDecode(ReadVarBits(&r)));
+      StartDecimal(&value, exponent, mantissa);
+      value.bits = std::bit_cast<uint64_t>(DecimalToDouble(mantissa, exponent));
+      return kDecodeOk;
+    }
+  }
+}
+
+// Applies a decimal-mode residual (zigzag-coded) to the value state.
+[[gnu::always_inline]] inline void ApplyDecimalResidual(ValueState* value, uint64_t zz) {
+  const uint64_t residual = static_cast<uint64_t>(ZigZagDecode(zz));
+  AdvanceDecimal(value, PredictsWithStep(*value) ? value->step + residual : residual);
+  value->bits = std::bit_cast<uint64_t>(DecimalToDouble(value->mantissa, value->exponent));
+}
+
+// Decodes what follows a decimal-mode escape: a wide residual or a switch to
+// xor mode.
+[[gnu::always_inline]] inline DecodeError DecodeDecimalEscape(DecoderState* s) {
+  if (!s->reader.ReadBit()) {
+    ApplyDecimalResidual(&s->value, ReadVarBits(&s->reader));
+    return kDecodeOk;
+  }
+  StartXor(&s->value);
+  return DecodeXorCode(s);
+}
+
+// Decodes the next sample into *s. REQUIRES: s->index < the sample count.
+[[gnu::always_inline]] inline DecodeError DecodeSample(DecoderState* s) {
+  BitReader& r = s->reader;
+  r.Refill();
+  if (s->index == 0) [[unlikely]] {
+    s->time = static_cast<uint64_t>(ZigZagDecode(ReadVarBits(&r)));
+  } else {
+    const int bucket = r.ReadUnary(kTimeMaxOnes);
+    const int width = kTimeBucketBits[bucket];
+    const uint64_t zz = width <= 56 ? r.Read(width) : r.ReadWide(width);
+    const uint64_t delta = s->interval + static_cast<uint64_t>(ZigZagDecode(zz));
+    const uint64_t next = s->time + delta;
+    if (static_cast<int64_t>(next) < static_cast<int64_t>(s->time)) [[unlikely]] {
+      return r.overrun() ? "truncated" : "timestamps decrease";
+    }
+    if (s->index == 1 || delta == s->last_delta) s->interval = delta;
+    s->last_delta = delta;
+    s->time = next;
+  }
+  ValueState& value = s->value;
+  if (value.mode == ValueMode::kDecimal) [[likely]] {
+    const int quotient = r.ReadUnary(kRiceMaxQuotient);
+    if (quotient < kRiceMaxQuotient) [[likely]] {
+      const int k = RiceParameter(value);
+      ApplyDecimalResidual(&value, (static_cast<uint64_t>(quotient) << k) | r.Read(k));
+    } else {
+      const DecodeError error = DecodeDecimalEscape(s);
+      if (error != kDecodeOk) return error;
+    }
+  } else {
+    const DecodeError error = DecodeXorCode(s);
+    if (error != kDecodeOk) return error;
+  }
+  if (r.overrun()) [[unlikely]] return "truncated";
+  ++s->index;
+  return kDecodeOk;
+}
+
+}  // namespace
+
+ChunkDecoder::ChunkDecoder(std::string_view bytes) {
+  StartXor(&state_.value);
+  if (bytes.size() < kChunkHeaderSize) {
+    Fail("chunk shorter than its header");
+    return;
+  }
+  const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
+  if (data[0] != kChunkFormatV1) {
+    Fail("unknown chunk format");
+    return;
+  }
+  total_ = static_cast<size_t>(data[1]) | (static_cast<size_t>(data[2]) << 8);
+  state_.reader = BitReader(data + kChunkHeaderSize, bytes.size() - kChunkHeaderSize);
+}
+
+bool ChunkDecoder::Fail(const char* what) {
+  if (status_.ok()) {
+    status_ = Status::Corruption(std::string("chunk: ") + what + " (sample " +
+                                 std::to_string(state_.index) + " of " + std::to_string(total_) + ")");
+  }
+  done_ = true;
+  return false;
+}
+
+bool ChunkDecoder::Next() {
+  if (done_) return false;
+  if (state_.index >= total_) {
+    done_ = true;
+    return CheckEnd();
+  }
+  const DecodeError error = DecodeSample(&state_);
+  if (error != kDecodeOk) [[unlikely]] return Fail(error);
+  return true;
+}
+
+size_t ChunkDecoder::NextBatch(std::span<int64_t> t, std::span<double> v) {
+  if (done_) return 0;
+  const size_t want = std::min(std::min(t.size(), v.size()), total_ - state_.index);
+  DecoderState s = state_;  // a local copy the compiler can keep in registers
+  size_t n = 0;
+  DecodeError error = kDecodeOk;
+  for (; n < want; ++n) {
+    error = DecodeSample(&s);
+    if (error != kDecodeOk) [[unlikely]] break;
+    t[n] = static_cast<int64_t>(s.time);
+    v[n] = std::bit_cast<double>(s.value.bits);
+  }
+  state_ = s;
+  if (error != kDecodeOk) {
+    Fail(error);
+  } else if (n < std::min(t.size(), v.size())) {
+    Next();  // at the end: runs the end-of-chunk checks
+  }
+  return n;
+}
+
+bool ChunkDecoder::CheckEnd() {
+  BitReader& r = state_.reader;
+  const size_t left = r.size_bits() - r.bits_consumed();
+  if (left >= 8) return Fail("trailing bytes after the last sample");
+  if (r.PeekRemainder() != 0) return Fail("nonzero padding bits");
+  return false;
+}
+
+bool ChunkDecoder::Seek(int64_t t) {
+  if (done_) return false;
+  if (state_.index > 0 && static_cast<int64_t>(state_.time) >= t) return true;
+  while (Next()) {
+    if (static_cast<int64_t>(state_.time) >= t) return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------- helpers
+
+Status ValidateChunk(std::string_view bytes) {
+  ChunkDecoder decoder(bytes);
+  while (decoder.Next()) {
+  }
+  return decoder.status();
+}
+
+size_t CountSamples(std::string_view bytes) {
+  if (bytes.size() < kChunkHeaderSize || static_cast<uint8_t>(bytes[0]) != kChunkFormatV1) return 0;
+  return static_cast<size_t>(static_cast<uint8_t>(bytes[1])) |
+         (static_cast<size_t>(static_cast<uint8_t>(bytes[2])) << 8);
+}
+
+}  // namespace vigil::tsdb
