@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "base/json.h"
+
 namespace vigil::log {
 namespace {
 
@@ -66,26 +68,6 @@ void AppendLogfmtValue(std::string& out, std::string_view v) {
   out.push_back('"');
 }
 
-void AppendJsonString(std::string& out, std::string_view v) {
-  out.push_back('"');
-  for (char c : v) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<int>(c));
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
-}
-
 }  // namespace
 
 void Configure(Level min_level, Format format) {
@@ -117,16 +99,16 @@ void Write(Level level, std::string_view msg, std::initializer_list<Field> field
   line.reserve(128);
   if (static_cast<Format>(g_format.load()) == Format::kJson) {
     line += "{\"ts\":";
-    AppendJsonString(line, Timestamp());
+    json::AppendString(&line, Timestamp());
     line += ",\"level\":";
-    AppendJsonString(line, LevelName(level));
+    json::AppendString(&line, LevelName(level));
     line += ",\"msg\":";
-    AppendJsonString(line, msg);
+    json::AppendString(&line, msg);
     for (const auto& [k, v] : fields) {
       line.push_back(',');
-      AppendJsonString(line, k);
+      json::AppendString(&line, k);
       line.push_back(':');
-      AppendJsonString(line, v);
+      json::AppendString(&line, v);
     }
     line += "}\n";
   } else {

@@ -1,5 +1,6 @@
 #include "config/validator.h"
 
+#include <cctype>
 #include <charconv>
 #include <functional>
 

@@ -9,6 +9,7 @@
 
 #include "base/log.h"
 #include "base/process_metrics.h"
+#include "metrics/metrics_component.h"
 #include "net/runtime.h"
 #include "service/http_component.h"
 
@@ -38,6 +39,13 @@ bool HasOwnPort(const config::ComponentSettings& c) { return !c.listen.empty() |
 
 }  // namespace
 
+std::unique_ptr<service::Component> App::MakeComponent(const service::ServiceContext& ctx,
+                                                      const config::ComponentSettings& c) {
+  if (c.name == "metrics") return std::make_unique<metrics::MetricsComponent>(ctx, settings_, c);
+  // Components whose protocol has not landed yet serve the common endpoints.
+  return std::make_unique<service::HttpComponent>(ctx, settings_, c);
+}
+
 App::App(ServeOptions options) : options_(std::move(options)) {}
 
 App::~App() {
@@ -56,7 +64,7 @@ Status App::Build() {
         std::find(options_.only.begin(), options_.only.end(), c.name) == options_.only.end()) {
       continue;
     }
-    components_.push_back(std::make_unique<service::HttpComponent>(ctx, settings_, c));
+    components_.push_back(MakeComponent(ctx, c));
   }
   return Status::Ok();
 }

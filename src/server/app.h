@@ -12,6 +12,7 @@
 #include "base/metrics_registry.h"
 #include "config/config.h"
 #include "service/component.h"
+#include "service/http_component.h"
 
 namespace vigil::net {
 class Runtime;
@@ -41,6 +42,8 @@ class App {
 
  private:
   Status Build();  // creates the components from settings_
+  std::unique_ptr<service::Component> MakeComponent(const service::ServiceContext& ctx,
+                                                    const config::ComponentSettings& c);
 
   ServeOptions options_;
   std::mutex mu_;                       // guards settings_ during reload

@@ -37,6 +37,10 @@ constexpr std::array<int, 6> kTimeBucketBits = {0, 4, 10, 17, 32, 64};
 constexpr int kRiceMaxQuotient = 8;
 constexpr uint32_t kMaxRiceParameter = 56;  // BitReader::Read's limit
 
+// In xor mode, looking for a decimal form costs up to 16 divisions. After
+// failed looks the encoder skips up to this many values before looking again.
+constexpr uint32_t kMaxDecimalSearchBackoff = 15;
+
 constexpr int kXorMaxOnes = 3;
 enum XorCode : int {
   kXorSame = 0,            // "0": same bits as the previous value
@@ -263,7 +267,9 @@ void ChunkEncoder::WriteXorModeCode(double v, uint64_t bits) {
   const XorPlan plan = PlanXor(value_, bits);
   int exponent;
   int64_t mantissa;
-  if (plan.cost_bits > 1 && FindDecimal(v, &exponent, &mantissa)) {
+  if (plan.cost_bits > 1 && ShouldSearchDecimal() && FindDecimal(v, &exponent, &mantissa)) {
+    decimal_search_backoff_ = 0;
+    decimal_search_cooldown_ = 0;
     const int restart_cost = 3 + kExponentBits + VarBitsCost(ZigZagEncode(mantissa));
     if (restart_cost <= plan.cost_bits) {
       writer_.WriteUnary(kXorDecimalRestart, kXorMaxOnes);
@@ -284,6 +290,17 @@ void ChunkEncoder::WriteXorModeCode(double v, uint64_t bits) {
     writer_.Write((bits ^ value_.bits) >> trailing, plan.significant);
   }
   value_.bits = bits;
+}
+
+bool ChunkEncoder::ShouldSearchDecimal() {
+  if (decimal_search_cooldown_ > 0) {
+    --decimal_search_cooldown_;
+    return false;
+  }
+  // Assume this search fails; a success resets the backoff.
+  decimal_search_backoff_ = std::min(2 * decimal_search_backoff_ + 1, kMaxDecimalSearchBackoff);
+  decimal_search_cooldown_ = decimal_search_backoff_;
+  return true;
 }
 
 void ChunkEncoder::WriteDecimalRestart(int exponent, int64_t mantissa) {

@@ -25,6 +25,9 @@
 //   bits       the samples; the final byte is zero-padded
 // The encoding is valid after every Append, so a head chunk can be read or
 // persisted while it is still being filled.
+// There is no checksum: whatever stores chunks (WAL records, part blocks)
+// must carry one. The decoder is safe on any bytes and reports structural
+// damage, but a flipped bit inside a raw value field decodes as another value.
 
 #include <bit>
 #include <cstddef>
@@ -121,6 +124,8 @@ class ChunkEncoder {
   void WriteXorModeCode(double v, uint64_t bits);
   // Starts decimal mode at (exponent, mantissa), resetting the predictor.
   void WriteDecimalRestart(int exponent, int64_t mantissa);
+  // Rate-limits the decimal search for series whose values are not decimals.
+  bool ShouldSearchDecimal();
 
   BitWriter writer_;
   size_t count_ = 0;
@@ -129,6 +134,8 @@ class ChunkEncoder {
   uint64_t last_delta_ = 0;
   uint64_t interval_ = 0;    // predicted delta
   chunk_internal::ValueState value_;
+  uint32_t decimal_search_backoff_ = 0;   // values skipped after the last miss
+  uint32_t decimal_search_cooldown_ = 0;  // values still to skip
 };
 
 // ChunkDecoder iterates over the samples of an encoded chunk, in order.

@@ -12,6 +12,10 @@ namespace {
 constexpr uint32_t kDeletedMarker = UINT32_MAX;  // SeriesRecord::num_labels of a deleted series
 constexpr uint32_t kNoId = UINT32_MAX;
 
+// Checking one candidate's value (scan its labels, compare) costs about as
+// much as merging this many postings entries.
+constexpr size_t kFilterCostPerCandidate = 8;
+
 // Spreads a dense symbol id over the hash table's low bits.
 uint32_t IdHash(uint32_t id) {
   return static_cast<uint32_t>((uint64_t{id} * 0x9E3779B97F4A7C15ull) >> 32);
@@ -23,13 +27,16 @@ uint32_t IdHash(uint32_t id) {
 
 // Label symbol ids of all series, appended into fixed blocks that never move.
 // A series' ids are (name id, value id) pairs in label order, contiguous.
+// A position packs (block << 16 | offset) into 32 bits: 2^16 blocks of 2^16
+// words (16 GiB of ids) is far beyond what one head holds.
 class SeriesIndex::IdArena {
  public:
   static constexpr uint32_t kBlockWords = 1u << 16;
 
-  // Copies `ids` into the arena; returns their (block, offset).
-  std::pair<uint32_t, uint32_t> Append(std::span<const uint32_t> ids) {
-    if (ids.empty()) return {0, 0};
+  // Copies `ids` into the arena; returns their packed position. A label set
+  // too big for a block gets a block of its own (at offset 0).
+  uint32_t Append(std::span<const uint32_t> ids) {
+    if (ids.empty()) return 0;
     if (blocks_.empty() || blocks_.back().size - blocks_.back().used < ids.size()) {
       const auto words = std::max<uint32_t>(kBlockWords, static_cast<uint32_t>(ids.size()));
       blocks_.push_back(Block{std::make_unique_for_overwrite<uint32_t[]>(words), words, 0});
@@ -37,13 +44,13 @@ class SeriesIndex::IdArena {
     }
     Block& b = blocks_.back();
     std::memcpy(b.data.get() + b.used, ids.data(), ids.size_bytes());
-    const std::pair<uint32_t, uint32_t> pos{static_cast<uint32_t>(blocks_.size() - 1), b.used};
+    const uint32_t pos = static_cast<uint32_t>((blocks_.size() - 1) << 16) | b.used;
     b.used += static_cast<uint32_t>(ids.size());
     return pos;
   }
 
-  const uint32_t* At(uint32_t block, uint32_t offset) const {
-    return blocks_.empty() ? nullptr : blocks_[block].data.get() + offset;
+  const uint32_t* At(uint32_t pos) const {
+    return blocks_.empty() ? nullptr : blocks_[pos >> 16].data.get() + (pos & 0xffff);
   }
 
   size_t MemoryBytes() const { return words_ * sizeof(uint32_t) + blocks_.capacity() * sizeof(Block); }
@@ -60,8 +67,7 @@ class SeriesIndex::IdArena {
 
 struct SeriesIndex::SeriesRecord {
   uint64_t hash;
-  uint32_t ids_block;
-  uint32_t ids_offset;
+  uint32_t ids_pos;  // IdArena position
   uint32_t num_labels;  // kDeletedMarker once deleted
   bool live() const { return num_labels != kDeletedMarker; }
 };
@@ -207,8 +213,8 @@ SeriesRef SeriesIndex::CreateLocked(const Labels& labels, uint64_t hash) {
     ids[i++] = symbols_.Intern(l.name);
     ids[i++] = symbols_.Intern(l.value);
   }
-  const auto [block, offset] = ids_->Append(std::span<const uint32_t>(ids, 2 * n));
-  series_.push_back(SeriesRecord{hash, block, offset, static_cast<uint32_t>(n)});
+  const uint32_t pos = ids_->Append(std::span<const uint32_t>(ids, 2 * n));
+  series_.push_back(SeriesRecord{hash, pos, static_cast<uint32_t>(n)});
   by_hash_.Insert(static_cast<uint32_t>(hash), ref);
   all_refs_.push_back(ref);
 
@@ -292,7 +298,7 @@ size_t SeriesIndex::Delete(std::span<const SeriesRef> refs) {
 
 std::span<const uint32_t> SeriesIndex::SeriesIds(const SeriesRecord& rec) const {
   if (!rec.live() || rec.num_labels == 0) return {};
-  return {ids_->At(rec.ids_block, rec.ids_offset), size_t{rec.num_labels} * 2};
+  return {ids_->At(rec.ids_pos), size_t{rec.num_labels} * 2};
 }
 
 bool SeriesIndex::SameLabels(const SeriesRecord& rec, const Labels& labels) const {
@@ -470,10 +476,14 @@ void SeriesIndex::SelectLocked(std::span<const Matcher> matchers, std::vector<Se
   std::vector<SeriesRef> matched, scratch;
   bool have_candidates = false;
   for (const Step& step : required) {
-    // Once the candidates are fewer than the label's distinct values, checking
-    // each candidate's own value beats testing every value.
-    const bool cheap_postings = step.matcher->LiteralSet() != nullptr;
-    if (have_candidates && !cheap_postings && out->size() < step.entry->live_values) {
+    // Once the candidates are few, checking each candidate's own value beats
+    // building the step's postings: for a regex, fewer candidates than the
+    // label's distinct values (each would be tested); for a literal set,
+    // candidates well under the postings that the union would merge.
+    const bool literal_set = step.matcher->LiteralSet() != nullptr;
+    const bool filter = literal_set ? out->size() * kFilterCostPerCandidate < step.cost
+                                    : out->size() < step.entry->live_values;
+    if (have_candidates && filter) {
       FilterBySeriesValue(*step.matcher, step.entry->name_id, out);
     } else {
       MatchingPostings(*step.entry, *step.matcher, /*want_match=*/true, &matched);

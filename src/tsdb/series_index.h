@@ -16,7 +16,7 @@
 // candidates' values) and combine postings.
 //
 // Memory: label values and names are interned once in a SymbolTable; a
-// series costs its symbol ids (8 bytes per label), a 24-byte record, a slot
+// series costs its symbol ids (8 bytes per label), a 16-byte record, a slot
 // in the dedup hash table, and one 4-byte ref in two postings lists per label.
 // Deleted series release their postings and dedup slot but not their ids or
 // symbols (refs are never reused); a head that churns heavily should rebuild
@@ -55,12 +55,17 @@ struct IndexStats {
   std::vector<IndexStatEntry> label_value_count_by_label_name;   // distinct values
 };
 
-// Thread-safe. Concurrency design: one std::shared_mutex. Queries (Select,
-// LabelNames, LabelValues, GetLabels, Stats) and GetOrCreate of an existing
-// series hold it shared, so they run in parallel; creating or deleting a
-// series holds it exclusively for the few appends it needs. Refs grow
-// monotonically, so appends keep every postings list sorted without moving
-// elements.
+// Thread-safe. Concurrency design: one std::shared_mutex (not striped).
+// Queries (Select, LabelNames, LabelValues, GetLabels, Stats) and GetOrCreate
+// of an existing series hold it shared, so they run in parallel; creating or
+// deleting a series holds it exclusively for the few appends it needs. Refs
+// grow monotonically, so appends keep every postings list sorted without
+// moving elements. Caveats: glibc's rwlock prefers readers, so a continuous
+// stream of long queries can delay new-series creation; and every lookup
+// touches the lock's shared counter, so hot ingestion paths should cache refs
+// (as a scrape cache does) rather than call GetOrCreate per sample.
+// The index knows nothing of time: restricting label names/values to a time
+// range is the head's job (filter the selected refs by their chunks).
 class SeriesIndex {
  public:
   SeriesIndex();

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -251,7 +252,8 @@ TEST_F(WalTest, TruncationAtEveryByteOffsetOfTheTail) {
     ASSERT_TRUE(w->AppendAndSync("after").ok());
     ASSERT_TRUE(w->Close().ok());
     want.push_back("after");
-    ASSERT_EQ(ReplayAll(dir, &stats = {}), want);
+    stats = {};
+    ASSERT_EQ(ReplayAll(dir, &stats), want);
     EXPECT_EQ(stats.bytes_dropped, 0u);
     std::filesystem::remove_all(dir);
   }
@@ -290,7 +292,9 @@ TEST_F(WalTest, CorruptionInEarlierSegmentSkipsItsRestAndContinuesWithoutTruncat
     auto w = OpenWriter(dir_);
     ASSERT_NE(w, nullptr);
     for (int seg = 0; seg < 3; ++seg) {
-      if (seg > 0) ASSERT_TRUE(w->Rotate().ok());
+      if (seg > 0) {
+        ASSERT_TRUE(w->Rotate().ok());
+      }
       for (int i = 0; i < 5; ++i) {
         per_segment[seg].push_back(MakeRecord(seg * 100 + i, 30));
         ASSERT_TRUE(w->Append(per_segment[seg].back()).ok());
@@ -354,7 +358,9 @@ TEST_F(WalTest, TruncateBeforeDeletesOnlyOlderSegmentsAndNeverTheCurrent) {
   auto w = OpenWriter(dir_);
   ASSERT_NE(w, nullptr);
   for (int seg = 1; seg <= 5; ++seg) {
-    if (seg > 1) ASSERT_TRUE(w->Rotate().ok());
+    if (seg > 1) {
+      ASSERT_TRUE(w->Rotate().ok());
+    }
     ASSERT_TRUE(w->Append("record in " + std::to_string(seg)).ok());
   }
   EXPECT_EQ(w->CurrentSegment(), 5u);

@@ -1,0 +1,56 @@
+#pragma once
+// The HTTP handlers of the metrics component, split from the component so
+// they can be unit-tested against a Storage without sockets.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "net/http_types.h"
+#include "tsdb/matcher.h"
+
+namespace vigil::tsdb {
+class Storage;
+}
+
+namespace vigil::metrics {
+
+// Renders an error as the Prometheus HTTP API does:
+// {"status":"error","errorType":"bad_data","error":"..."}.
+net::HttpResponse ApiError(int status, std::string_view error_type, std::string_view message);
+// {"status":"success","data":<data_json>}
+net::HttpResponse ApiSuccess(std::string data_json);
+
+// Parses every match[] parameter; InvalidArgument naming the bad selector.
+Result<std::vector<std::vector<tsdb::Matcher>>> ParseMatchParams(const net::HttpRequest& req);
+
+// Reads `start` and `end` (defaults: the whole time range) in milliseconds.
+Status ParseTimeRange(const net::HttpRequest& req, int64_t default_start, int64_t default_end, int64_t* start,
+                      int64_t* end);
+
+class Handlers {
+ public:
+  // `storage` must outlive the handlers.
+  explicit Handlers(tsdb::Storage* storage) : storage_(storage) {}
+
+  // --- write side (write_handlers.cc) ---
+  net::HttpResponse RemoteWrite(net::HttpRequest& req);
+  net::HttpResponse ImportJsonLines(net::HttpRequest& req);
+  net::HttpResponse ImportPrometheus(net::HttpRequest& req);
+  net::HttpResponse InfluxWrite(net::HttpRequest& req);
+
+  // --- read side (read_handlers.cc) ---
+  net::HttpResponse Export(net::HttpRequest& req);
+  net::HttpResponse Federate(net::HttpRequest& req);
+  net::HttpResponse Labels(net::HttpRequest& req);
+  net::HttpResponse LabelValues(net::HttpRequest& req);
+  net::HttpResponse Series(net::HttpRequest& req);
+  net::HttpResponse StatusTsdb(net::HttpRequest& req);
+  net::HttpResponse DeleteSeries(net::HttpRequest& req);
+
+ private:
+  tsdb::Storage* storage_;
+};
+
+}  // namespace vigil::metrics

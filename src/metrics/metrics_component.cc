@@ -1,0 +1,77 @@
+#include "metrics/metrics_component.h"
+
+#include <string>
+
+#include "base/log.h"
+#include "metrics/handlers.h"
+#include "tsdb/storage.h"
+
+namespace vigil::metrics {
+
+MetricsComponent::MetricsComponent(const service::ServiceContext& ctx, const config::Settings& settings,
+                                   const config::ComponentSettings& own)
+    : HttpComponent(ctx, settings, own), data_dir_(settings.data_dir), own_(own) {}
+
+MetricsComponent::~MetricsComponent() { Stop(std::chrono::milliseconds(0)); }
+
+Status MetricsComponent::StartService() {
+  tsdb::StorageOptions opts;
+  opts.dir = data_dir_ + "/metrics";
+  opts.retention_ms = config::GetDuration(own_.section, "retention").count();
+  opts.dedup_interval_ms = config::GetDuration(own_.section, "dedup_interval").count();
+  auto storage = tsdb::Storage::Open(opts, &registry());
+  if (!storage.ok()) {
+    return Status::IOError("cannot open metrics storage in " + opts.dir + ": " + storage.status().message());
+  }
+  storage_ = std::move(*storage);
+  handlers_ = std::make_unique<Handlers>(storage_.get());
+  return Status::Ok();
+}
+
+void MetricsComponent::StopService() {
+  handlers_.reset();
+  if (storage_) {
+    Status st = storage_->Close();
+    if (!st.ok()) VLOG_ERROR("closing metrics storage failed", {{"error", st.message()}});
+    storage_.reset();
+  }
+}
+
+void MetricsComponent::RegisterRoutes(net::Router& router) {
+  // Handlers are created in StartService(), which runs after this; the
+  // lambdas look them up at request time.
+  auto bind = [this](net::HttpResponse (Handlers::*fn)(net::HttpRequest&)) {
+    return [this, fn](net::HttpRequest& req) {
+      if (!handlers_) return net::HttpResponse::Text(503, "metrics storage is not open\n");
+      return ((*handlers_).*fn)(req);
+    };
+  };
+  net::RouteOptions heavy{.offload = true};
+  for (std::string prefix : {"", "/prometheus"}) {
+    router.Handle({"POST", "PUT"}, prefix + "/api/v1/write", bind(&Handlers::RemoteWrite));
+    router.Handle({"POST", "PUT"}, prefix + "/api/v1/import", bind(&Handlers::ImportJsonLines));
+    router.Handle({"POST", "PUT"}, prefix + "/api/v1/import/prometheus", bind(&Handlers::ImportPrometheus));
+    router.Handle({"GET", "POST"}, prefix + "/api/v1/export", bind(&Handlers::Export), heavy);
+    router.Handle({"GET", "POST"}, prefix + "/federate", bind(&Handlers::Federate), heavy);
+    router.Handle({"GET", "POST"}, prefix + "/api/v1/labels", bind(&Handlers::Labels), heavy);
+    router.Handle({"GET", "POST"}, prefix + "/api/v1/label/:name/values", bind(&Handlers::LabelValues),
+                  heavy);
+    router.Handle({"GET", "POST"}, prefix + "/api/v1/series", bind(&Handlers::Series), heavy);
+    router.Handle({"GET"}, prefix + "/api/v1/status/tsdb", bind(&Handlers::StatusTsdb), heavy);
+    router.Handle({}, prefix + "/api/v1/admin/tsdb/delete_series", bind(&Handlers::DeleteSeries));
+  }
+  for (const char* path : {"/write", "/api/v2/write", "/influx/write", "/influx/api/v2/write"}) {
+    router.Handle({"POST"}, path, bind(&Handlers::InfluxWrite));
+  }
+  // InfluxDB clients probe /query and /ping before writing.
+  router.Handle({"GET", "POST"}, "/query", [](net::HttpRequest&) {
+    return net::HttpResponse::Json(200, R"({"results":[{"statement_id":0,"series":[]}]})");
+  });
+  router.Handle({"GET", "HEAD"}, "/ping", [](net::HttpRequest&) {
+    net::HttpResponse r;
+    r.status = 204;
+    return r;
+  });
+}
+
+}  // namespace vigil::metrics
