@@ -80,8 +80,9 @@ Status DriveLines(std::string_view body, const LineFormat& format, LineErrorPoli
                        LineExcerpt(line));
   };
   auto too_many = [&](size_t samples) {
-    return Status::ResourceExhausted(fmt::format("{} request has more than max_samples_per_request={} samples (at least {})",
-                                                 format.name, max_samples, samples));
+    return Status::ResourceExhausted(
+        fmt::format("{} request has more than max_samples_per_request={} samples (at least {})", format.name,
+                    max_samples, samples));
   };
 
   if (policy == LineErrorPolicy::kRejectRequest) {

@@ -50,8 +50,8 @@ bool ProtoReader::ReadTag(const char** p, const char* end, uint32_t* field, uint
   return true;
 }
 
-bool ProtoReader::ReadLengthDelimited(const char** p, const char* end, std::string_view* out,
-                                      std::string_view what) {
+bool ProtoReader::ReadLengthDelimitedSlow(const char** p, const char* end, std::string_view* out,
+                                          std::string_view what) {
   const char* start = *p;
   uint64_t len = 0;
   if (!ReadVarint(p, end, &len, what)) return false;

@@ -69,7 +69,18 @@ class ProtoReader {
 
   // Reads a length prefix and the bytes after it; *out views into the body.
   // Fails when the length runs past end (the end of the enclosing message).
-  bool ReadLengthDelimited(const char** p, const char* end, std::string_view* out, std::string_view what);
+  bool ReadLengthDelimited(const char** p, const char* end, std::string_view* out, std::string_view what) {
+    // Fast path: a one-byte length that fits.
+    if (*p < end) {
+      const auto len = static_cast<unsigned char>(**p);
+      if (len < 0x80 && len <= end - *p - 1) {
+        *out = std::string_view(*p + 1, len);
+        *p += 1 + len;
+        return true;
+      }
+    }
+    return ReadLengthDelimitedSlow(p, end, out, what);
+  }
 
   // Skips one field's value whose tag (field, wire) was just read. Groups are
   // skipped up to their matching end-group tag, nested at most kMaxGroupDepth.
@@ -94,6 +105,7 @@ class ProtoReader {
   static constexpr int kMaxGroupDepth = 32;
 
  private:
+  bool ReadLengthDelimitedSlow(const char** p, const char* end, std::string_view* out, std::string_view what);
   bool SkipGroup(const char** p, const char* end, uint32_t field, int depth);
 
   const char* base_;

@@ -1,6 +1,8 @@
 #include "tsdb/dedup.h"
 
+#include <algorithm>
 #include <cstddef>
+#include <utility>
 
 namespace vigil::tsdb {
 
@@ -25,6 +27,35 @@ void DeduplicateSamples(std::vector<Sample>* samples, int64_t interval_ms) {
     if (last_in_window) s[out++] = s[i];
   }
   s.resize(out);
+}
+
+void MergeSampleSources(std::vector<std::vector<Sample>>* sources, std::vector<Sample>* out) {
+  out->clear();
+  size_t non_empty = 0;
+  std::vector<Sample>* only = nullptr;
+  for (auto& s : *sources) {
+    if (!s.empty()) {
+      ++non_empty;
+      only = &s;
+    }
+  }
+  if (non_empty == 0) return;
+  if (non_empty == 1) {
+    *out = std::move(*only);
+    return;
+  }
+  // Tag every sample with its source's rank; a stable sort keeps earlier
+  // sources first among equal timestamps, so keeping the first wins.
+  std::vector<std::pair<Sample, size_t>> all;
+  for (size_t i = 0; i < sources->size(); ++i) {
+    for (const Sample& s : (*sources)[i]) all.emplace_back(s, i);
+  }
+  std::stable_sort(all.begin(), all.end(),
+                   [](const auto& a, const auto& b) { return a.first.timestamp_ms < b.first.timestamp_ms; });
+  out->reserve(all.size());
+  for (const auto& [s, rank] : all) {
+    if (out->empty() || out->back().timestamp_ms != s.timestamp_ms) out->push_back(s);
+  }
 }
 
 }  // namespace vigil::tsdb

@@ -17,4 +17,10 @@ namespace vigil::tsdb {
 // REQUIRES: *samples ascending by timestamp with unique timestamps.
 void DeduplicateSamples(std::vector<Sample>* samples, int64_t interval_ms);
 
+// Merges sample lists of one series from several sources into `*out`
+// (replaced), ascending with unique timestamps. When sources share a
+// timestamp, the earliest source in `sources` wins (it holds the value that
+// was written first). REQUIRES: each source ascending with unique timestamps.
+void MergeSampleSources(std::vector<std::vector<Sample>>* sources, std::vector<Sample>* out);
+
 }  // namespace vigil::tsdb

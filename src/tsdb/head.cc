@@ -57,6 +57,19 @@ bool Head::HasSampleInRange(SeriesRef ref, int64_t mint, int64_t maxt) const {
   return s->HasSampleInRange(mint, maxt);
 }
 
+size_t Head::DropFlushedChunks(SeriesRef ref, std::span<const std::string> flushed) {
+  std::shared_lock table(table_mu_);
+  MemSeries* s = SeriesLocked(ref);
+  if (s == nullptr) return 0;
+  std::lock_guard stripe(StripeFor(ref));
+  const size_t samples_before = s->num_samples();
+  const size_t removed = s->DropFlushedChunks(flushed);
+  const size_t samples = samples_before - s->num_samples();
+  num_chunks_.fetch_sub(static_cast<int64_t>(removed), std::memory_order_relaxed);
+  num_samples_.fetch_sub(static_cast<int64_t>(samples), std::memory_order_relaxed);
+  return samples;
+}
+
 bool Head::IsEmptySeries(SeriesRef ref) const {
   std::shared_lock table(table_mu_);
   const MemSeries* s = SeriesLocked(ref);

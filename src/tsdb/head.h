@@ -73,12 +73,16 @@ class Head {
   // delete them, see Storage). Returns samples dropped in `*dropped`.
   std::vector<SeriesRef> DropBefore(int64_t cutoff, uint64_t* dropped);
 
+  // Removes the leading sealed chunks of `ref` equal to `flushed` (see
+  // MemSeries::DropFlushedChunks); returns the samples removed.
+  size_t DropFlushedChunks(SeriesRef ref, std::span<const std::string> flushed);
+
   // Whether live series `ref` holds no samples (false if not live).
   bool IsEmptySeries(SeriesRef ref) const;
 
   // Calls fn(ref, series) for every live series in ref order, holding that
   // series' stripe lock (and the table lock shared) during the call.
-  // REQUIRES: fn calls no Head method.
+  // REQUIRES: fn calls no Head method other than GetLabels/Find.
   void ForEachSeries(const std::function<void(SeriesRef, const MemSeries&)>& fn) const;
 
   // Cardinality statistics of the index (for /api/v1/status/tsdb).

@@ -163,6 +163,17 @@ size_t MemSeries::MemoryBytes() const {
   return n;
 }
 
+void MemSeries::ForEachSealedChunk(const std::function<void(int64_t, int64_t, std::string_view)>& fn) const {
+  for (const SealedChunk& c : sealed_) fn(c.min_time, c.max_time, c.bytes);
+}
+
+size_t MemSeries::DropFlushedChunks(std::span<const std::string> flushed) {
+  size_t n = 0;
+  while (n < flushed.size() && n < sealed_.size() && sealed_[n].bytes == flushed[n]) ++n;
+  sealed_.erase(sealed_.begin(), sealed_.begin() + static_cast<ptrdiff_t>(n));
+  return n;
+}
+
 const std::vector<Sample>& MemSeries::ForEachChunk(const std::function<void(std::string_view)>& fn) const {
   for (const SealedChunk& c : sealed_) fn(c.bytes);
   if (open_.num_samples() > 0) fn(open_.bytes());

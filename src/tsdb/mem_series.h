@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,6 +63,15 @@ class MemSeries {
   size_t num_chunks() const { return sealed_.size() + (open_.num_samples() > 0 ? 1 : 0); }
   // Approximate heap plus object bytes.
   size_t MemoryBytes() const;
+
+  // Calls fn(min_time, max_time, bytes) for every sealed (immutable) chunk,
+  // oldest first; these are what a flush moves to a part.
+  void ForEachSealedChunk(const std::function<void(int64_t, int64_t, std::string_view)>& fn) const;
+  // Removes leading sealed chunks that are bytewise equal to `flushed`, in
+  // order, stopping at the first difference (an out-of-order fold may have
+  // re-encoded a chunk since it was copied; such a chunk stays, and its
+  // samples are read from both places until a later flush). Returns how many.
+  size_t DropFlushedChunks(std::span<const std::string> flushed);
 
   // Calls fn with the encoding of every chunk, oldest first (the open one
   // last), then returns the out-of-order samples not yet folded.

@@ -5,6 +5,7 @@
 
 #include "tsdb/dedup.h"
 #include "tsdb/head.h"
+#include "tsdb/part_set.h"
 
 namespace vigil::tsdb {
 
@@ -47,19 +48,73 @@ class VectorSampleIterator final : public SampleIterator {
   bool started_ = false;
 };
 
-// Series of the head, sorted by labels; samples are copied out of the head
-// one series at a time as Next() reaches it.
-class HeadSeriesSet final : public SeriesSet {
+// Reads one series from the head and the parts, merged. The head is read
+// BEFORE the parts snapshot is taken: a flush adds its part before it removes
+// the chunks from the head, so every sample is seen at least once.
+class SeriesReader {
  public:
-  HeadSeriesSet(const Head* head, std::vector<std::pair<Labels, SeriesRef>> series, int64_t mint, int64_t maxt,
-                int64_t dedup_interval_ms)
-      : head_(head), series_(std::move(series)), mint_(mint), maxt_(maxt), dedup_interval_ms_(dedup_interval_ms) {}
+  SeriesReader(const Head* head, const PartSet* parts, int64_t mint, int64_t maxt)
+      : head_(head), parts_(parts), mint_(mint), maxt_(maxt) {}
+
+  // Fills `*out`; false if the series is gone. Sets `*status` on a part error.
+  bool Read(SeriesRef ref, std::vector<Sample>* out, Status* status) {
+    out->clear();
+    head_samples_.clear();
+    if (!head_->CollectSamples(ref, mint_, maxt_, &head_samples_)) return false;
+    if (parts_ == nullptr) {
+      out->swap(head_samples_);
+      return true;
+    }
+    auto snapshot = parts_->Snapshot();
+    sources_.clear();
+    for (const auto& part : *snapshot) {
+      if (!part->Overlaps(ref, mint_, maxt_)) continue;
+      sources_.emplace_back();
+      Status s = part->CollectSamples(ref, mint_, maxt_, &sources_.back());
+      if (!s.ok()) {
+        *status = s;
+        return false;
+      }
+    }
+    sources_.push_back(std::move(head_samples_));
+    head_samples_ = {};
+    MergeSampleSources(&sources_, out);
+    return true;
+  }
+
+  // Whether the series has a sample in range, anywhere.
+  bool HasSample(SeriesRef ref) {
+    if (head_->HasSampleInRange(ref, mint_, maxt_)) return true;
+    if (parts_ == nullptr) return false;
+    auto snapshot = parts_->Snapshot();
+    for (const auto& part : *snapshot) {
+      if (!part->Overlaps(ref, mint_, maxt_)) continue;
+      head_samples_.clear();
+      if (part->CollectSamples(ref, mint_, maxt_, &head_samples_).ok() && !head_samples_.empty()) return true;
+    }
+    return false;
+  }
+
+ private:
+  const Head* head_;
+  const PartSet* parts_;
+  const int64_t mint_, maxt_;
+  std::vector<Sample> head_samples_;
+  std::vector<std::vector<Sample>> sources_;
+};
+
+// Series sorted by labels; samples are copied out one series at a time as
+// Next() reaches it.
+class StorageSeriesSet final : public SeriesSet {
+ public:
+  StorageSeriesSet(SeriesReader reader, std::vector<std::pair<Labels, SeriesRef>> series, int64_t dedup_interval_ms)
+      : reader_(std::move(reader)), series_(std::move(series)), dedup_interval_ms_(dedup_interval_ms) {}
 
   bool Next() override {
-    while (next_ < series_.size()) {
+    while (status_.ok() && next_ < series_.size()) {
       const size_t i = next_++;
       auto samples = std::make_shared<std::vector<Sample>>();
-      if (!head_->CollectSamples(series_[i].second, mint_, maxt_, samples.get())) continue;  // deleted
+      if (!reader_.Read(series_[i].second, samples.get(), &status_)) continue;  // deleted, or an error
       DeduplicateSamples(samples.get(), dedup_interval_ms_);
       if (samples->empty()) continue;
       current_ = i;
@@ -72,21 +127,22 @@ class HeadSeriesSet final : public SeriesSet {
 
   const Labels& labels() const override { return series_[current_].first; }
   std::unique_ptr<SampleIterator> Samples() const override { return std::make_unique<VectorSampleIterator>(samples_); }
-  Status status() const override { return Status::Ok(); }
+  Status status() const override { return status_; }
 
  private:
-  const Head* head_;
+  SeriesReader reader_;
   std::vector<std::pair<Labels, SeriesRef>> series_;
-  const int64_t mint_, maxt_, dedup_interval_ms_;
+  const int64_t dedup_interval_ms_;
   size_t next_ = 0;
   size_t current_ = 0;
   std::shared_ptr<const std::vector<Sample>> samples_;
+  Status status_;
 };
 
-class HeadQuerier final : public Querier {
+class StorageQuerier final : public Querier {
  public:
-  HeadQuerier(const Head* head, int64_t mint, int64_t maxt, int64_t dedup_interval_ms)
-      : head_(head), mint_(mint), maxt_(maxt), dedup_interval_ms_(dedup_interval_ms) {}
+  StorageQuerier(const Head* head, const PartSet* parts, int64_t mint, int64_t maxt, int64_t dedup_interval_ms)
+      : head_(head), parts_(parts), mint_(mint), maxt_(maxt), dedup_interval_ms_(dedup_interval_ms) {}
 
   std::unique_ptr<SeriesSet> Select(const std::vector<Matcher>& matchers) override {
     std::vector<std::pair<Labels, SeriesRef>> series;
@@ -100,7 +156,8 @@ class HeadQuerier final : public Querier {
       std::sort(series.begin(), series.end(),
                 [](const auto& a, const auto& b) { return Labels::Compare(a.first, b.first) < 0; });
     }
-    return std::make_unique<HeadSeriesSet>(head_, std::move(series), mint_, maxt_, dedup_interval_ms_);
+    return std::make_unique<StorageSeriesSet>(SeriesReader(head_, parts_, mint_, maxt_), std::move(series),
+                                              dedup_interval_ms_);
   }
 
   std::vector<std::string> LabelNames(const std::vector<Matcher>& matchers) override {
@@ -113,19 +170,22 @@ class HeadQuerier final : public Querier {
 
  private:
   std::vector<SeriesRef> RefsWithSamples(const std::vector<Matcher>& matchers) const {
-    std::vector<SeriesRef> refs = head_->Select(matchers);
-    std::erase_if(refs, [&](SeriesRef ref) { return !head_->HasSampleInRange(ref, mint_, maxt_); });
+    std::vector<SeriesRef> refs = mint_ <= maxt_ ? head_->Select(matchers) : std::vector<SeriesRef>{};
+    SeriesReader reader(head_, parts_, mint_, maxt_);
+    std::erase_if(refs, [&](SeriesRef ref) { return !reader.HasSample(ref); });
     return refs;
   }
 
   const Head* head_;
+  const PartSet* parts_;
   const int64_t mint_, maxt_, dedup_interval_ms_;
 };
 
 }  // namespace
 
-std::unique_ptr<Querier> NewHeadQuerier(const Head* head, int64_t mint, int64_t maxt, int64_t dedup_interval_ms) {
-  return std::make_unique<HeadQuerier>(head, mint, maxt, dedup_interval_ms);
+std::unique_ptr<Querier> NewStorageQuerier(const Head* head, const PartSet* parts, int64_t mint, int64_t maxt,
+                                           int64_t dedup_interval_ms) {
+  return std::make_unique<StorageQuerier>(head, parts, mint, maxt, dedup_interval_ms);
 }
 
 }  // namespace vigil::tsdb

@@ -19,6 +19,7 @@
 namespace vigil::tsdb {
 
 class Head;
+class PartSet;
 
 // Iterates the samples of one series in ascending timestamp order.
 // Call t()/v() only after Next() or Seek() returned true.
@@ -69,8 +70,16 @@ class Querier {
   virtual std::vector<std::string> LabelValues(std::string_view name, const std::vector<Matcher>& matchers) = 0;
 };
 
-// A querier over the head. dedup_interval_ms > 0 applies DeduplicateSamples
-// to every series. REQUIRES: `head` outlives the querier and its series sets.
-std::unique_ptr<Querier> NewHeadQuerier(const Head* head, int64_t mint, int64_t maxt, int64_t dedup_interval_ms);
+// A querier over the head and (if non-null) the parts of `parts`, merged per
+// series (parts' values win on equal timestamps, see MergeSampleSources).
+// dedup_interval_ms > 0 applies DeduplicateSamples to every series.
+// REQUIRES: `head` and `parts` outlive the querier and its series sets.
+std::unique_ptr<Querier> NewStorageQuerier(const Head* head, const PartSet* parts, int64_t mint, int64_t maxt,
+                                           int64_t dedup_interval_ms);
+// NewStorageQuerier without parts.
+inline std::unique_ptr<Querier> NewHeadQuerier(const Head* head, int64_t mint, int64_t maxt,
+                                               int64_t dedup_interval_ms) {
+  return NewStorageQuerier(head, nullptr, mint, maxt, dedup_interval_ms);
+}
 
 }  // namespace vigil::tsdb

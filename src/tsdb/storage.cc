@@ -12,45 +12,20 @@
 
 #include "base/file_util.h"
 #include "base/log.h"
+#include "tsdb/storage_internal.h"
 #include "tsdb/wal_records.h"
 
 namespace vigil::tsdb {
 
 namespace {
 
-// WAL payloads are cut at about this size: big enough to amortize the frame,
-// small enough that replay and checkpoints never hold huge buffers.
-constexpr size_t kTargetRecordBytes = size_t{4} << 20;
 constexpr int64_t kMsPerDay = 24LL * 3600 * 1000;
 
 std::string WalDir(const std::string& dir) { return dir + "/wal"; }
 
-int64_t SaturatingSub(int64_t a, int64_t b) {
-  int64_t r = 0;
-  return __builtin_sub_overflow(a, b, &r) ? INT64_MIN : r;
-}
 
 }  // namespace
 
-// Self-metrics; every pointer is null when no registry was given.
-struct Storage::Metrics {
-  Counter* samples_ingested = nullptr;
-  Counter* samples_duplicate = nullptr;
-  Counter* series_created = nullptr;
-  Counter* retention_dropped = nullptr;
-  Family<Counter>* rejected = nullptr;
-  Gauge* active_series = nullptr;
-  Gauge* head_chunks = nullptr;
-  Gauge* head_samples = nullptr;
-  Gauge* wal_bytes = nullptr;
-
-  void Add(Counter* c, uint64_t v) {
-    if (c != nullptr && v > 0) c->Inc(static_cast<double>(v));
-  }
-  void Reject(RejectReason reason, uint64_t v) {
-    if (rejected != nullptr && v > 0) rejected->WithLabels({RejectReasonName(reason)}).Inc(static_cast<double>(v));
-  }
-};
 
 // Applies replayed WAL payloads to the head. Refs are per writer session:
 // the map is forgotten at every epoch (see tsdb/wal_records.h).
@@ -135,6 +110,13 @@ Result<std::unique_ptr<Storage>> Storage::Open(StorageOptions options, MetricsRe
   std::unique_ptr<Storage> storage(new Storage(std::move(options), registry));
   s = storage->LockDirectory();
   if (!s.ok()) return s;
+  Head* head = storage->head_.get();
+  auto parts = PartSet::Open(storage->options_.dir + "/parts",
+                             [head](const Labels& labels) -> std::optional<SeriesRef> {
+                               return head->GetOrCreate(labels, nullptr);
+                             });
+  if (!parts.ok()) return parts.status();
+  storage->parts_ = std::move(parts).value();
   s = storage->ReplayWal();
   if (!s.ok()) return s;
   WalOptions wal_options;
@@ -145,7 +127,7 @@ Result<std::unique_ptr<Storage>> Storage::Open(StorageOptions options, MetricsRe
   s = storage->WriteCheckpoint();
   if (!s.ok()) return s;
   storage->RegisterMetrics();
-  storage->retention_thread_ = std::thread([raw = storage.get()] { raw->RetentionLoop(); });
+  storage->background_thread_ = std::thread([raw = storage.get()] { raw->BackgroundLoop(); });
   return storage;
 }
 
@@ -209,35 +191,6 @@ Status Storage::ReplayWal() {
   return Status::Ok();
 }
 
-Status Storage::WriteCheckpoint() {
-  const uint64_t first_segment = wal_->CurrentSegment();
-  WalRecordBuilder epoch(WalRecordType::kEpoch);
-  Status status = wal_->Append(epoch.payload());
-  WalRecordBuilder series(WalRecordType::kSeries);
-  WalRecordBuilder chunks(WalRecordType::kChunk);
-  WalRecordBuilder samples(WalRecordType::kSamples);
-  // Series records must precede the chunks and samples that name them.
-  auto flush = [&]() {
-    for (WalRecordBuilder* b : {&series, &chunks, &samples}) {
-      if (!status.ok() || b->empty()) continue;
-      status = wal_->Append(b->payload());
-      b->Reset(b->type());
-    }
-  };
-  Labels labels;
-  head_->ForEachSeries([&](SeriesRef ref, const MemSeries& s) {
-    if (!status.ok() || s.empty() || !head_->GetLabels(ref, &labels)) return;
-    series.AddSeries(ref, labels);
-    const std::vector<Sample>& out_of_order = s.ForEachChunk([&](std::string_view c) { chunks.AddChunk(ref, c); });
-    if (!out_of_order.empty()) samples.AddSamples(ref, out_of_order);
-    if (series.size_bytes() + chunks.size_bytes() + samples.size_bytes() > kTargetRecordBytes) flush();
-  });
-  flush();
-  if (!status.ok()) return status;
-  status = wal_->Sync();
-  if (!status.ok()) return status;
-  return wal_->TruncateBefore(first_segment);
-}
 
 Status Storage::Append(const WriteBatch& batch, AppendResult* result) {
   AppendResult r;
@@ -279,16 +232,22 @@ Status Storage::Append(const WriteBatch& batch, AppendResult* result) {
       }
       if (samples.empty()) continue;
       SeriesRef ref = 0;
-      if (!head_->Find(row.labels, &ref)) {
+      const bool found = head_->Find(row.labels, &ref);
+      if (!found) {
         if (options_.max_new_series_per_day > 0 && series_created_today_ >= options_.max_new_series_per_day) {
           r.samples_over_series_limit += samples.size();
           continue;
         }
         bool created = false;
         ref = head_->GetOrCreate(row.labels, &created);
-        series_rec.AddSeries(ref, row.labels);
         ++r.series_created;
         ++series_created_today_;
+      }
+      // Every ref a samples record uses must be named in this WAL session.
+      if (ref >= declared_.size()) declared_.resize(static_cast<size_t>(ref) + 1 + declared_.size() / 2);
+      if (!declared_[ref]) {
+        declared_[ref] = true;
+        series_rec.AddSeries(ref, row.labels);
         if (series_rec.size_bytes() > kTargetRecordBytes) {
           records.emplace_back(series_rec.payload());
           series_rec.Reset(WalRecordType::kSeries);
@@ -306,7 +265,12 @@ Status Storage::Append(const WriteBatch& batch, AppendResult* result) {
     for (std::string& rec : sample_records) records.push_back(std::move(rec));
     for (const std::string& rec : records) {
       Status s = wal_->Append(rec);
-      if (!s.ok()) return s;
+      if (!s.ok()) {
+        // Some series records of this batch may be missing from the log:
+        // make every series name itself again before its next samples.
+        declared_.assign(declared_.size(), false);
+        return s;
+      }
       wrote = true;
     }
     for (const auto& [ref, samples] : rows) {
@@ -328,15 +292,27 @@ Status Storage::Append(const WriteBatch& batch, AppendResult* result) {
 }
 
 std::unique_ptr<Querier> Storage::NewQuerier(int64_t mint, int64_t maxt) const {
-  return NewHeadQuerier(head_.get(), mint, maxt, options_.dedup_interval_ms);
+  return NewStorageQuerier(head_.get(), parts_.get(), mint, maxt, options_.dedup_interval_ms);
 }
 
 Result<uint64_t> Storage::DeleteSeries(const std::vector<Matcher>& matchers) {
   if (matchers.empty()) return Status::InvalidArgument("tsdb: delete_series needs at least one matcher");
+  std::lock_guard maintenance(maintenance_mu_);
   std::lock_guard lock(append_mu_);
   if (closed_) return Status::Unavailable("tsdb: storage is closed");
   const std::vector<SeriesRef> refs = head_->Select(matchers);
   if (refs.empty()) return uint64_t{0};
+  // Parts are immutable: their copies are hidden by durable tombstones
+  // (and dropped by the next merge); the head's by a WAL tombstone record.
+  std::vector<Labels> in_parts;
+  Labels labels;
+  for (SeriesRef ref : refs) {
+    if (parts_->ContainsRef(ref) && head_->GetLabels(ref, &labels)) in_parts.push_back(labels);
+  }
+  if (!in_parts.empty()) {
+    Status t = parts_->AddTombstones(in_parts);
+    if (!t.ok()) return t;
+  }
   WalRecordBuilder rec(WalRecordType::kTombstones);
   for (SeriesRef ref : refs) rec.AddTombstone(ref);
   Status s = wal_->AppendAndSync(rec.payload());
@@ -357,27 +333,12 @@ HeadStats Storage::GetHeadStats() const {
   s.series_bytes = series_bytes;
   s.index_bytes = head_->MemoryBytes() - series_bytes;
   s.wal_bytes = wal_ != nullptr ? wal_->SizeBytes() : 0;
+  s.num_parts = parts_->NumParts();
+  s.part_bytes = parts_->TotalBytes();
+  s.part_samples = parts_->TotalSamples();
   return s;
 }
 
-void Storage::RunRetention(int64_t now_ms) {
-  uint64_t dropped = 0;
-  std::vector<SeriesRef> emptied = head_->DropBefore(SaturatingSub(now_ms, options_.retention_ms), &dropped);
-  metrics_->Add(metrics_->retention_dropped, dropped);
-  if (emptied.empty()) {
-    PublishGauges();
-    return;
-  }
-  // Deleting needs the writers' lock: an Append may hold a ref it found.
-  // No tombstone: if the labels come back, replay maps the new series record
-  // onto the same head series by labels, and its old samples are out of
-  // retention there too.
-  std::lock_guard lock(append_mu_);
-  if (closed_) return;
-  std::erase_if(emptied, [&](SeriesRef ref) { return !head_->IsEmptySeries(ref); });
-  head_->Delete(emptied);
-  PublishGauges();
-}
 
 SeriesLimits Storage::series_limits() const {
   SeriesLimits l;
@@ -387,16 +348,6 @@ SeriesLimits Storage::series_limits() const {
   return l;
 }
 
-void Storage::RetentionLoop() {
-  std::unique_lock lock(background_mu_);
-  while (!stopping_) {
-    background_cv_.wait_for(lock, std::chrono::milliseconds(options_.retention_check_interval_ms));
-    if (stopping_) break;
-    lock.unlock();
-    RunRetention(Now());
-    lock.lock();
-  }
-}
 
 void Storage::RegisterMetrics() {
   if (registry_ == nullptr) return;
@@ -413,6 +364,10 @@ void Storage::RegisterMetrics() {
   metrics_->head_chunks = &registry_->AddGauge("vigil_tsdb_head_chunks", "Chunks in the head.");
   metrics_->head_samples = &registry_->AddGauge("vigil_tsdb_head_samples", "Samples in the head.");
   metrics_->wal_bytes = &registry_->AddGauge("vigil_tsdb_wal_bytes", "Bytes of WAL segment files.");
+  metrics_->parts = &registry_->AddGauge("vigil_tsdb_parts", "On-disk parts.");
+  metrics_->part_bytes = &registry_->AddGauge("vigil_tsdb_part_bytes", "Bytes of on-disk part files.");
+  metrics_->flushes = &registry_->AddCounter("vigil_tsdb_head_flushes_total", "Head flushes that wrote a part.");
+  metrics_->merges = &registry_->AddCounter("vigil_tsdb_merges_total", "Part merges completed.");
   PublishGauges();
 }
 
@@ -425,6 +380,10 @@ void Storage::PublishGauges() {
   metrics_->head_chunks->Set(static_cast<double>(head_->NumChunks()));
   metrics_->head_samples->Set(static_cast<double>(head_->NumSamples()));
   if (wal_ != nullptr) metrics_->wal_bytes->Set(static_cast<double>(wal_->SizeBytes()));
+  if (parts_ != nullptr) {
+    metrics_->parts->Set(static_cast<double>(parts_->NumParts()));
+    metrics_->part_bytes->Set(static_cast<double>(parts_->TotalBytes()));
+  }
 }
 
 Status Storage::Close() {
@@ -433,7 +392,7 @@ Status Storage::Close() {
     stopping_ = true;
   }
   background_cv_.notify_all();
-  if (retention_thread_.joinable()) retention_thread_.join();
+  if (background_thread_.joinable()) background_thread_.join();
   std::lock_guard lock(append_mu_);
   if (closed_) return close_status_;
   closed_ = true;

@@ -5,15 +5,23 @@
 // retention.
 //
 // Directory layout (StorageOptions::dir):
-//   LOCK   flock(2)-ed while a Storage has the directory open
-//   wal/   the write-ahead log (tsdb/wal.h frames, tsdb/wal_records.h payloads)
+//   LOCK    flock(2)-ed while a Storage has the directory open
+//   wal/    the write-ahead log (tsdb/wal.h frames, tsdb/wal_records.h payloads)
+//   parts/  immutable on-disk parts and tombstones (tsdb/part.h, tsdb/part_set.h)
 //
-// Durability: Append writes a series record for every new series and one
-// samples record per batch into the WAL, applies them to the head, then waits
-// for an fdatasync that concurrent Appends share (group commit). Open replays
-// the WAL into a fresh head (a torn tail is truncated with a warning), then
-// writes a checkpoint of the whole head into a new WAL session and deletes
-// the older segments, so the log holds roughly one copy of the head.
+// Durability: Append writes a series record for every series not yet named
+// in the current WAL session and one samples record per batch into the WAL,
+// applies them to the head, then waits for an fdatasync that concurrent
+// Appends share (group commit). Open loads the parts, replays the WAL into a
+// fresh head (a torn tail is truncated with a warning), then writes a
+// checkpoint of the head into a new WAL session and deletes older segments.
+//
+// Life of a sample: head (open chunk, sealed chunks) -> FlushHead writes all
+// sealed chunks into a new part, drops them from the head and checkpoints
+// the WAL (so the WAL holds about one copy of what is left in the head) ->
+// MergeParts merges adjacent small parts (applying deletes and dedup) ->
+// RunRetention deletes whole parts older than the retention. Queries merge
+// the head with every part, per series.
 //
 // Semantics (Prometheus / VictoriaMetrics):
 //  - out-of-order samples are accepted; a sample whose timestamp the series
@@ -24,9 +32,9 @@
 //    time (tsdb/dedup.h);
 //  - every double, including the stale-marker NaN, is stored bit for bit.
 //
-// Not yet: on-disk parts, merges and WAL checkpoints while running (the WAL
-// and the head grow until restart compacts the WAL, and hold everything
-// within retention).
+// A sample re-sent after its chunk was flushed is not recognised as a
+// duplicate at ingestion (it is counted as added); reads and merges keep the
+// first-written value, so queries never show it twice.
 
 #include <condition_variable>
 #include <cstdint>
@@ -41,6 +49,7 @@
 #include "base/status.h"
 #include "tsdb/head.h"
 #include "tsdb/matcher.h"
+#include "tsdb/part_set.h"
 #include "tsdb/querier.h"
 #include "tsdb/series_index.h"
 #include "tsdb/wal.h"
@@ -68,6 +77,10 @@ struct StorageOptions {
   uint64_t wal_segment_bytes = uint64_t{128} << 20;
   // How often the background retention pass runs.
   int64_t retention_check_interval_ms = 60 * 1000;
+  // How often sealed head chunks are flushed into a part (and parts merged).
+  int64_t flush_interval_ms = 15 * 60 * 1000;
+  // Background merges run while there are more parts than this.
+  size_t max_parts = 8;
   // Milliseconds since the epoch; null means the system clock. For tests.
   std::function<int64_t()> clock;
 };
@@ -89,6 +102,9 @@ struct HeadStats {
   uint64_t index_bytes = 0;   // SeriesIndex heap bytes
   uint64_t series_bytes = 0;  // chunks and per-series bookkeeping
   uint64_t wal_bytes = 0;
+  uint64_t num_parts = 0;
+  uint64_t part_bytes = 0;    // bytes of part files
+  uint64_t part_samples = 0;  // samples in parts (duplicates across parts included)
 };
 
 // Thread-safe: every method may be called from any thread at any time, except
@@ -127,10 +143,20 @@ class Storage {
   IndexStats Stats(size_t top_n) const;
   HeadStats GetHeadStats() const;
 
-  // Drops chunks entirely older than now_ms - retention and deletes series
-  // left empty. Runs in the background every retention_check_interval_ms;
-  // public so tests can drive it with their own clock.
-  void RunRetention(int64_t now_ms);
+  // Drops head chunks and whole parts entirely older than now_ms - retention
+  // and deletes series left without data. Runs in the background every
+  // retention_check_interval_ms; public so tests can drive it.
+  Status RunRetention(int64_t now_ms);
+
+  // Writes every sealed head chunk into a new part, removes them from the
+  // head and checkpoints the WAL. Runs in the background every
+  // flush_interval_ms; public for tests and shutdown paths.
+  Status FlushHead();
+
+  // Merges adjacent parts (at most 4 at a time, spanning at most a day of
+  // data) while there are more than `max_parts`. Runs after each background
+  // flush with options.max_parts.
+  Status MergeParts(size_t max_parts);
 
   // The limits a WriteBatch for this storage should enforce.
   SeriesLimits series_limits() const;
@@ -154,18 +180,25 @@ class Storage {
   void RegisterMetrics();
   // Refreshes the size gauges. Thread-safe.
   void PublishGauges();
-  void RetentionLoop();
+  void BackgroundLoop();
+  // Merges `inputs` (adjacent by min_gen) into one part.
+  Status MergeWindow(const std::vector<std::shared_ptr<const Part>>& inputs);
 
   const StorageOptions options_;
   MetricsRegistry* const registry_;
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<Head> head_;
+  std::unique_ptr<PartSet> parts_;
   std::unique_ptr<WalWriter> wal_;
   int lock_fd_ = -1;
 
+  // Serializes flushes, merges, retention and deletes with each other.
+  // Lock order: maintenance_mu_, then append_mu_.
+  std::mutex maintenance_mu_;
   // Serializes writers (Append, DeleteSeries, retention deletes): series
   // creation and the WAL records that name them happen in one order.
   std::mutex append_mu_;
+  std::vector<bool> declared_;   // GUARDED_BY(append_mu_): ref named in this WAL session
   bool closed_ = false;          // GUARDED_BY(append_mu_)
   Status close_status_;          // GUARDED_BY(append_mu_)
   int64_t series_limit_day_ = -1;       // GUARDED_BY(append_mu_): UTC day of the count
@@ -174,7 +207,7 @@ class Storage {
   std::mutex background_mu_;
   std::condition_variable background_cv_;
   bool stopping_ = false;        // GUARDED_BY(background_mu_)
-  std::thread retention_thread_;
+  std::thread background_thread_;
 };
 
 }  // namespace vigil::tsdb

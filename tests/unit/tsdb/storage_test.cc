@@ -165,6 +165,14 @@ TEST_F(StorageTest, RestartReplayEqualsAModelOfEverySample) {
   };
   for (int round = 0; round < 3; ++round) {
     for (int op = 0; op < 300; ++op) {
+      if (rng() % 40 == 0) {
+        ASSERT_TRUE(s->FlushHead().ok());
+        continue;
+      }
+      if (rng() % 90 == 0) {
+        ASSERT_TRUE(s->MergeParts(1).ok());
+        continue;
+      }
       if (rng() % 50 == 0) {
         const LabelList& victim = series[rng() % series.size()];
         auto n = s->DeleteSeries({Matcher::Equal("idx", victim[1].second)});
@@ -198,6 +206,7 @@ TEST_F(StorageTest, RestartReplayEqualsAModelOfEverySample) {
   }
   // Restart compacted the log: one session's worth of segments remain.
   EXPECT_EQ(WalSegments().size(), 1u);
+  EXPECT_GT(s->GetHeadStats().num_parts, 0u);
 }
 
 TEST_F(StorageTest, TornWalTailIsTruncatedNotFatal) {
@@ -421,9 +430,9 @@ TEST_F(StorageTest, SelfMetricsAreRegisteredAndCount) {
   }
 }
 
-TEST_F(StorageTest, ConcurrentWritersAndQueriersSmoke) {
+TEST_F(StorageTest, ConcurrentWritersFlushesMergesAndQueriersSmoke) {
   auto s = Open();
-  constexpr int kWriters = 3, kAppends = 150, kSeries = 20;
+  constexpr int kWriters = 3, kAppends = 400;
   std::atomic<bool> done{false};
   std::vector<std::thread> threads;
   for (int w = 0; w < kWriters; ++w) {
@@ -431,13 +440,19 @@ TEST_F(StorageTest, ConcurrentWritersAndQueriersSmoke) {
       for (int i = 0; i < kAppends; ++i) {
         WriteBatch b(s->series_limits());
         for (int k = 0; k < 4; ++k) {
-          AddRow(&b, {{"__name__", "c"}, {"s", std::to_string((i + k) % kSeries)}, {"w", std::to_string(w)}},
+          AddRow(&b, {{"__name__", "c"}, {"s", std::to_string(k)}, {"w", std::to_string(w)}},
                  {{kNow + i * 10 + k, static_cast<double>(i)}});
         }
         EXPECT_TRUE(s->Append(b, nullptr).ok());
       }
     });
   }
+  threads.emplace_back([&] {
+    while (!done.load()) {
+      EXPECT_TRUE(s->FlushHead().ok());
+      EXPECT_TRUE(s->MergeParts(2).ok());
+    }
+  });
   for (int r = 0; r < 2; ++r) {
     threads.emplace_back([&] {
       while (!done.load()) {
@@ -450,9 +465,112 @@ TEST_F(StorageTest, ConcurrentWritersAndQueriersSmoke) {
   for (int w = 0; w < kWriters; ++w) threads[w].join();
   done = true;
   for (size_t i = kWriters; i < threads.size(); ++i) threads[i].join();
-  size_t total = 0;
-  for (const auto& [k, v] : DumpAll(*s)) total += v.size();
-  EXPECT_EQ(total, static_cast<size_t>(kWriters * kAppends * 4));
+  auto count = [&] {
+    size_t total = 0;
+    for (const auto& [k, v] : DumpAll(*s)) total += v.size();
+    return total;
+  };
+  EXPECT_EQ(count(), static_cast<size_t>(kWriters * kAppends * 4));
+  s.reset();
+  s = Open();
+  EXPECT_EQ(count(), static_cast<size_t>(kWriters * kAppends * 4));
+}
+
+TEST_F(StorageTest, FlushMovesSealedChunksToAPartAndShrinksTheWal) {
+  auto s = Open();
+  for (int p = 0; p < 500; ++p) {
+    WriteBatch b(s->series_limits());
+    for (int i = 0; i < 10; ++i) {
+      AddRow(&b, {{"__name__", "m"}, {"i", std::to_string(i)}}, {{kNow + p * 1000, p * 1.0}});
+    }
+    ASSERT_TRUE(s->Append(b, nullptr).ok());
+  }
+  const Dump before = DumpAll(*s);
+  const HeadStats h0 = s->GetHeadStats();
+  ASSERT_TRUE(s->FlushHead().ok());
+  const HeadStats h1 = s->GetHeadStats();
+  EXPECT_EQ(h1.num_parts, 1u);
+  EXPECT_EQ(h1.part_samples, 10u * 480u);  // four sealed chunks of 120 per series
+  EXPECT_EQ(h1.num_samples, h0.num_samples - 10u * 480u);
+  EXPECT_LT(h1.wal_bytes, h0.wal_bytes / 4);
+  EXPECT_EQ(DumpAll(*s), before);
+  // A sample re-sent after its chunk was flushed: the first value still wins.
+  Append(s.get(), {{"__name__", "m"}, {"i", "0"}}, {{kNow + 5000, -1}});
+  EXPECT_EQ(DumpAll(*s), before);
+  ASSERT_TRUE(s->FlushHead().ok());  // nothing sealed: no new part
+  EXPECT_EQ(s->GetHeadStats().num_parts, 1u);
+  s.reset();
+  s = Open();
+  EXPECT_EQ(DumpAll(*s), before);
+  EXPECT_EQ(DumpAll(*s, kNow + 100000, kNow + 100999).size(), 10u);
+}
+
+TEST_F(StorageTest, MergesKeepEverySampleAndApplyDedup) {
+  StorageOptions o = Options();
+  o.dedup_interval_ms = 2000;
+  auto s = Open(o);
+  for (int round = 0; round < 6; ++round) {
+    for (int p = 0; p < 130; ++p) {
+      const int64_t t = kNow + (round * 130 + p) * 1000;
+      Append(s.get(), {{"__name__", "m"}}, {{t, static_cast<double>(t - kNow)}});
+    }
+    ASSERT_TRUE(s->FlushHead().ok());
+  }
+  const Dump before = DumpAll(*s);
+  EXPECT_EQ(s->GetHeadStats().num_parts, 6u);
+  ASSERT_TRUE(s->MergeParts(1).ok());
+  const HeadStats st = s->GetHeadStats();
+  EXPECT_EQ(st.num_parts, 1u);
+  EXPECT_EQ(DumpAll(*s), before);
+  EXPECT_LE(st.part_samples, 6u * 120u / 2 + 1) << "dedup at merge keeps one sample per 2 s";
+  s.reset();
+  s = Open(o);
+  EXPECT_EQ(DumpAll(*s), before);
+}
+
+TEST_F(StorageTest, DeletedSeriesStayDeletedInPartsAcrossRestartAndMerge) {
+  auto s = Open();
+  for (int p = 0; p < 130; ++p) {
+    WriteBatch b(s->series_limits());
+    AddRow(&b, {{"__name__", "gone"}}, {{kNow + p, 1}});
+    AddRow(&b, {{"__name__", "kept"}}, {{kNow + p, 2}});
+    ASSERT_TRUE(s->Append(b, nullptr).ok());
+  }
+  ASSERT_TRUE(s->FlushHead().ok());
+  ASSERT_EQ(s->DeleteSeries({Matcher::Equal("__name__", "gone")}).value(), 1u);
+  EXPECT_EQ(DumpAll(*s).count("gone"), 0u);
+  s.reset();
+  s = Open();
+  EXPECT_EQ(DumpAll(*s).count("gone"), 0u);
+  Append(s.get(), {{"__name__", "gone"}}, {{kNow + 1000000, 3}});
+  for (int p = 0; p < 130; ++p) Append(s.get(), {{"__name__", "kept"}}, {{kNow + 200 + p, 2}});
+  ASSERT_TRUE(s->FlushHead().ok());
+  ASSERT_TRUE(s->MergeParts(1).ok());
+  s.reset();
+  s = Open();
+  Dump d = DumpAll(*s);
+  EXPECT_EQ(d["gone"], (std::map<int64_t, uint64_t>{{kNow + 1000000, std::bit_cast<uint64_t>(3.0)}}));
+  EXPECT_EQ(d["kept"].size(), 260u);
+}
+
+TEST_F(StorageTest, RetentionDropsWholePartsAndTheirSeries) {
+  StorageOptions o = Options();
+  o.retention_ms = kDayMs;
+  auto s = Open(o);
+  for (int p = 0; p < 130; ++p) Append(s.get(), {{"__name__", "old"}}, {{kNow - 3600000 + p, 1}});
+  ASSERT_TRUE(s->FlushHead().ok());
+  ASSERT_EQ(s->GetHeadStats().num_parts, 1u);
+  Append(s.get(), {{"__name__", "new"}}, {{kNow + kDayMs, 1}});
+  now_ += kDayMs - 2 * 3600000;
+  ASSERT_TRUE(s->RunRetention(now_.load()).ok());
+  EXPECT_EQ(s->GetHeadStats().num_parts, 1u);  // its newest sample is still inside the retention
+  now_ += 2 * 3600000;
+  ASSERT_TRUE(s->RunRetention(now_.load()).ok());
+  EXPECT_EQ(s->GetHeadStats().num_parts, 0u);
+  Dump d = DumpAll(*s);
+  EXPECT_EQ(d.size(), 1u);
+  EXPECT_EQ(d.count("new"), 1u);
+  EXPECT_EQ(s->Stats(10).num_series, 1u);
 }
 
 // Not a benchmark, but keeps an eye on the head's footprint with
@@ -460,21 +578,22 @@ TEST_F(StorageTest, ConcurrentWritersAndQueriersSmoke) {
 TEST_F(StorageTest, ReportsBytesPerSampleAndPerSeries) {
   auto s = Open();
   std::mt19937_64 rng(99);
-  constexpr int kSeries = 200, kPoints = 1440;  // 6 h at 15 s
+  constexpr int kSeries = 2000, kPoints = 240;  // 1 h at 15 s
   std::vector<double> value(kSeries, 0);
   for (int p = 0; p < kPoints; ++p) {
     WriteBatch b(s->series_limits());
     for (int i = 0; i < kSeries; ++i) {
       double v = 0;
       switch (i % 3) {
-        case 0: value[i] += static_cast<double>(rng() % 5000); v = value[i]; break;         // counter
-        case 1: v = static_cast<double>(rng() % 10000) / 100; break;                       // gauge
+        case 0: value[i] += static_cast<double>(1500 + rng() % 100); v = value[i]; break;  // steady counter
+        case 1: value[i] += static_cast<double>(static_cast<int>(rng() % 21) - 10) / 100;   // random-walk gauge
+                v = std::round(value[i] * 100) / 100; break;
         default: v = 1; break;                                                             // constant
       }
       const int64_t jitter = static_cast<int64_t>(rng() % 5);
       AddRow(&b, {{"__name__", "node_metric_" + std::to_string(i % 20)}, {"instance", "host-" + std::to_string(i / 20)},
                   {"job", "node"}},
-             {{kNow - 6 * 3600 * 1000 + p * 15000 + jitter, v}});
+             {{kNow - 3600 * 1000 + p * 15000 + jitter, v}});
     }
     ASSERT_TRUE(s->Append(b, nullptr).ok());
   }
@@ -489,6 +608,17 @@ TEST_F(StorageTest, ReportsBytesPerSampleAndPerSeries) {
               static_cast<unsigned long long>(st.num_chunks), bytes_per_sample, index_per_series,
               static_cast<double>(st.wal_bytes) / static_cast<double>(st.num_samples));
   EXPECT_LT(bytes_per_sample, 4.0);
+  ASSERT_TRUE(s->FlushHead().ok());
+  ASSERT_TRUE(s->MergeParts(0).ok());
+  st = s->GetHeadStats();
+  EXPECT_EQ(st.num_parts, 1u);
+  std::printf("after flush+merge: part %.3f bytes/sample on disk; head %.0f bytes/series "
+              "(index %.0f + open chunk and bookkeeping %.0f)\n",
+              static_cast<double>(st.part_bytes) / static_cast<double>(st.part_samples),
+              static_cast<double>(st.index_bytes + st.series_bytes) / static_cast<double>(st.num_series),
+              static_cast<double>(st.index_bytes) / static_cast<double>(st.num_series),
+              static_cast<double>(st.series_bytes) / static_cast<double>(st.num_series));
+  EXPECT_LT(static_cast<double>(st.part_bytes) / static_cast<double>(st.part_samples), 2.0);
 }
 
 }  // namespace
