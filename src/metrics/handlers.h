@@ -8,6 +8,7 @@
 
 #include "base/status.h"
 #include "net/http_types.h"
+#include "promql/engine.h"
 #include "tsdb/matcher.h"
 
 namespace vigil::tsdb {
@@ -32,7 +33,8 @@ Status ParseTimeRange(const net::HttpRequest& req, int64_t default_start, int64_
 class Handlers {
  public:
   // `storage` must outlive the handlers.
-  explicit Handlers(tsdb::Storage* storage) : storage_(storage) {}
+  explicit Handlers(tsdb::Storage* storage, promql::EngineOptions engine_options = {})
+      : storage_(storage), engine_(engine_options) {}
 
   // --- write side (write_handlers.cc) ---
   net::HttpResponse RemoteWrite(net::HttpRequest& req);
@@ -49,8 +51,16 @@ class Handlers {
   net::HttpResponse StatusTsdb(net::HttpRequest& req);
   net::HttpResponse DeleteSeries(net::HttpRequest& req);
 
+  // --- PromQL (query_handlers.cc) ---
+  net::HttpResponse Query(net::HttpRequest& req);
+  net::HttpResponse QueryRange(net::HttpRequest& req);
+
  private:
+  // Opens queriers on the storage for the engine.
+  promql::QueryableFn Queryable() const;
+
   tsdb::Storage* storage_;
+  promql::Engine engine_;
 };
 
 }  // namespace vigil::metrics

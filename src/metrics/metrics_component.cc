@@ -24,7 +24,9 @@ Status MetricsComponent::StartService() {
     return Status::IOError("cannot open metrics storage in " + opts.dir + ": " + storage.status().message());
   }
   storage_ = std::move(*storage);
-  handlers_ = std::make_unique<Handlers>(storage_.get());
+  promql::EngineOptions engine_options;
+  engine_options.timeout = config::GetDuration(own_.section, "query_timeout");
+  handlers_ = std::make_unique<Handlers>(storage_.get(), engine_options);
   return Status::Ok();
 }
 
@@ -57,6 +59,12 @@ void MetricsComponent::RegisterRoutes(net::Router& router) {
     router.Handle({"GET", "POST"}, prefix + "/api/v1/label/:name/values", bind(&Handlers::LabelValues),
                   heavy);
     router.Handle({"GET", "POST"}, prefix + "/api/v1/series", bind(&Handlers::Series), heavy);
+    router.Handle({"GET", "POST"}, prefix + "/api/v1/query", bind(&Handlers::Query), heavy);
+    router.Handle({"GET", "POST"}, prefix + "/api/v1/query_range", bind(&Handlers::QueryRange), heavy);
+    router.Handle({"GET"}, prefix + "/api/v1/status/buildinfo", [](net::HttpRequest&) {
+      return ApiSuccess(std::string("{\"version\":\"2.42.0\",\"revision\":\"vigil\",\"branch\":\"\",") +
+                        "\"buildUser\":\"\",\"buildDate\":\"\",\"goVersion\":\"\"}");
+    });
     router.Handle({"GET"}, prefix + "/api/v1/status/tsdb", bind(&Handlers::StatusTsdb), heavy);
     router.Handle({}, prefix + "/api/v1/admin/tsdb/delete_series", bind(&Handlers::DeleteSeries));
   }

@@ -286,3 +286,35 @@ remote_write:
         prom.wait(timeout=30)
         ne.wait(timeout=10)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_promql_query_and_query_range(metrics):
+    base = NOW_MS - 600_000
+    series = [({"__name__": "http_requests_total", "job": "api", "instance": str(i)},
+               [(base + k * 15_000, float(k * 10 * (i + 1))) for k in range(41)]) for i in range(3)]
+    r = requests.post(metrics.url("metrics", "/api/v1/write"), data=snappy_write_request(series),
+                      headers=REMOTE_WRITE_HEADERS, timeout=10)
+    assert r.status_code == 204
+    t = (base + 40 * 15_000) / 1000
+    r = requests.get(metrics.url("metrics", "/api/v1/query"),
+                     params={"query": "sum by (job) (rate(http_requests_total[1m]))", "time": t}, timeout=10).json()
+    assert r["status"] == "success" and r["data"]["resultType"] == "vector"
+    (res,) = r["data"]["result"]
+    assert res["metric"] == {"job": "api"}
+    assert res["value"][0] == t
+    assert abs(float(res["value"][1]) - (10 + 20 + 30) / 15) < 1e-9
+    r = requests.post(metrics.url("metrics", "/api/v1/query_range"),
+                      data={"query": 'http_requests_total{instance="0"}', "start": t - 60, "end": t, "step": "15s"},
+                      timeout=10).json()
+    assert r["data"]["resultType"] == "matrix"
+    (res,) = r["data"]["result"]
+    assert [float(v) for _, v in res["values"]] == [360.0, 370.0, 380.0, 390.0, 400.0]
+    # errors in Prometheus' shape
+    r = requests.get(metrics.url("metrics", "/api/v1/query"), params={"query": "sum(("}, timeout=10)
+    assert r.status_code == 400 and r.json()["errorType"] == "bad_data"
+    r = requests.get(metrics.url("metrics", "/api/v1/query_range"),
+                     params={"query": "up", "start": 10, "end": 0, "step": 1}, timeout=10)
+    assert r.status_code == 400 and "end timestamp must not be before start time" in r.json()["error"]
+    r = requests.get(metrics.url("metrics", "/api/v1/query_range"),
+                     params={"query": "up", "start": 0, "end": 100000, "step": 1}, timeout=10)
+    assert r.status_code == 400 and "11,000 points" in r.json()["error"]
