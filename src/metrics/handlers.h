@@ -3,6 +3,7 @@
 // they can be unit-tested against a Storage without sockets.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "tsdb/matcher.h"
 
 namespace vigil::tsdb {
+class Querier;
 class Storage;
 }
 
@@ -56,6 +58,9 @@ class Handlers {
   net::HttpResponse QueryRange(net::HttpRequest& req);
 
  private:
+  net::HttpResponse ListLabels(
+      net::HttpRequest& req,
+      const std::function<std::vector<std::string>(tsdb::Querier&, const std::vector<tsdb::Matcher>&)>& list);
   // Opens queriers on the storage for the engine.
   promql::QueryableFn Queryable() const;
 

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <functional>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -10,6 +11,7 @@
 #include "metrics/handlers.h"
 #include "metrics/params.h"
 #include "promql/selector.h"
+#include "promql/value.h"
 #include "tsdb/storage.h"
 
 namespace vigil::metrics {
@@ -17,19 +19,6 @@ namespace {
 
 constexpr int64_t kMinTime = std::numeric_limits<int64_t>::min() / 2;
 constexpr int64_t kMaxTime = std::numeric_limits<int64_t>::max() / 2;
-
-void AppendMetricJson(std::string* out, const tsdb::Labels& labels) {
-  out->push_back('{');
-  bool first = true;
-  for (const auto& l : labels) {
-    if (!first) out->push_back(',');
-    first = false;
-    json::AppendString(out, l.name);
-    out->push_back(':');
-    json::AppendString(out, l.value);
-  }
-  out->push_back('}');
-}
 
 // Visits every series matching any of the selectors once, in label order.
 template <typename Fn>
@@ -62,10 +51,6 @@ net::HttpResponse StringArray(const std::vector<std::string>& items) {
   }
   out.push_back(']');
   return ApiSuccess(std::move(out));
-}
-
-std::vector<tsdb::Matcher> Flatten(const std::vector<std::vector<tsdb::Matcher>>& selectors) {
-  return selectors.empty() ? std::vector<tsdb::Matcher>{} : selectors[0];
 }
 
 }  // namespace
@@ -136,7 +121,7 @@ net::HttpResponse Handlers::Export(net::HttpRequest& req) {
     }
     if (ts.empty()) return;
     out += "{\"metric\":";
-    AppendMetricJson(&out, labels);
+    promql::AppendLabelsJson(&out, labels);
     out += ",\"values\":[";
     for (size_t i = 0; i < vs.size(); ++i) {
       if (i) out.push_back(',');
@@ -209,35 +194,34 @@ net::HttpResponse Handlers::Federate(net::HttpRequest& req) {
   return r;
 }
 
-net::HttpResponse Handlers::Labels(net::HttpRequest& req) {
+// /api/v1/labels and /api/v1/label/<name>/values: `list` gives the sorted
+// names or values for one selector; several selectors are unioned.
+net::HttpResponse Handlers::ListLabels(
+    net::HttpRequest& req,
+    const std::function<std::vector<std::string>(tsdb::Querier&, const std::vector<tsdb::Matcher>&)>& list) {
   auto selectors = ParseMatchParams(req);
   if (!selectors.ok()) return ApiError(400, "bad_data", selectors.status().message());
   int64_t start, end;
   Status st = ParseTimeRange(req, kMinTime, kMaxTime, &start, &end);
   if (!st.ok()) return ApiError(400, "bad_data", st.message());
   auto q = storage_->NewQuerier(start, end);
-  if (selectors->size() <= 1) return StringArray(q->LabelNames(Flatten(*selectors)));
+  if (selectors->size() <= 1) return StringArray(list(*q, selectors->empty() ? std::vector<tsdb::Matcher>{} : (*selectors)[0]));
   std::set<std::string> all;
   for (const auto& sel : *selectors) {
-    for (auto& n : q->LabelNames(sel)) all.insert(std::move(n));
+    for (auto& v : list(*q, sel)) all.insert(std::move(v));
   }
   return StringArray({all.begin(), all.end()});
 }
 
+net::HttpResponse Handlers::Labels(net::HttpRequest& req) {
+  return ListLabels(req, [](tsdb::Querier& q, const std::vector<tsdb::Matcher>& m) { return q.LabelNames(m); });
+}
+
 net::HttpResponse Handlers::LabelValues(net::HttpRequest& req) {
   std::string name(req.PathParam("name"));
-  auto selectors = ParseMatchParams(req);
-  if (!selectors.ok()) return ApiError(400, "bad_data", selectors.status().message());
-  int64_t start, end;
-  Status st = ParseTimeRange(req, kMinTime, kMaxTime, &start, &end);
-  if (!st.ok()) return ApiError(400, "bad_data", st.message());
-  auto q = storage_->NewQuerier(start, end);
-  if (selectors->size() <= 1) return StringArray(q->LabelValues(name, Flatten(*selectors)));
-  std::set<std::string> all;
-  for (const auto& sel : *selectors) {
-    for (auto& v : q->LabelValues(name, sel)) all.insert(std::move(v));
-  }
-  return StringArray({all.begin(), all.end()});
+  return ListLabels(req, [&name](tsdb::Querier& q, const std::vector<tsdb::Matcher>& m) {
+    return q.LabelValues(name, m);
+  });
 }
 
 net::HttpResponse Handlers::Series(net::HttpRequest& req) {
@@ -252,7 +236,7 @@ net::HttpResponse Handlers::Series(net::HttpRequest& req) {
   st = ForEachSeries(storage_, *selectors, start, end, [&](const tsdb::Labels& labels, const tsdb::SeriesSet&) {
     if (!first) out.push_back(',');
     first = false;
-    AppendMetricJson(&out, labels);
+    promql::AppendLabelsJson(&out, labels);
   });
   if (!st.ok()) return ApiError(500, "internal", st.message());
   out.push_back(']');

@@ -48,9 +48,7 @@ std::string FormatTimestamp(int64_t ms) {
   return out;
 }
 
-namespace {
-
-void AppendMetric(std::string* out, const tsdb::Labels& metric) {
+void AppendLabelsJson(std::string* out, const tsdb::Labels& metric) {
   out->push_back('{');
   bool first = true;
   for (const auto& l : metric) {
@@ -62,6 +60,8 @@ void AppendMetric(std::string* out, const tsdb::Labels& metric) {
   }
   out->push_back('}');
 }
+
+namespace {
 
 void AppendPoint(std::string* out, int64_t t, double v) {
   out->push_back('[');
@@ -90,7 +90,7 @@ void AppendValueJson(std::string* out, const Value& v) {
     for (size_t i = 0; i < vec->size(); ++i) {
       if (i) out->push_back(',');
       *out += "{\"metric\":";
-      AppendMetric(out, (*vec)[i].metric);
+      AppendLabelsJson(out, (*vec)[i].metric);
       *out += ",\"value\":";
       AppendPoint(out, (*vec)[i].t, (*vec)[i].v);
       out->push_back('}');
@@ -102,7 +102,7 @@ void AppendValueJson(std::string* out, const Value& v) {
     for (size_t i = 0; i < mat.size(); ++i) {
       if (i) out->push_back(',');
       *out += "{\"metric\":";
-      AppendMetric(out, mat[i].metric);
+      AppendLabelsJson(out, mat[i].metric);
       *out += ",\"values\":[";
       for (size_t j = 0; j < mat[i].points.size(); ++j) {
         if (j) out->push_back(',');

@@ -63,4 +63,8 @@ std::string FormatTimestamp(int64_t ms);
 // byte as Prometheus 2.42 renders the `data` member of /api/v1/query(_range).
 void AppendValueJson(std::string* out, const Value& v);
 
+// Appends a label set as a JSON object {"name":"value",...} in label order,
+// the shape of "metric" in every Prometheus API answer.
+void AppendLabelsJson(std::string* out, const tsdb::Labels& labels);
+
 }  // namespace vigil::promql
