@@ -448,6 +448,7 @@ class Evaluator {
           const Matrix& m = scalars[a].matrix;
           scalar_values[a] = !m.empty() && i < m[0].points.size() ? m[0].points[i].v : std::nan("");
         }
+        if (name == "holt_winters") PROMQL_RETURN_IF_ERROR(internal::CheckHoltWintersFactors(scalar_values));
         internal::RangeWindow w{std::span<const Point>(s.points.data() + lo, hi - lo), ts, mint, maxt, range,
                                 scalar_values};
         double v;

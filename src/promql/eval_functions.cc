@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <memory>
 #include <string>
@@ -562,6 +563,21 @@ bool DateFn(std::string_view name, double v, double* out) {
 }
 
 }  // namespace
+
+Status CheckHoltWintersFactors(std::span<const double> factors) {
+  static constexpr const char* kNames[] = {"smoothing factor. Expected: 0 < sf < 1",
+                                           "trend factor. Expected: 0 < tf < 1"};
+  for (size_t i = 0; i < 2 && i < factors.size(); ++i) {
+    const double f = factors[i];
+    if (f <= 0 || f >= 1) {
+      char buf[400];  // Go's %f: six decimals, infinities as +Inf/-Inf
+      if (std::isinf(f)) std::snprintf(buf, sizeof(buf), "%s", f > 0 ? "+Inf" : "-Inf");
+      else std::snprintf(buf, sizeof(buf), "%f", f);
+      return ExecutionError(std::string("invalid ") + kNames[i] + ", got: " + buf);
+    }
+  }
+  return Status::Ok();
+}
 
 RangeFunction LookupRangeFunction(std::string_view name) {
   static constexpr std::pair<std::string_view, RangeFunction> kFns[] = {

@@ -44,6 +44,11 @@ struct RangeWindow {
 // A function over a range window; returns false when it yields no value.
 using RangeFunction = bool (*)(const RangeWindow& w, double* out);
 
+// holt_winters' argument check, made (as Prometheus does) only for steps
+// where a series has samples: both factors must lie in (0, 1); NaN passes.
+// REQUIRES: factors.size() == 2 (smoothing, trend).
+Status CheckHoltWintersFactors(std::span<const double> factors);
+
 // The range-vector function `name` (rate, *_over_time, ...), or nullptr.
 RangeFunction LookupRangeFunction(std::string_view name);
 

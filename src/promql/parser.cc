@@ -208,17 +208,27 @@ class Parser {
     return ParsePostfix(std::move(prim));
   }
 
+  // Consumes a duration token; zero durations are refused as Prometheus does.
+  // REQUIRES: Peek().kind == TokenKind::kDuration.
+  Result<int64_t> TakeDuration() {
+    const Token& t = Next();
+    if (t.duration_ms == 0) return Err(t.pos, "duration must be greater than 0");
+    return t.duration_ms;
+  }
+
   Result<ExprPtr> ParsePostfix(ExprPtr e) {
     for (;;) {
       const Token& t = Peek();
       if (t.kind == TokenKind::kLeftBracket) {
         Next();
         if (Peek().kind != TokenKind::kDuration) return Unexpected(Peek(), "range", "duration");
-        int64_t range = Next().duration_ms;
+        PROMQL_ASSIGN_OR_RETURN(int64_t range, TakeDuration());
         if (Peek().kind == TokenKind::kColon) {
           Next();
           int64_t step = 0;
-          if (Peek().kind == TokenKind::kDuration) step = Next().duration_ms;
+          if (Peek().kind == TokenKind::kDuration) {
+            PROMQL_ASSIGN_OR_RETURN(step, TakeDuration());
+          }
           PROMQL_RETURN_IF_ERROR(Expect(TokenKind::kRightBracket, "subquery selector", "\"]\""));
           if (e->Type() != ValueType::kVector) {
             return Err(e->pos.start, "subquery is only allowed on instant vector, got " +
@@ -253,7 +263,7 @@ class Parser {
           neg = true;
         }
         if (Peek().kind != TokenKind::kDuration) return Unexpected(Peek(), "offset", "duration");
-        int64_t off = Next().duration_ms;
+        PROMQL_ASSIGN_OR_RETURN(int64_t off, TakeDuration());
         Expr* target = ModifierTarget(e.get());
         if (!target) {
           return Err(e->pos.start,

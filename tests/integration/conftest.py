@@ -33,11 +33,20 @@ HTTP_COMPONENTS = {
 }
 
 
+_handed_out = set()
+
+
 def free_port(kind=socket.SOCK_STREAM):
-    """A port that is free on 127.0.0.1 right now (TCP by default)."""
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port that is free on 127.0.0.1 right now (TCP by default), never the
+    same one twice in this test process: the kernel may offer a just-closed
+    port again, and two components must not be given the same one."""
+    while True:
+        with socket.socket(socket.AF_INET, kind) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
 
 
 def run_vigil(*args, timeout=30):
