@@ -126,7 +126,10 @@ Schema Build() {
       {Enabled(), HostPort("listen", "0.0.0.0:8428", "HTTP address"),
        Duration("retention", "15d", "samples older than this are deleted"),
        Duration("dedup_interval", "0s", "keep one sample per series per interval; 0s keeps all"),
-       Duration("query_timeout", "30s", "a query running longer is cancelled"), MaxBody("64MiB")}));
+       Duration("query_timeout", "30s", "a query running longer is cancelled"),
+       Int("max_query_series", 100000, 1, 100000000, "a query returning more series fails (422)"),
+       Int("max_query_samples", 50000000, 1000, 2000000000, "samples one query may hold in memory"),
+       MaxBody("64MiB")}));
   s.sections.push_back(Component(
       "scrape", "the Prometheus scraper, running inside metrics",
       {Enabled(), HostPort("listen", "", "own address; \"\" means it runs inside metrics", true),

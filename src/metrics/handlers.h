@@ -35,8 +35,10 @@ Status ParseTimeRange(const net::HttpRequest& req, int64_t default_start, int64_
 class Handlers {
  public:
   // `storage` must outlive the handlers.
-  explicit Handlers(tsdb::Storage* storage, promql::EngineOptions engine_options = {})
-      : storage_(storage), engine_(engine_options) {}
+  // Queries returning more than `max_query_series` series fail with 422.
+  explicit Handlers(tsdb::Storage* storage, promql::EngineOptions engine_options = {},
+                    size_t max_query_series = 100000)
+      : storage_(storage), engine_(engine_options), max_query_series_(max_query_series) {}
 
   // --- write side (write_handlers.cc) ---
   net::HttpResponse RemoteWrite(net::HttpRequest& req);
@@ -56,6 +58,8 @@ class Handlers {
   // --- PromQL (query_handlers.cc) ---
   net::HttpResponse Query(net::HttpRequest& req);
   net::HttpResponse QueryRange(net::HttpRequest& req);
+  // /api/v1/format_query: the expression as Prometheus prints it.
+  net::HttpResponse FormatQuery(net::HttpRequest& req);
 
  private:
   net::HttpResponse ListLabels(
@@ -66,6 +70,7 @@ class Handlers {
 
   tsdb::Storage* storage_;
   promql::Engine engine_;
+  size_t max_query_series_;
 };
 
 }  // namespace vigil::metrics

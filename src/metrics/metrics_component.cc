@@ -26,7 +26,9 @@ Status MetricsComponent::StartService() {
   storage_ = std::move(*storage);
   promql::EngineOptions engine_options;
   engine_options.timeout = config::GetDuration(own_.section, "query_timeout");
-  handlers_ = std::make_unique<Handlers>(storage_.get(), engine_options);
+  engine_options.max_samples = static_cast<uint64_t>(config::GetInt(own_.section, "max_query_samples"));
+  handlers_ = std::make_unique<Handlers>(storage_.get(), engine_options,
+                                         static_cast<size_t>(config::GetInt(own_.section, "max_query_series")));
   return Status::Ok();
 }
 
@@ -61,6 +63,13 @@ void MetricsComponent::RegisterRoutes(net::Router& router) {
     router.Handle({"GET", "POST"}, prefix + "/api/v1/series", bind(&Handlers::Series), heavy);
     router.Handle({"GET", "POST"}, prefix + "/api/v1/query", bind(&Handlers::Query), heavy);
     router.Handle({"GET", "POST"}, prefix + "/api/v1/query_range", bind(&Handlers::QueryRange), heavy);
+    router.Handle({"GET", "POST"}, prefix + "/api/v1/format_query", bind(&Handlers::FormatQuery));
+    // Vigil keeps no metric metadata or exemplars yet: empty answers, as
+    // Prometheus gives for a server that has none.
+    router.Handle({"GET"}, prefix + "/api/v1/metadata",
+                  [](net::HttpRequest&) { return ApiSuccess("{}"); });
+    router.Handle({"GET", "POST"}, prefix + "/api/v1/query_exemplars",
+                  [](net::HttpRequest&) { return ApiSuccess("[]"); });
     router.Handle({"GET"}, prefix + "/api/v1/status/buildinfo", [](net::HttpRequest&) {
       return ApiSuccess(std::string("{\"version\":\"2.42.0\",\"revision\":\"vigil\",\"branch\":\"\",") +
                         "\"buildUser\":\"\",\"buildDate\":\"\",\"goVersion\":\"\"}");

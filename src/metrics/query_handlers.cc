@@ -3,9 +3,11 @@
 
 #include <string>
 
+#include "base/json.h"
 #include "metrics/handlers.h"
 #include "metrics/params.h"
 #include "promql/engine.h"
+#include "promql/parser.h"
 #include "promql/value.h"
 #include "tsdb/storage.h"
 
@@ -23,8 +25,20 @@ int StatusFor(const promql::QueryError& e) {
   return 500;
 }
 
-net::HttpResponse Answer(const promql::QueryResult& r) {
+// Number of series in a result (a scalar or string counts as one).
+size_t SeriesCount(const promql::Value& v) {
+  if (const auto* vec = std::get_if<promql::Vector>(&v)) return vec->size();
+  if (const auto* mat = std::get_if<promql::Matrix>(&v)) return mat->size();
+  return 1;
+}
+
+net::HttpResponse Answer(const promql::QueryResult& r, size_t max_series) {
   if (!r.ok()) return ApiError(StatusFor(r.error()), r.error().TypeName(), r.error().message);
+  if (size_t n = SeriesCount(r.value()); n > max_series) {
+    return ApiError(422, "execution",
+                    "the query returned " + std::to_string(n) + " series, more than metrics.max_query_series=" +
+                        std::to_string(max_series) + "; narrow the selector or aggregate");
+  }
   std::string data;
   promql::AppendValueJson(&data, r.value());
   return ApiSuccess(std::move(data));
@@ -55,7 +69,7 @@ net::HttpResponse Handlers::Query(net::HttpRequest& req) {
     if (!t.ok()) return ApiError(400, "bad_data", "invalid parameter \"time\": " + t.status().message());
     ts = *t;
   }
-  return Answer(engine_.InstantQuery(Queryable(), expr, ts));
+  return Answer(engine_.InstantQuery(Queryable(), expr, ts), max_query_series_);
 }
 
 net::HttpResponse Handlers::QueryRange(net::HttpRequest& req) {
@@ -81,7 +95,15 @@ net::HttpResponse Handlers::QueryRange(net::HttpRequest& req) {
                     "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query "
                     "resolution (?step=XX)");
   }
-  return Answer(engine_.RangeQuery(Queryable(), expr, *start, *end, *step));
+  return Answer(engine_.RangeQuery(Queryable(), expr, *start, *end, *step), max_query_series_);
+}
+
+net::HttpResponse Handlers::FormatQuery(net::HttpRequest& req) {
+  auto expr = promql::ParseExpr(req.query.Get("query"));
+  if (!expr.ok()) return ApiError(400, "bad_data", expr.status().message());
+  std::string data;
+  json::AppendString(&data, (*expr)->String());
+  return ApiSuccess(std::move(data));
 }
 
 }  // namespace vigil::metrics

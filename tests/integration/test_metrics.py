@@ -318,3 +318,26 @@ def test_promql_query_and_query_range(metrics):
     r = requests.get(metrics.url("metrics", "/api/v1/query_range"),
                      params={"query": "up", "start": 0, "end": 100000, "step": 1}, timeout=10)
     assert r.status_code == 400 and "11,000 points" in r.json()["error"]
+
+
+def test_query_api_extras_and_series_limit():
+    with Vigil(only=["metrics"], extra_args=["--set", "metrics.max_query_series=2"]) as v:
+        series = [({"__name__": "lim", "i": str(i)}, [(NOW_MS, float(i))]) for i in range(3)]
+        requests.post(v.url("metrics", "/api/v1/write"), data=snappy_write_request(series),
+                      headers=REMOTE_WRITE_HEADERS, timeout=10)
+        r = requests.get(v.url("metrics", "/api/v1/query"), params={"query": "lim", "time": NOW_MS / 1000},
+                         timeout=10)
+        assert r.status_code == 422 and r.json()["errorType"] == "execution"
+        assert "max_query_series" in r.json()["error"]
+        r = requests.get(v.url("metrics", "/api/v1/query"), params={"query": "sum(lim)", "time": NOW_MS / 1000},
+                         timeout=10).json()
+        assert r["data"]["result"][0]["value"][1] == "3"
+        r = requests.get(v.url("metrics", "/api/v1/format_query"), params={"query": "sum(rate(x{a='b'}[5m]))by(c)"},
+                         timeout=10).json()
+        assert r == {"status": "success", "data": 'sum by (c) (rate(x{a="b"}[5m]))'}
+        assert requests.get(v.url("metrics", "/api/v1/metadata"), timeout=10).json() == {"status": "success",
+                                                                                          "data": {}}
+        assert requests.get(v.url("metrics", "/api/v1/query_exemplars"), params={"query": "lim"},
+                            timeout=10).json() == {"status": "success", "data": []}
+        r = requests.get(v.url("metrics", "/api/v1/status/buildinfo"), timeout=10).json()
+        assert r["status"] == "success" and r["data"]["version"]

@@ -189,7 +189,7 @@ TEST(LoadTest, ValuesFromTheFileAreUsed) {
 TEST(LoadErrorTest, UnknownKeyNamesKeyPositionAndExpectedKeys) {
   EXPECT_EQ(OnlyError("admin_ip: 127.0.0.1\nmetrics:\n  listne: 1.2.3.4:5\n"),
             "vigil.yml:3:3: metrics.listne: unknown key (expected one of: enabled, listen, retention, "
-            "dedup_interval, query_timeout, max_body_size)");
+            "dedup_interval, query_timeout, max_query_series, max_query_samples, max_body_size)");
 }
 
 TEST(LoadErrorTest, UnknownTopLevelKey) {
@@ -306,7 +306,7 @@ TEST(LoadErrorTest, AllErrorsAreCollectedInFileOrder) {
   EXPECT_THAT(got, ElementsAre(f + ":3:12: metrics.enabled: expected true or false, got \"maybe\"",
                                f + ":4:11: metrics.listen: expected host:port, got \"nowhere\" (missing \":port\")",
                                f + ":5:3: metrics.listne: unknown key (expected one of: enabled, listen, retention, "
-                                   "dedup_interval, query_timeout, max_body_size)",
+                                   "dedup_interval, query_timeout, max_query_series, max_query_samples, max_body_size)",
                                f + ":7:14: logs.retention: expected a duration such as 15s, 1m30s or 15d, got "
                                    "\"forever\" (expected a number at \"forever\")",
                                f + ":9:23: rules.files[1]: expected a string, got a map",
