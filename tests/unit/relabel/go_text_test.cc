@@ -1,0 +1,129 @@
+// Go-compatible text helpers: regexp.Expand templates, UTF-8 decoding and
+// strings.ToLower / ToUpper.
+
+#include "relabel/go_text.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace vigil::relabel::internal {
+namespace {
+
+// Expands `tmpl` against a match with groups {whole, g1, g2, ...} and the
+// given names.
+std::string Expand(std::string_view tmpl, const std::vector<std::string_view>& groups,
+                   const std::map<std::string, int>& names = {}) {
+  std::string out;
+  ExpandTemplate(tmpl, MatchGroups{groups, &names}, &out);
+  return out;
+}
+
+const std::vector<std::string_view> kGroups = {"whole", "one", "two"};
+
+TEST(ExpandTemplateTest, NumberedGroups) {
+  EXPECT_EQ(Expand("$1", kGroups), "one");
+  EXPECT_EQ(Expand("${1}", kGroups), "one");
+  EXPECT_EQ(Expand("$0", kGroups), "whole");
+  EXPECT_EQ(Expand("a$2b", kGroups), "a");  // `$2b` is the (absent) group named "2b"
+  EXPECT_EQ(Expand("a${2}b", kGroups), "atwob");
+  EXPECT_EQ(Expand("$1$2", kGroups), "onetwo");
+  EXPECT_EQ(Expand("${1}-${2}", kGroups), "one-two");
+}
+
+TEST(ExpandTemplateTest, DigitsThenLettersNameAGroup) {
+  EXPECT_EQ(Expand("$1x", kGroups), "");
+  EXPECT_EQ(Expand("$1x", kGroups, {{"1x", 2}}), "two");
+  EXPECT_EQ(Expand("$1_", kGroups), "");
+  EXPECT_EQ(Expand("$1-", kGroups), "one-");
+}
+
+TEST(ExpandTemplateTest, MissingGroupsExpandToEmpty) {
+  EXPECT_EQ(Expand("[$3]", kGroups), "[]");
+  EXPECT_EQ(Expand("[${9}]", kGroups), "[]");
+  EXPECT_EQ(Expand("[$name]", kGroups), "[]");
+  EXPECT_EQ(Expand("[$1]", {"whole", {}}), "[]");  // group did not take part
+}
+
+TEST(ExpandTemplateTest, NamedGroups) {
+  const std::map<std::string, int> names = {{"host", 1}, {"port", 2}};
+  EXPECT_EQ(Expand("$host:${port}", kGroups, names), "one:two");
+  EXPECT_EQ(Expand("${host}x", kGroups, names), "onex");
+  EXPECT_EQ(Expand("$hostx", kGroups, names), "");  // name is "hostx"
+}
+
+TEST(ExpandTemplateTest, DollarEscapesAndMalformedReferences) {
+  EXPECT_EQ(Expand("$$", kGroups), "$");
+  EXPECT_EQ(Expand("$$1", kGroups), "$1");
+  EXPECT_EQ(Expand("$$$1", kGroups), "$one");
+  EXPECT_EQ(Expand("$", kGroups), "$");
+  EXPECT_EQ(Expand("a$", kGroups), "a$");
+  EXPECT_EQ(Expand("${", kGroups), "${");
+  EXPECT_EQ(Expand("${}", kGroups), "${}");
+  EXPECT_EQ(Expand("${1", kGroups), "${1");
+  EXPECT_EQ(Expand("${1 }", kGroups), "${1 }");
+  EXPECT_EQ(Expand("$-1", kGroups), "$-1");
+  EXPECT_EQ(Expand("${1}}", kGroups), "one}");
+  EXPECT_EQ(Expand("no refs", kGroups), "no refs");
+  EXPECT_EQ(Expand("", kGroups), "");
+}
+
+TEST(ExpandTemplateTest, LeadingZeroAndHugeNumbersAreNames) {
+  EXPECT_EQ(Expand("$01", kGroups), "");
+  EXPECT_EQ(Expand("$01", kGroups, {{"01", 1}}), "one");
+  EXPECT_EQ(Expand("$00", kGroups), "");
+  // Up to 9 digits still parse as a number (out of range here: empty);
+  // 10 digits are a name.
+  EXPECT_EQ(Expand("$100000000", kGroups), "");
+  EXPECT_EQ(Expand("$1000000000", kGroups, {{"1000000000", 1}}), "one");
+}
+
+TEST(ExpandTemplateTest, UnicodeLettersBelongToNames) {
+  // `é` is a letter, so the name is "1é"; `€` is not, so it ends the name.
+  EXPECT_EQ(Expand("$1é", kGroups), "");
+  EXPECT_EQ(Expand("$1€", kGroups), "one€");
+  EXPECT_EQ(Expand("$1٣", kGroups), "");  // Arabic-Indic digit three (Nd)
+  EXPECT_EQ(Expand("$1\xff", kGroups), "one\xff");  // invalid UTF-8 ends a name
+}
+
+TEST(DecodeRuneTest, FollowsGoRules) {
+  uint32_t r = 0;
+  EXPECT_EQ(DecodeRune("a", &r), 1u);
+  EXPECT_EQ(r, uint32_t{'a'});
+  EXPECT_EQ(DecodeRune("é", &r), 2u);
+  EXPECT_EQ(r, 0xE9u);
+  EXPECT_EQ(DecodeRune("€", &r), 3u);
+  EXPECT_EQ(r, 0x20ACu);
+  EXPECT_EQ(DecodeRune("\xF0\x9F\x98\x80", &r), 4u);
+  EXPECT_EQ(r, 0x1F600u);
+  EXPECT_EQ(DecodeRune("\xC0\x80", &r), 1u);  // overlong
+  EXPECT_EQ(r, kRuneError);
+  EXPECT_EQ(DecodeRune("\xED\xA0\x80", &r), 1u);  // surrogate
+  EXPECT_EQ(r, kRuneError);
+  EXPECT_EQ(DecodeRune("\xE2\x82", &r), 1u);  // truncated
+  EXPECT_EQ(r, kRuneError);
+  EXPECT_EQ(DecodeRune("\xF4\x90\x80\x80", &r), 1u);  // above U+10FFFF
+}
+
+TEST(GoCaseTest, AsciiFastPath) {
+  EXPECT_EQ(GoToLower("bAr123Foo"), "bar123foo");
+  EXPECT_EQ(GoToUpper("bAr123Foo"), "BAR123FOO");
+  EXPECT_EQ(GoToLower(""), "");
+}
+
+TEST(GoCaseTest, UnicodeSimpleMapping) {
+  EXPECT_EQ(GoToLower("ÀÉÎ"), "àéî");
+  EXPECT_EQ(GoToUpper("àéî"), "ÀÉÎ");
+  EXPECT_EQ(GoToUpper("ǆ"), "Ǆ");
+  EXPECT_EQ(GoToLower("İ"), "i");  // U+0130 lowers to plain i (simple mapping)
+}
+
+TEST(GoCaseTest, InvalidUtf8BecomesReplacementCharacter) {
+  EXPECT_EQ(GoToLower(std::string("A\xff") + "B"), std::string("a\xEF\xBF\xBD") + "b");
+  EXPECT_EQ(GoToUpper("\xC3"), "\xEF\xBF\xBD");
+}
+
+}  // namespace
+}  // namespace vigil::relabel::internal
