@@ -500,7 +500,10 @@ asio::awaitable<ExchangeResult> HttpClient::Impl::Exchange(Stream& stream, Conne
     msg.set(http::field::authorization, "Basic " + Base64(UrlDecode(hop.url.userinfo, false)));
   }
   std::vector<std::string_view> replaced;
-  for (const auto& [name, value] : hop.headers) {
+  for (const auto& header : hop.headers) {
+    // Named references, not a structured binding: clang 14 cannot capture those.
+    const std::string& name = header.first;
+    const std::string& value = header.second;
     if (EqualsNoCase(name, "Content-Length") || EqualsNoCase(name, "Transfer-Encoding")) continue;
     // The first caller header of a name replaces any default; repeats add.
     if (std::find_if(replaced.begin(), replaced.end(), [&](std::string_view n) { return EqualsNoCase(n, name); }) ==
