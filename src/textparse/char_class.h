@@ -5,6 +5,9 @@
 
 #include <array>
 #include <cstdint>
+#include <string_view>
+
+#include "textparse/textparse.h"
 
 namespace vigil::textparse::internal {
 
@@ -56,5 +59,34 @@ inline constexpr std::array<uint8_t, 256> kCharClasses = MakeCharClasses();
 inline constexpr std::array<uint8_t, 256> kQuotedStops = MakeQuotedStops();
 
 inline bool Is(char c, uint8_t cls) { return (kCharClasses[static_cast<unsigned char>(c)] & cls) != 0; }
+
+// The metric type named by a `# TYPE` line's text in `format`, or false when
+// the format has no such type (Prometheus text says "untyped" and lacks the
+// OpenMetrics-only gaugehistogram, info and stateset; OpenMetrics says "unknown").
+inline bool LookupMetricType(std::string_view text, Format format, MetricType* out) {
+  struct Name {
+    std::string_view text;
+    MetricType type;
+    bool prometheus, openmetrics;
+  };
+  static constexpr Name kNames[] = {
+      {"counter", MetricType::kCounter, true, true},
+      {"gauge", MetricType::kGauge, true, true},
+      {"histogram", MetricType::kHistogram, true, true},
+      {"summary", MetricType::kSummary, true, true},
+      {"untyped", MetricType::kUnknown, true, false},
+      {"unknown", MetricType::kUnknown, false, true},
+      {"gaugehistogram", MetricType::kGaugeHistogram, false, true},
+      {"info", MetricType::kInfo, false, true},
+      {"stateset", MetricType::kStateset, false, true},
+  };
+  for (const Name& n : kNames) {
+    if (n.text == text && (format == Format::kPrometheus ? n.prometheus : n.openmetrics)) {
+      *out = n.type;
+      return true;
+    }
+  }
+  return false;
+}
 
 }  // namespace vigil::textparse::internal

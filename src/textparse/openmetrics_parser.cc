@@ -88,23 +88,7 @@ const Entry& TextParser::ParseOpenMetricsMeta(const char* p, EntryKind kind) {
   switch (kind) {
     case EntryKind::kType: {
       MetricType type;
-      if (text == "counter") {
-        type = MetricType::kCounter;
-      } else if (text == "gauge") {
-        type = MetricType::kGauge;
-      } else if (text == "histogram") {
-        type = MetricType::kHistogram;
-      } else if (text == "gaugehistogram") {
-        type = MetricType::kGaugeHistogram;
-      } else if (text == "summary") {
-        type = MetricType::kSummary;
-      } else if (text == "info") {
-        type = MetricType::kInfo;
-      } else if (text == "stateset") {
-        type = MetricType::kStateset;
-      } else if (text == "unknown") {
-        type = MetricType::kUnknown;
-      } else {
+      if (!internal::LookupMetricType(text, Format::kOpenMetrics, &type)) {
         return Fail(p + 1, "invalid metric type " + internal::GoQuote(text));
       }
       entry_.type = type;

@@ -345,17 +345,7 @@ const Entry& TextParser::ParsePrometheusComment(const char* p) {
 
   if (kind == EntryKind::kType) {
     MetricType type;
-    if (text == "counter") {
-      type = MetricType::kCounter;
-    } else if (text == "gauge") {
-      type = MetricType::kGauge;
-    } else if (text == "histogram") {
-      type = MetricType::kHistogram;
-    } else if (text == "summary") {
-      type = MetricType::kSummary;
-    } else if (text == "untyped") {
-      type = MetricType::kUnknown;
-    } else {
+    if (!internal::LookupMetricType(text, Format::kPrometheus, &type)) {
       return Fail(q, "invalid metric type " + internal::GoQuote(text));
     }
     entry_.type = type;
