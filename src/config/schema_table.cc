@@ -135,8 +135,11 @@ Schema Build() {
       {Enabled(), HostPort("listen", "", "own address; \"\" means it runs inside metrics", true),
        Duration("scrape_interval", "10s", "default interval between scrapes of a target"),
        Duration("scrape_timeout", "8s", "default time limit of one scrape; at most scrape_interval"),
-       String("targets_dir", "${data_dir}/targets", "directory of file_sd target files (*.yml, *.json)", false),
-       Any("scrape_configs", "[]", "Prometheus scrape_configs, in Prometheus' own format")}));
+       String("targets_dir", "${data_dir}/targets",
+              "Pigsty's file_sd layout: <targets_dir>/<job>/*.yml, used by the built-in jobs", false),
+       String("config_file", "", "a prometheus.yml whose global and scrape_configs are used; \"\" uses scrape_configs"),
+       Any("scrape_configs", "[]", "Prometheus scrape_configs, in Prometheus' own format; [] uses Pigsty's jobs"),
+       Bool("self_scrape", true, "also scrape the /metrics of every component of this process (job \"vigil\")")}));
   s.sections.push_back(Component("rules", "the VMAlert role: recording and alerting rules",
                                  {Enabled(), HostPort("listen", "0.0.0.0:8880", "HTTP address"),
                                   Duration("evaluation_interval", "10s", "default interval between rule evaluations"),

@@ -80,6 +80,9 @@ std::string FormatDuration(std::chrono::milliseconds d) {
   if (left <= 0) return "0s";
   std::string out;
   for (const auto& u : kDurationUnits) {
+    // Years and weeks only when exact, as Prometheus prints: "15d", not "2w1d".
+    const bool exact_only = u.name[0] == 'y' || u.name[0] == 'w';
+    if (exact_only && left % u.millis != 0) continue;
     if (left >= u.millis) {
       out += std::to_string(left / u.millis);
       out += u.name;
@@ -203,6 +206,17 @@ Result<std::pair<std::string, uint16_t>> ParseHostPort(std::string_view s) {
   if (port.size() > 5 || !ReadUint(port, &pos, &n) || pos != port.size()) return bad("port must be a number 0..65535");
   if (n > 65535) return bad("port " + std::to_string(n) + " is out of range 0..65535");
   return std::make_pair(std::move(host), static_cast<uint16_t>(n));
+}
+
+std::string DialAddress(std::string_view listen) {
+  auto hp = ParseHostPort(listen);
+  if (!hp.ok()) return std::string(listen);
+  const auto& [host, port] = *hp;
+  const std::string p = std::to_string(port);
+  if (host.empty() || host == "0.0.0.0") return "127.0.0.1:" + p;
+  if (host == "::") return "[::1]:" + p;
+  if (host.find(':') != std::string::npos) return "[" + host + "]:" + p;
+  return host + ":" + p;
 }
 
 }  // namespace vigil::config

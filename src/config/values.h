@@ -21,7 +21,8 @@ namespace vigil::config {
 // fit in int64 milliseconds. Errors are InvalidArgument saying what is wrong.
 Result<std::chrono::milliseconds> ParseDuration(std::string_view s);
 
-// Formats a duration the way ParseDuration reads it ("1m30s", "15d", "0s").
+// Formats a duration as Prometheus' model.Duration prints it ("1m30s", "15d",
+// "2w", "0s": years and weeks only when they divide the duration exactly).
 // ParseDuration(FormatDuration(d)) == d for every d >= 0.
 std::string FormatDuration(std::chrono::milliseconds d);
 
@@ -38,5 +39,10 @@ Result<uint64_t> ParseSize(std::string_view s);
 // part of the returned host). port is a decimal number in 0..65535. Rejects
 // the empty string, a missing port, unbracketed IPv6 and malformed hosts.
 Result<std::pair<std::string, uint16_t>> ParseHostPort(std::string_view s);
+
+// The address a client on this host dials to reach a server listening on
+// `listen` ("host:port"): wildcard hosts ("", 0.0.0.0, [::]) become loopback,
+// IPv6 hosts are bracketed; an unparsable address is returned unchanged.
+std::string DialAddress(std::string_view listen);
 
 }  // namespace vigil::config

@@ -4,13 +4,16 @@
 
 #include "base/log.h"
 #include "metrics/handlers.h"
+#include "scrape/scrape_manager.h"
+#include "scrape/scrape_setup.h"
+#include "scrape/targets_api.h"
 #include "tsdb/storage.h"
 
 namespace vigil::metrics {
 
 MetricsComponent::MetricsComponent(const service::ServiceContext& ctx, const config::Settings& settings,
                                    const config::ComponentSettings& own)
-    : HttpComponent(ctx, settings, own), data_dir_(settings.data_dir), own_(own) {}
+    : HttpComponent(ctx, settings, own), data_dir_(settings.data_dir), own_(own), settings_(settings) {}
 
 MetricsComponent::~MetricsComponent() { Stop(std::chrono::milliseconds(0)); }
 
@@ -29,10 +32,60 @@ Status MetricsComponent::StartService() {
   engine_options.max_samples = static_cast<uint64_t>(config::GetInt(own_.section, "max_query_samples"));
   handlers_ = std::make_unique<Handlers>(storage_.get(), engine_options,
                                          static_cast<size_t>(config::GetInt(own_.section, "max_query_series")));
+  ConfigureScraper(settings_);
   return Status::Ok();
 }
 
+void MetricsComponent::ConfigureScraper(const config::Settings& settings) {
+  const config::ComponentSettings* section = settings.Find("scrape");
+  if (section == nullptr || !section->enabled) {
+    std::shared_ptr<scrape::ScrapeManager> old;
+    {
+      std::lock_guard lock(scraper_mu_);
+      old = std::move(scraper_);
+    }
+    if (old) old->Stop();
+    return;
+  }
+  std::vector<scrape::SelfEndpoint> self;
+  for (const auto& [name, address] : context().http_endpoints) self.push_back({name, address});
+  auto jobs = scrape::SettingsFromSection(section->section, self);
+  if (!jobs.ok()) {
+    VLOG_ERROR("scrape configuration refused; keeping the previous jobs", {{"error", jobs.status().message()}});
+    return;
+  }
+  std::shared_ptr<scrape::ScrapeManager> manager = scraper();
+  if (!manager) {
+    tsdb::Storage* storage = storage_.get();
+    manager = std::make_shared<scrape::ScrapeManager>(
+        context().runtime,
+        [storage](const tsdb::WriteBatch& batch, tsdb::AppendResult* result) {
+          return storage->Append(batch, result);
+        },
+        &registry());
+    std::lock_guard lock(scraper_mu_);
+    scraper_ = manager;
+  }
+  manager->Apply(std::move(*jobs));
+}
+
+std::shared_ptr<scrape::ScrapeManager> MetricsComponent::scraper() {
+  std::lock_guard lock(scraper_mu_);
+  return scraper_;
+}
+
+void MetricsComponent::ReloadRelated(const config::Settings& settings) {
+  settings_ = settings;
+  if (storage_) ConfigureScraper(settings_);
+}
+
 void MetricsComponent::StopService() {
+  std::shared_ptr<scrape::ScrapeManager> old;
+  {
+    std::lock_guard lock(scraper_mu_);
+    old = std::move(scraper_);
+  }
+  if (old) old->Stop();
   handlers_.reset();
   if (storage_) {
     Status st = storage_->Close();
@@ -75,6 +128,20 @@ void MetricsComponent::RegisterRoutes(net::Router& router) {
                         "\"buildUser\":\"\",\"buildDate\":\"\",\"goVersion\":\"\"}");
     });
     router.Handle({"GET"}, prefix + "/api/v1/status/tsdb", bind(&Handlers::StatusTsdb), heavy);
+    router.Handle({"GET"}, prefix + "/api/v1/targets", [this](net::HttpRequest& req) {
+      auto manager = scraper();
+      scrape::TargetsSnapshot snap = manager ? manager->Targets() : scrape::TargetsSnapshot{};
+      return ApiSuccess(scrape::TargetsJson(snap, req.query.Get("state"), req.query.Get("scrapePool")));
+    });
+    router.Handle({"GET"}, prefix + "/targets", [this](net::HttpRequest&) {
+      auto manager = scraper();
+      scrape::TargetsSnapshot snap = manager ? manager->Targets() : scrape::TargetsSnapshot{};
+      net::HttpResponse r;
+      r.status = 200;
+      r.body = scrape::TargetsHtml(snap);
+      r.SetHeader("Content-Type", "text/html; charset=utf-8");
+      return r;
+    });
     router.Handle({}, prefix + "/api/v1/admin/tsdb/delete_series", bind(&Handlers::DeleteSeries));
   }
   for (const char* path : {"/write", "/api/v2/write", "/influx/write", "/influx/api/v2/write"}) {

@@ -287,6 +287,22 @@ void HttpClient::Impl::InitTls() {
   }
   SSL_CTX_set_min_proto_version(tls->native_handle(), TLS1_2_VERSION);
   error_code ec;
+  if (!opts.cert_file.empty() || !opts.key_file.empty()) {
+    if (opts.cert_file.empty() || opts.key_file.empty()) {
+      tls_status = Status::InvalidArgument("client certificate needs both cert_file and key_file");
+      return;
+    }
+    tls->use_certificate_chain_file(opts.cert_file, ec);
+    if (ec) {
+      tls_status = Status::InvalidArgument("cert_file " + opts.cert_file + ": " + ec.message());
+      return;
+    }
+    tls->use_private_key_file(opts.key_file, ssl::context::pem, ec);
+    if (ec) {
+      tls_status = Status::InvalidArgument("key_file " + opts.key_file + ": " + ec.message());
+      return;
+    }
+  }
   if (opts.insecure_skip_verify) {
     tls->set_verify_mode(ssl::verify_none, ec);
     return;

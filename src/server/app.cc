@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "base/log.h"
+#include "config/values.h"
 #include "base/process_metrics.h"
 #include "metrics/metrics_component.h"
 #include "net/runtime.h"
@@ -58,14 +59,17 @@ Status App::Build() {
   ctx.runtime = runtime_.get();
   ctx.process_registry = &process_registry_;
   ctx.reload = [this] { return Reload(); };
+  std::vector<const config::ComponentSettings*> chosen;
   for (const auto& c : settings_.components) {
     if (!c.enabled || !HasOwnPort(c)) continue;
     if (!options_.only.empty() &&
         std::find(options_.only.begin(), options_.only.end(), c.name) == options_.only.end()) {
       continue;
     }
-    components_.push_back(MakeComponent(ctx, c));
+    chosen.push_back(&c);
+    ctx.http_endpoints.emplace_back(c.name, config::DialAddress(c.http_listen.empty() ? c.listen : c.http_listen));
   }
+  for (const auto* c : chosen) components_.push_back(MakeComponent(ctx, *c));
   return Status::Ok();
 }
 
@@ -159,6 +163,7 @@ Status App::Reload() {
       VLOG_WARN("reload: setting kept", {{"component", std::string(c->name())}, {"reason", st.message()}});
     }
   }
+  for (auto& c : components_) c->ReloadRelated(fresh);
   settings_ = std::move(fresh);
   VLOG_INFO("config reloaded", {{"config", settings_.source}});
   return Status::Ok();

@@ -11,6 +11,7 @@
 
 namespace vigil::config {
 struct ComponentSettings;
+struct Settings;
 }
 
 namespace vigil::service {
@@ -37,6 +38,11 @@ class Component {
   // change while running (listen addresses) are kept and reported in the
   // returned Status message; the rest take effect.
   virtual Status Reload(const config::ComponentSettings& settings) = 0;
+
+  // Called after every component's Reload with the whole new configuration,
+  // for components that also run another section (metrics runs `scrape`).
+  // The default ignores it.
+  virtual void ReloadRelated(const config::Settings& settings) { (void)settings; }
 
   // The config key that names the address Start() failed on ("metrics.listen").
   virtual std::string listen_key() const = 0;

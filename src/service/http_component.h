@@ -11,6 +11,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/metrics_registry.h"
 #include "config/config.h"
@@ -31,6 +33,9 @@ struct ServiceContext {
   // Re-reads the config and applies it to every component; returns the
   // errors as text on failure (the old config stays in force).
   std::function<Status()> reload;
+  // Every component of this process with an HTTP server: its name and the
+  // address that reaches it from this host ("127.0.0.1:8428").
+  std::vector<std::pair<std::string, std::string>> http_endpoints;
 };
 
 class HttpComponent : public Component {

@@ -42,9 +42,12 @@ void WriteBatch::OnSeries(std::span<const LabelPair> labels, std::span<const Sam
   builder_.Reset();
   for (const LabelPair& p : labels) builder_.Set(p.name, p.value);
   for (const auto& [name, value] : extra_labels_) builder_.Set(name, value);
-  Labels built = builder_.Build();
-  if (!Validate(built, samples.size())) return;
-  rows_.push_back(StoredRow{std::move(built), samples_.size(), samples.size()});
+  AddSeries(builder_.Build(), samples);
+}
+
+void WriteBatch::AddSeries(Labels labels, std::span<const Sample> samples) {
+  if (samples.empty() || !Validate(labels, samples.size())) return;
+  rows_.push_back(StoredRow{std::move(labels), samples_.size(), samples.size()});
   samples_.insert(samples_.end(), samples.begin(), samples.end());
 }
 

@@ -62,6 +62,10 @@ class WriteBatch : public RowSink {
   // (Prometheus: empty means absent); a name given twice keeps its last value.
   void OnSeries(std::span<const LabelPair> labels, std::span<const Sample> samples) override;
 
+  // Validates and adds one series whose labels are already built. The extra
+  // labels (SetExtraLabels) are not applied.
+  void AddSeries(Labels labels, std::span<const Sample> samples);
+
   // Labels set on every row added AFTER this call (an empty value removes the
   // label). Counted against the limits like the row's own labels.
   void SetExtraLabels(std::vector<std::pair<std::string, std::string>> labels);

@@ -61,7 +61,8 @@ TEST(ParseDurationTest, ErrorSaysWhatIsWrong) {
 TEST(FormatDurationTest, RoundTripsThroughParse) {
   EXPECT_EQ(FormatDuration(milliseconds(0)), "0s");
   EXPECT_EQ(FormatDuration(milliseconds(90'000)), "1m30s");
-  EXPECT_EQ(FormatDuration(milliseconds(15LL * 86'400'000)), "2w1d");
+  EXPECT_EQ(FormatDuration(milliseconds(15LL * 86'400'000)), "15d");
+  EXPECT_EQ(FormatDuration(milliseconds(14LL * 86'400'000)), "2w");
   EXPECT_EQ(FormatDuration(milliseconds(1500)), "1s500ms");
   for (int64_t v : {1LL, 999LL, 61'001LL, 400LL * 86'400'000 + 7}) {
     EXPECT_EQ(Ms(FormatDuration(milliseconds(v))), v);

@@ -1,0 +1,155 @@
+#include "scrape/targets_api.h"
+
+#include <ctime>
+
+#include "base/json.h"
+#include "config/values.h"
+
+namespace vigil::scrape {
+namespace {
+
+void AppendLabels(std::string* out, const tsdb::Labels& labels) {
+  out->push_back('{');
+  bool first = true;
+  for (const auto& l : labels) {
+    if (!first) out->push_back(',');
+    first = false;
+    json::AppendString(out, l.name);
+    out->push_back(':');
+    json::AppendString(out, l.value);
+  }
+  out->push_back('}');
+}
+
+void AppendField(std::string* out, std::string_view name, std::string_view value) {
+  out->push_back(',');
+  json::AppendString(out, name);
+  out->push_back(':');
+  json::AppendString(out, value);
+}
+
+void AppendHtmlEscaped(std::string* out, std::string_view s) {
+  for (char c : s) {
+    switch (c) {
+      case '<': *out += "&lt;"; break;
+      case '>': *out += "&gt;"; break;
+      case '&': *out += "&amp;"; break;
+      case '"': *out += "&quot;"; break;
+      default: out->push_back(c);
+    }
+  }
+}
+
+}  // namespace
+
+std::string FormatRfc3339Millis(int64_t unix_ms) {
+  if (unix_ms == 0) return "0001-01-01T00:00:00Z";
+  time_t secs = time_t(unix_ms / 1000);
+  int ms = int(unix_ms % 1000);
+  if (ms < 0) {
+    ms += 1000;
+    --secs;
+  }
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  size_t n = std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  std::string out(buf, n);
+  if (ms != 0) {
+    char frac[8];
+    std::snprintf(frac, sizeof(frac), ".%03d", ms);
+    std::string f = frac;
+    while (f.back() == '0') f.pop_back();  // RFC3339Nano drops trailing zeros
+    out += f;
+  }
+  return out + "Z";
+}
+
+std::string TargetsJson(const TargetsSnapshot& snapshot, std::string_view state, std::string_view pool) {
+  const bool any = state.empty() || state == "any";
+  const bool show_active = any || state == "active";
+  const bool show_dropped = any || state == "dropped";
+  std::string out = "{\"activeTargets\":[";
+  bool first = true;
+  if (show_active) {
+    for (const auto& t : snapshot.active) {
+      if (!pool.empty() && t.scrape_pool != pool) continue;
+      if (!first) out.push_back(',');
+      first = false;
+      out += "{\"discoveredLabels\":";
+      AppendLabels(&out, t.discovered);
+      out += ",\"labels\":";
+      AppendLabels(&out, t.labels);
+      AppendField(&out, "scrapePool", t.scrape_pool);
+      AppendField(&out, "scrapeUrl", t.scrape_url);
+      AppendField(&out, "globalUrl", t.scrape_url);
+      AppendField(&out, "lastError", t.last_error);
+      AppendField(&out, "lastScrape", FormatRfc3339Millis(t.last_scrape_ms));
+      out += ",\"lastScrapeDuration\":";
+      json::AppendNumber(&out, t.last_scrape_duration);
+      AppendField(&out, "health", t.health);
+      AppendField(&out, "scrapeInterval", config::FormatDuration(t.interval));
+      AppendField(&out, "scrapeTimeout", config::FormatDuration(t.timeout));
+      out.push_back('}');
+    }
+  }
+  out += "],\"droppedTargets\":[";
+  first = true;
+  if (show_dropped) {
+    for (const auto& t : snapshot.dropped) {
+      if (!pool.empty() && t.scrape_pool != pool) continue;
+      if (!first) out.push_back(',');
+      first = false;
+      out += "{\"discoveredLabels\":";
+      AppendLabels(&out, t.discovered);
+      out.push_back('}');
+    }
+  }
+  out += "]}";
+  return out;
+}
+
+std::string TargetsHtml(const TargetsSnapshot& snapshot) {
+  std::string out =
+      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Targets - Vigil</title>\n"
+      "<style>body{font-family:sans-serif;margin:1em}table{border-collapse:collapse;width:100%;margin-bottom:1.5em}"
+      "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}"
+      ".up{color:#1a7f37}.down{color:#cf222e}.unknown{color:#777}</style></head><body>\n<h1>Targets</h1>\n";
+  std::string current_pool;
+  bool open = false;
+  size_t up = 0;
+  for (const auto& t : snapshot.active) up += t.health == "up" ? 1 : 0;
+  out += "<p>" + std::to_string(up) + " of " + std::to_string(snapshot.active.size()) + " targets up, " +
+         std::to_string(snapshot.dropped.size()) + " dropped.</p>\n";
+  for (const auto& t : snapshot.active) {
+    if (!open || t.scrape_pool != current_pool) {
+      if (open) out += "</table>\n";
+      current_pool = t.scrape_pool;
+      open = true;
+      out += "<h2>";
+      AppendHtmlEscaped(&out, current_pool);
+      out += "</h2>\n<table><tr><th>Endpoint</th><th>State</th><th>Labels</th><th>Last scrape</th>"
+             "<th>Duration</th><th>Error</th></tr>\n";
+    }
+    out += "<tr><td><a href=\"";
+    AppendHtmlEscaped(&out, t.scrape_url);
+    out += "\">";
+    AppendHtmlEscaped(&out, t.scrape_url);
+    out += "</a></td><td class=\"" + t.health + "\">" + t.health + "</td><td>";
+    AppendHtmlEscaped(&out, t.labels.ToString());
+    out += "</td><td>";
+    out += t.last_scrape_ms == 0 ? std::string("never") : FormatRfc3339Millis(t.last_scrape_ms);
+    char dur[32];
+    std::snprintf(dur, sizeof(dur), "%.3fs", t.last_scrape_duration);
+    out += "</td><td>";
+    out += dur;
+    out += "</td><td>";
+    AppendHtmlEscaped(&out, t.last_error);
+    out += "</td></tr>\n";
+  }
+  if (open) out += "</table>\n";
+  out += "</body></html>\n";
+  return out;
+}
+
+}  // namespace vigil::scrape

@@ -1,0 +1,27 @@
+#pragma once
+// Rendering of the scraper's targets: Prometheus 2.42's GET /api/v1/targets
+// JSON and a plain HTML page for GET /targets.
+
+#include <string>
+#include <string_view>
+
+#include "scrape/scrape_manager.h"
+
+namespace vigil::scrape {
+
+// The `data` object of /api/v1/targets: {"activeTargets":[...],
+// "droppedTargets":[...]} with Prometheus' field names. `state` is
+// "active", "dropped" or "any" (also ""); `pool`, when not empty, keeps only
+// that scrape pool. Unknown states give both lists empty, as Prometheus does.
+std::string TargetsJson(const TargetsSnapshot& snapshot, std::string_view state, std::string_view pool);
+
+// A self-contained HTML page listing every active target by pool with its
+// state, labels, last scrape, duration and error.
+std::string TargetsHtml(const TargetsSnapshot& snapshot);
+
+// Go's time.RFC3339Nano rendering of a Unix time in milliseconds, in UTC
+// ("2023-03-01T12:00:00.123Z"); 0 renders as Go's zero time
+// "0001-01-01T00:00:00Z".
+std::string FormatRfc3339Millis(int64_t unix_ms);
+
+}  // namespace vigil::scrape
