@@ -9,6 +9,7 @@
 #include "base/build_info.h"
 #include "config/config.h"
 #include "server/app.h"
+#include "server/native_configs.h"
 
 namespace vigil::cli {
 namespace {
@@ -29,6 +30,11 @@ int CheckConfig(const config::LoadOptions& opts) {
   if (!config::LoadSettings(opts, &settings, &errors)) {
     for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
     std::fprintf(stderr, "vigil: %zu error(s) in the configuration\n", errors.size());
+    return 2;
+  }
+  if (auto native = server::CheckNativeConfigs(settings); !native.empty()) {
+    for (const auto& e : native) std::fprintf(stderr, "%s\n", e.c_str());
+    std::fprintf(stderr, "vigil: %zu error(s) in the configuration\n", native.size());
     return 2;
   }
   std::printf("# effective configuration from %s\n%s", settings.source.c_str(),

@@ -12,6 +12,7 @@
 #include "base/process_metrics.h"
 #include "metrics/metrics_component.h"
 #include "net/runtime.h"
+#include "server/native_configs.h"
 #include "service/http_component.h"
 
 namespace vigil::server {
@@ -77,6 +78,10 @@ int App::Run() {
   std::vector<config::ConfigError> errors;
   if (!config::LoadSettings(options_.load, &settings_, &errors)) {
     for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
+    return 2;
+  }
+  if (auto native = CheckNativeConfigs(settings_); !native.empty()) {
+    for (const auto& e : native) std::fprintf(stderr, "%s\n", e.c_str());
     return 2;
   }
   for (const auto& name : options_.only) {
@@ -153,6 +158,11 @@ Status App::Reload() {
   std::vector<config::ConfigError> errors;
   if (!config::LoadSettings(options_.load, &fresh, &errors)) {
     return Status::InvalidArgument(JoinErrors(errors));
+  }
+  if (auto native = CheckNativeConfigs(fresh); !native.empty()) {
+    std::string joined;
+    for (const auto& e : native) joined += (joined.empty() ? "" : "; ") + e;
+    return Status::InvalidArgument(joined);
   }
   ApplyLogging(fresh);
   for (auto& c : components_) {

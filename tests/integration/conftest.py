@@ -57,7 +57,10 @@ def run_vigil(*args, timeout=30):
 class Vigil:
     """One running `vigil serve` on loopback ports. Use as a context manager."""
 
-    def __init__(self, extra_args=(), config_text=None, only=None):
+    def __init__(self, extra_args=(), config_text=None, only=None, self_scrape=False):
+        """self_scrape=False (the default here, not in vigil.yml) keeps the
+        scraper from storing Vigil's own metrics, so that tests which count
+        stored series see only what they wrote."""
         self.tmp = tempfile.TemporaryDirectory(prefix="vigil-it-")
         self.data_dir = os.path.join(self.tmp.name, "data")
         self.ports = {}
@@ -74,6 +77,8 @@ class Vigil:
         self.args += ["--set", f"dns.listen=127.0.0.1:{free_port(socket.SOCK_DGRAM)}",
                       "--set", f"ntp.listen=127.0.0.1:{free_port(socket.SOCK_DGRAM)}",
                       "--set", f"portal.listen_https=127.0.0.1:{free_port()}"]
+        if not self_scrape:
+            self.args += ["--set", "scrape.self_scrape=false"]
         if only:
             self.args += ["--only", ",".join(only)]
             self.ports = {c: p for c, p in self.ports.items() if c in only}

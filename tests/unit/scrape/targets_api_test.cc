@@ -1,0 +1,44 @@
+#include "scrape/targets_api.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace vigil::scrape {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(TargetsApiTest, Rfc3339LikeGo) {
+  EXPECT_EQ(FormatRfc3339Millis(0), "0001-01-01T00:00:00Z");
+  EXPECT_EQ(FormatRfc3339Millis(1677672000123), "2023-03-01T12:00:00.123Z");
+  EXPECT_EQ(FormatRfc3339Millis(1677672000100), "2023-03-01T12:00:00.1Z");
+  EXPECT_EQ(FormatRfc3339Millis(1677672000000), "2023-03-01T12:00:00Z");
+}
+
+TEST(TargetsApiTest, JsonHasPrometheusFieldsAndFilters) {
+  TargetsSnapshot snap;
+  ActiveTarget t;
+  t.scrape_pool = "node";
+  t.discovered = tsdb::Labels::FromPairs({{"__address__", "h:1"}});
+  t.labels = tsdb::Labels::FromPairs({{"instance", "h:1"}, {"job", "node"}});
+  t.scrape_url = "http://h:1/metrics";
+  t.health = "down";
+  t.last_error = "server returned HTTP status 500 Internal Server Error";
+  t.interval = std::chrono::seconds(15);
+  t.timeout = std::chrono::seconds(10);
+  snap.active.push_back(t);
+  snap.dropped.push_back({"node", tsdb::Labels::FromPairs({{"__address__", "h:2"}})});
+  std::string all = TargetsJson(snap, "", "");
+  EXPECT_THAT(all, HasSubstr(R"("labels":{"instance":"h:1","job":"node"},"scrapePool":"node")"));
+  EXPECT_THAT(all, HasSubstr(R"("health":"down","scrapeInterval":"15s","scrapeTimeout":"10s")"));
+  EXPECT_THAT(all, HasSubstr(R"("lastScrape":"0001-01-01T00:00:00Z")"));
+  EXPECT_THAT(all, HasSubstr(R"("droppedTargets":[{"discoveredLabels":{"__address__":"h:2"}}])"));
+  EXPECT_EQ(TargetsJson(snap, "dropped", "").find("activeTargets\":[]"), 2u);
+  EXPECT_THAT(TargetsJson(snap, "active", "other"), HasSubstr(R"({"activeTargets":[],"droppedTargets":[]})"));
+  std::string html = TargetsHtml(snap);
+  EXPECT_THAT(html, HasSubstr("0 of 1 targets up"));
+  EXPECT_THAT(html, HasSubstr("<h2>node</h2>"));
+}
+
+}  // namespace
+}  // namespace vigil::scrape
