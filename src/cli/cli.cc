@@ -1,6 +1,7 @@
 #include "cli/cli.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -8,6 +9,7 @@
 
 #include "base/build_info.h"
 #include "config/config.h"
+#include "rules/rule_file.h"
 #include "server/app.h"
 #include "server/native_configs.h"
 
@@ -42,6 +44,28 @@ int CheckConfig(const config::LoadOptions& opts) {
   return 0;
 }
 
+// `vigil rules check FILE...`: what `promtool check rules` reports.
+int CheckRules(const std::vector<std::string>& files) {
+  int failed = 0;
+  for (const auto& file : files) {
+    std::printf("Checking %s\n", file.c_str());
+    rules::ParsedRuleFile parsed = rules::LoadRuleFiles({file});
+    if (parsed.errors.empty() && parsed.groups.empty() && !std::filesystem::exists(file)) {
+      parsed.errors.push_back(file + ": no such file");
+    }
+    if (!parsed.errors.empty()) {
+      std::printf("  FAILED:\n");
+      for (const auto& e : parsed.errors) std::fprintf(stderr, "%s\n", e.c_str());
+      ++failed;
+      continue;
+    }
+    size_t n = 0;
+    for (const auto& g : parsed.groups) n += g.rules.size();
+    std::printf("  SUCCESS: %zu rules found\n\n", n);
+  }
+  return failed == 0 ? 0 : 2;
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -61,6 +85,12 @@ int Main(int argc, char** argv) {
 
   CLI::App* version = app.add_subcommand("version", "Print the version and build information");
 
+  std::vector<std::string> rule_files;
+  CLI::App* rules_cmd = app.add_subcommand("rules", "Rule file tools");
+  CLI::App* rules_check = rules_cmd->add_subcommand("check", "Validate Prometheus rule files like promtool check rules");
+  rules_check->add_option("files", rule_files, "Rule files")->required();
+  rules_cmd->require_subcommand(1);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -73,6 +103,7 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (*check) return CheckConfig(check_opts);
+  if (*rules_check) return CheckRules(rule_files);
   if (*serve) {
     size_t start = 0;
     while (start < only.size()) {

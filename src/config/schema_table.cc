@@ -144,6 +144,10 @@ Schema Build() {
                                  {Enabled(), HostPort("listen", "0.0.0.0:8880", "HTTP address"),
                                   Duration("evaluation_interval", "10s", "default interval between rule evaluations"),
                                   StringList("files", "[\"${data_dir}/rules/*.yml\"]", "rule files (globs allowed)"),
+                                  StringList("notifiers", "[]",
+                                             "Alertmanager base URLs to send alerts to; [] = this process's alertmanager"),
+                                  Duration("resend_delay", "1m", "how often a firing alert is re-sent"),
+                                  String("external_url", "", "base of alerts' generatorURL; \"\" = http://<rules.listen>"),
                                   MaxBody("32MiB")}));
   s.sections.push_back(Component(
       "alertmanager", "the Alertmanager role: grouping, silencing and routing alerts",

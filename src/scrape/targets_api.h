@@ -19,9 +19,4 @@ std::string TargetsJson(const TargetsSnapshot& snapshot, std::string_view state,
 // state, labels, last scrape, duration and error.
 std::string TargetsHtml(const TargetsSnapshot& snapshot);
 
-// Go's time.RFC3339Nano rendering of a Unix time in milliseconds, in UTC
-// ("2023-03-01T12:00:00.123Z"); 0 renders as Go's zero time
-// "0001-01-01T00:00:00Z".
-std::string FormatRfc3339Millis(int64_t unix_ms);
-
 }  // namespace vigil::scrape

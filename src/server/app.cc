@@ -12,6 +12,7 @@
 #include "base/process_metrics.h"
 #include "metrics/metrics_component.h"
 #include "net/runtime.h"
+#include "rules/rules_component.h"
 #include "server/native_configs.h"
 #include "service/http_component.h"
 
@@ -44,6 +45,15 @@ bool HasOwnPort(const config::ComponentSettings& c) { return !c.listen.empty() |
 std::unique_ptr<service::Component> App::MakeComponent(const service::ServiceContext& ctx,
                                                       const config::ComponentSettings& c) {
   if (c.name == "metrics") return std::make_unique<metrics::MetricsComponent>(ctx, settings_, c);
+  if (c.name == "rules") {
+    // Rules query and record into this process's metrics storage, when it runs here.
+    metrics::MetricsComponent* metrics = nullptr;
+    for (auto& built : components_) {
+      if (built->name() == "metrics") metrics = static_cast<metrics::MetricsComponent*>(built.get());
+    }
+    return std::make_unique<rules::RulesComponent>(
+        ctx, settings_, c, [metrics]() -> tsdb::Storage* { return metrics ? metrics->storage() : nullptr; });
+  }
   // Components whose protocol has not landed yet serve the common endpoints.
   return std::make_unique<service::HttpComponent>(ctx, settings_, c);
 }
