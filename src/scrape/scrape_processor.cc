@@ -4,7 +4,6 @@
 #include <bit>
 #include <limits>
 #include <span>
-#include <unordered_set>
 #include <vector>
 
 #include "textparse/textparse.h"
@@ -34,28 +33,35 @@ std::string Truncated(std::string_view s, size_t n) { return std::string(s.subst
 
 double StaleNaN() { return std::bit_cast<double>(uint64_t{0x7ff0000000000002ULL}); }
 
-// Receives the parsed samples of one scrape and turns them into rows.
+// Receives the parsed samples of one scrape and turns them into rows. A
+// series seen in an earlier scrape is found in the processor's cache by its
+// raw text; only new series go through target labels, relabeling and limits.
 class ScrapeProcessor::Sink : public RowSink {
  public:
-  Sink(const ProcessorOptions& options, const tsdb::Labels& target, int64_t timestamp_ms, tsdb::WriteBatch* batch)
-      : options_(options), target_(target), timestamp_ms_(timestamp_ms), batch_(batch) {}
+  Sink(ScrapeProcessor& processor, int64_t timestamp_ms, tsdb::WriteBatch* batch)
+      : p_(processor), options_(processor.options_), target_(processor.target_labels_),
+        timestamp_ms_(timestamp_ms), batch_(batch) {}
 
   void OnSeries(std::span<const LabelPair> labels, std::span<const Sample> samples) override {
     if (!error.ok() || samples.empty()) return;
     ++scraped;
-    builder_.Reset();
-    for (const auto& p : labels) builder_.Set(p.name, p.value);
-    AttachTargetLabels(labels);
-    for (const auto& [name, value] : options_.external_labels) {
-      if (builder_.Get(name).empty()) builder_.Set(name, value);
+    key_.clear();
+    for (const auto& l : labels) {
+      key_.append(l.name).push_back('\xff');
+      key_.append(l.value).push_back('\xfe');
     }
-    if (!options_.metric_relabel.empty() && !options_.metric_relabel.Process(&builder_)) return;
-    tsdb::Labels built = builder_.Build();
-    if (built.empty()) return;
-    if (Status st = CheckLimits(built); !st.ok()) {
-      error = st;
-      return;
+    auto it = p_.cache_.find(std::string_view(key_));
+    const bool fresh = it == p_.cache_.end();
+    if (fresh) {
+      CacheEntry entry;
+      if (Status st = BuildLabels(labels, &entry.labels); !st.ok()) {
+        error = st;
+        return;
+      }
+      it = p_.cache_.emplace(key_, std::move(entry)).first;
     }
+    CacheEntry& entry = it->second;
+    if (entry.labels.empty()) return;  // dropped by metric relabeling
     ++post_relabel;
     if (options_.sample_limit != 0 && post_relabel > options_.sample_limit) {
       error = Status::ResourceExhausted("sample limit exceeded");
@@ -64,19 +70,45 @@ class ScrapeProcessor::Sink : public RowSink {
     Sample sample = samples[0];
     const bool own_timestamp = options_.honor_timestamps && sample.timestamp_ms != kNoTimestamp;
     if (!own_timestamp) sample.timestamp_ms = timestamp_ms_;
-    const uint64_t hash = built.Hash();
-    seen.insert(hash);
-    if (!own_timestamp) tracked.try_emplace(hash, built);
-    batch_->AddSeries(std::move(built), std::span<const Sample>(&sample, 1));
+    if (entry.seen != p_.iteration_) {
+      entry.in_last_success = p_.last_success_ != 0 && entry.seen == p_.last_success_ && entry.tracked;
+      if (p_.last_success_ == 0 || entry.seen != p_.last_success_) ++added;
+      entry.seen = p_.iteration_;
+    }
+    entry.tracked = !own_timestamp;
+    if (!fresh) {
+      batch_->AddTrustedSeries(entry.labels, std::span<const Sample>(&sample, 1));
+      return;
+    }
+    // A new series is validated by the batch once; one it refuses (too many
+    // labels, a value too long) stays refused without being checked again.
+    const size_t rows = batch_->num_rows();
+    batch_->AddSeries(entry.labels, std::span<const Sample>(&sample, 1));
+    if (batch_->num_rows() == rows) entry.labels = tsdb::Labels();
   }
 
   Status error;
   uint64_t scraped = 0;
   uint64_t post_relabel = 0;
-  std::unordered_set<uint64_t> seen;                      // every series of this scrape
-  std::unordered_map<uint64_t, tsdb::Labels> tracked;  // those subject to staleness
+  uint64_t added = 0;
 
  private:
+  // The final labels of a new series; empty when metric relabeling drops it.
+  Status BuildLabels(std::span<const LabelPair> labels, tsdb::Labels* out) {
+    builder_.Reset();
+    for (const auto& p : labels) builder_.Set(p.name, p.value);
+    AttachTargetLabels(labels);
+    for (const auto& [name, value] : options_.external_labels) {
+      if (builder_.Get(name).empty()) builder_.Set(name, value);
+    }
+    if (!options_.metric_relabel.empty() && !options_.metric_relabel.Process(&builder_)) {
+      *out = tsdb::Labels();
+      return Status::Ok();
+    }
+    *out = builder_.Build();
+    return CheckLimits(*out);
+  }
+
   // Prometheus' mutateSampleLabels before relabeling.
   void AttachTargetLabels(std::span<const LabelPair> scraped_labels) {
     if (options_.honor_labels) {
@@ -134,11 +166,13 @@ class ScrapeProcessor::Sink : public RowSink {
     return Status::Ok();
   }
 
+  ScrapeProcessor& p_;
   const ProcessorOptions& options_;
   const tsdb::Labels& target_;
   const int64_t timestamp_ms_;
   tsdb::WriteBatch* batch_;
   tsdb::LabelsBuilder builder_;
+  std::string key_;
   std::vector<std::pair<std::string, std::string>> conflicts_;
 };
 
@@ -148,7 +182,8 @@ ScrapeProcessor::ScrapeProcessor(ProcessorOptions options, tsdb::Labels target_l
 ScrapeOutcome ScrapeProcessor::Process(const ScrapeAttempt& attempt, tsdb::WriteBatch* batch) {
   ScrapeOutcome outcome;
   outcome.error = attempt.fetch_error;
-  Sink sink(options_, target_labels_, attempt.timestamp_ms, batch);
+  ++iteration_;
+  Sink sink(*this, attempt.timestamp_ms, batch);
   if (outcome.error.ok()) {
     const auto format = attempt.content_type.starts_with("application/openmetrics-text")
                             ? textparse::Format::kOpenMetrics
@@ -163,25 +198,47 @@ ScrapeOutcome ScrapeProcessor::Process(const ScrapeAttempt& attempt, tsdb::Write
     // As Prometheus: the whole scrape is discarded, and every series of the
     // last good scrape goes stale.
     batch->Clear();
-    for (const auto& [hash, labels] : last_series_) AppendStale(labels, attempt.timestamp_ms, batch);
-    last_series_.clear();
-    last_seen_.clear();
+    Sweep(/*all_stale=*/true, attempt.timestamp_ms, batch);
+    last_success_ = 0;
   } else {
-    for (uint64_t hash : sink.seen) outcome.series_added += last_seen_.count(hash) == 0 ? 1 : 0;
-    for (const auto& [hash, labels] : last_series_) {
-      if (sink.tracked.count(hash) == 0) AppendStale(labels, attempt.timestamp_ms, batch);
-    }
-    last_series_ = std::move(sink.tracked);
-    last_seen_ = std::move(sink.seen);
+    outcome.series_added = sink.added;
+    Sweep(/*all_stale=*/false, attempt.timestamp_ms, batch);
+    last_success_ = iteration_;
   }
   AppendReport(attempt, outcome, batch);
   return outcome;
 }
 
+void ScrapeProcessor::Sweep(bool all_stale, int64_t timestamp_ms, tsdb::WriteBatch* batch) {
+  for (auto it = cache_.begin(); it != cache_.end();) {
+    CacheEntry& e = it->second;
+    const bool seen_now = e.seen == iteration_;
+    const bool in_last = seen_now ? e.in_last_success
+                                  : last_success_ != 0 && e.seen == last_success_ && e.tracked;
+    if (in_last && (all_stale || !seen_now) && !e.labels.empty()) AppendStale(e.labels, timestamp_ms, batch);
+    if (all_stale) {
+      e.seen = 0;  // nothing is in the last good scrape any more
+      ++it;
+    } else if (!seen_now) {
+      it = cache_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+size_t ScrapeProcessor::tracked_series() const {
+  size_t n = 0;
+  for (const auto& [key, e] : cache_) {
+    n += last_success_ != 0 && e.seen == last_success_ && e.tracked && !e.labels.empty() ? 1 : 0;
+  }
+  return n;
+}
+
 void ScrapeProcessor::AppendEndOfRun(int64_t timestamp_ms, tsdb::WriteBatch* batch) {
-  for (const auto& [hash, labels] : last_series_) AppendStale(labels, timestamp_ms, batch);
-  last_series_.clear();
-  last_seen_.clear();
+  ++iteration_;
+  Sweep(/*all_stale=*/true, timestamp_ms, batch);
+  last_success_ = 0;
   if (!reported_) return;
   for (std::string_view name : kReportNames) {
     AppendStale(ReportLabels(name), timestamp_ms, batch);

@@ -16,7 +16,6 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "base/status.h"
 #include "relabel/relabel.h"
@@ -74,24 +73,41 @@ class ScrapeProcessor {
   // successful scrape and for the report series: the target is gone.
   void AppendEndOfRun(int64_t timestamp_ms, tsdb::WriteBatch* batch);
 
-  // Series the last successful scrape produced (without explicit timestamps).
-  size_t tracked_series() const { return last_series_.size(); }
+  // Series the last successful scrape produced without explicit timestamps.
+  size_t tracked_series() const;
 
  private:
   class Sink;
 
+  // What a raw scraped series (its parsed name and labels, as text) became,
+  // kept across scrapes so that a series seen before costs one hash lookup.
+  struct CacheEntry {
+    tsdb::Labels labels;  // final labels; empty when relabeling dropped it or the batch refused it
+    uint64_t seen = 0;    // the last scrape (iteration) that returned it; 0: none since a failure
+    bool tracked = false;  // that scrape gave it no timestamp of its own: staleness applies
+    // Set when `seen` moves to the current iteration: whether the series was
+    // a tracked series of the last successful scrape before that.
+    bool in_last_success = false;
+  };
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+
   tsdb::Labels ReportLabels(std::string_view name) const;
   void AppendReport(const ScrapeAttempt& attempt, const ScrapeOutcome& outcome, tsdb::WriteBatch* batch);
   void AppendStale(const tsdb::Labels& labels, int64_t timestamp_ms, tsdb::WriteBatch* batch) const;
+  // Writes stale markers for the tracked series of the last successful
+  // scrape: all of them (`all_stale`: this scrape failed or the target went
+  // away), or those this scrape did not return, which are then forgotten.
+  void Sweep(bool all_stale, int64_t timestamp_ms, tsdb::WriteBatch* batch);
 
   ProcessorOptions options_;
   tsdb::Labels target_labels_;
-  // Series of the last successful scrape without their own timestamps, by
-  // label hash: they get stale markers when they disappear.
-  std::unordered_map<uint64_t, tsdb::Labels> last_series_;
-  // Hashes of every series of the last successful scrape (scrape_series_added).
-  std::unordered_set<uint64_t> last_seen_;
-  bool reported_ = false;  // report series were written since the last end of run
+  std::unordered_map<std::string, CacheEntry, StringHash, std::equal_to<>> cache_;
+  uint64_t iteration_ = 0;     // scrapes processed
+  uint64_t last_success_ = 0;  // the iteration of the last successful scrape
+  bool reported_ = false;      // report series were written since the last end of run
 };
 
 }  // namespace vigil::scrape

@@ -51,6 +51,12 @@ void WriteBatch::AddSeries(Labels labels, std::span<const Sample> samples) {
   samples_.insert(samples_.end(), samples.begin(), samples.end());
 }
 
+void WriteBatch::AddTrustedSeries(const Labels& labels, std::span<const Sample> samples) {
+  if (samples.empty()) return;
+  rows_.push_back(StoredRow{labels, samples_.size(), samples.size()});
+  samples_.insert(samples_.end(), samples.begin(), samples.end());
+}
+
 bool WriteBatch::Validate(const Labels& labels, size_t num_samples) {
   if (labels.empty()) {
     Reject(RejectReason::kNoLabels, num_samples, "series without labels");

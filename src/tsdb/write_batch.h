@@ -66,6 +66,11 @@ class WriteBatch : public RowSink {
   // labels (SetExtraLabels) are not applied.
   void AddSeries(Labels labels, std::span<const Sample> samples);
 
+  // Adds a series without validating it again. REQUIRES: `labels` is a copy
+  // of labels a WriteBatch with the same limits accepted before (a caller's
+  // cache of rows it built), so the checks would pass.
+  void AddTrustedSeries(const Labels& labels, std::span<const Sample> samples);
+
   // Labels set on every row added AFTER this call (an empty value removes the
   // label). Counted against the limits like the row's own labels.
   void SetExtraLabels(std::vector<std::pair<std::string, std::string>> labels);
