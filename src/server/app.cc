@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "alertmanager/alertmanager_component.h"
 #include "base/log.h"
 #include "base/process_metrics.h"
 #include "metrics/metrics_component.h"
@@ -42,6 +43,7 @@ bool HasOwnPort(const config::ComponentSettings& c) { return !c.listen.empty() |
 std::unique_ptr<service::Component> App::MakeComponent(const service::ServiceContext& ctx,
                                                       const config::ComponentSettings& c) {
   if (c.name == "metrics") return std::make_unique<metrics::MetricsComponent>(ctx, settings_, c);
+  if (c.name == "alertmanager") return std::make_unique<alertmanager::AlertmanagerComponent>(ctx, settings_, c);
   // Components whose protocol has not landed yet serve the common endpoints.
   return std::make_unique<service::HttpComponent>(ctx, settings_, c);
 }
