@@ -80,6 +80,16 @@ std::string HtmlEscape(std::string_view s) {
   return out;
 }
 
+// 8-4-4-4-12 hex digits, as go-swagger's uuid format requires.
+bool LooksLikeUuid(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  return true;
+}
+
 // The alert's computed status at `now`.
 struct AlertStatus {
   std::vector<std::string> silenced_by;
@@ -327,8 +337,15 @@ net::HttpResponse Api::GetSilence(net::HttpRequest& req) {
 }
 
 net::HttpResponse Api::DeleteSilence(net::HttpRequest& req) {
-  Status st = deps_.silences->Expire(std::string(req.PathParam("id")), NowMs());
-  if (st.code() == Status::Code::kNotFound) return net::HttpResponse::Json(404, "");
+  std::string id(req.PathParam("id"));
+  if (!LooksLikeUuid(id)) {
+    std::string body = "{\"code\":601,\"message\":";
+    json::AppendString(&body, "silenceID in path must be of type uuid: \"" + id + "\"");
+    return net::HttpResponse::Json(422, body + "}");
+  }
+  Status st = deps_.silences->Expire(id, NowMs());
+  // Alertmanager 0.25 answers an unknown id with a 500 "silence not found".
+  if (st.code() == Status::Code::kNotFound) return StringError(500, "silence not found");
   if (!st.ok()) return StringError(500, st.message());
   return net::HttpResponse::Json(200, "");
 }
