@@ -1,6 +1,7 @@
 #include "alertmanager/codec.h"
 
 #include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 #include "base/json.h"
 
@@ -12,16 +13,6 @@ using Json = nlohmann::json;
 Status TypeError(const std::string& field, const char* want, const Json& got) {
   return Status::InvalidArgument("json: cannot unmarshal " + std::string(got.type_name()) + " into Go struct field " +
                                  field + " of type " + want);
-}
-
-Status DecodeLabelMap(const Json& j, const std::string& field, LabelSet* out) {
-  if (j.is_null()) return Status::Ok();
-  if (!j.is_object()) return TypeError(field, "models.LabelSet", j);
-  for (const auto& [k, v] : j.items()) {
-    if (!v.is_string()) return TypeError(field, "string", v);
-    (*out)[k] = v.get<std::string>();
-  }
-  return Status::Ok();
 }
 
 Status DecodeTime(const Json& j, const std::string& field, int64_t* out) {
@@ -62,36 +53,89 @@ Status ValidateLabelSet(const LabelSet& ls) {
 
 }  // namespace
 
+namespace {
+
+namespace od = simdjson::ondemand;
+
+Status OdError(const std::string& field, simdjson::error_code e) {
+  return Status::InvalidArgument("parsing alerts body failed at " + field + ": " + simdjson::error_message(e));
+}
+
+// Reads a JSON object of strings (or null) into *out.
+Status OdLabelMap(od::value v, const std::string& field, LabelSet* out) {
+  bool is_null = false;
+  if (v.is_null().get(is_null) == simdjson::SUCCESS && is_null) return Status::Ok();
+  od::object obj;
+  if (auto e = v.get_object().get(obj)) return OdError(field, e);
+  for (auto kv : obj) {
+    std::string_view key, val;
+    if (auto e = kv.unescaped_key().get(key)) return OdError(field, e);
+    od::value inner;
+    if (auto e = kv.value().get(inner)) return OdError(field, e);
+    if (inner.get_string().get(val)) {
+      return Status::InvalidArgument("json: cannot unmarshal non-string into Go struct field " + field +
+                                     " of type string");
+    }
+    (*out)[std::string(key)] = std::string(val);
+  }
+  return Status::Ok();
+}
+
+Status OdTime(od::value v, const std::string& field, int64_t* out) {
+  bool is_null = false;
+  if (v.is_null().get(is_null) == simdjson::SUCCESS && is_null) return Status::Ok();
+  std::string_view sv;
+  if (v.get_string().get(sv)) return Status::InvalidArgument(field + " in body must be of type date-time");
+  auto t = ParseTime(sv);
+  if (!t.ok()) return Status::InvalidArgument(field + " in body must be of type date-time: \"" + std::string(sv) + "\"");
+  *out = *t;
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<std::vector<Alert>> DecodePostableAlerts(std::string_view body) {
-  Json j = Json::parse(body.begin(), body.end(), nullptr, false);
-  if (j.is_discarded()) return Status::InvalidArgument("parsing alerts body from \"\" failed: invalid JSON");
-  if (!j.is_array()) return TypeError("alerts", "models.PostableAlerts", j);
+  thread_local od::parser parser;
+  simdjson::padded_string padded(body);
+  od::document doc;
+  if (auto e = parser.iterate(padded).get(doc)) return OdError("alerts", e);
+  od::array arr;
+  if (auto e = doc.get_array().get(arr)) return OdError("alerts", e);
   std::vector<Alert> out;
-  out.reserve(j.size());
-  for (const auto& item : j) {
-    if (!item.is_object()) return TypeError("alerts", "models.PostableAlert", item);
+  for (auto elem : arr) {
+    od::object obj;
+    if (auto e = elem.get_object().get(obj)) return OdError("alerts", e);
     Alert a;
-    Status st;
-    if (!item.contains("labels")) return Status::InvalidArgument("labels in body is required");
-    st = DecodeLabelMap(item["labels"], "labels", &a.labels);
-    if (!st.ok()) return st;
-    if (item.contains("annotations")) {
-      st = DecodeLabelMap(item["annotations"], "annotations", &a.annotations);
+    bool has_labels = false;
+    for (auto field : obj) {
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key)) return OdError("alerts", e);
+      od::value v;
+      if (auto e = field.value().get(v)) return OdError(std::string(key), e);
+      Status st;
+      if (key == "labels") {
+        has_labels = true;
+        st = OdLabelMap(v, "labels", &a.labels);
+      } else if (key == "annotations") {
+        st = OdLabelMap(v, "annotations", &a.annotations);
+      } else if (key == "startsAt") {
+        st = OdTime(v, "startsAt", &a.starts_at);
+      } else if (key == "endsAt") {
+        st = OdTime(v, "endsAt", &a.ends_at);
+      } else if (key == "generatorURL") {
+        bool is_null = false;
+        if (v.is_null().get(is_null) != simdjson::SUCCESS || !is_null) {
+          std::string_view sv;
+          if (v.get_string().get(sv)) return Status::InvalidArgument("generatorURL in body must be of type uri");
+          a.generator_url = std::string(sv);
+        }
+      } else {
+        // Unknown fields are ignored, as Go's decoder does; the iterator
+        // skips the unread value.
+      }
       if (!st.ok()) return st;
     }
-    if (item.contains("startsAt")) {
-      st = DecodeTime(item["startsAt"], "startsAt", &a.starts_at);
-      if (!st.ok()) return st;
-    }
-    if (item.contains("endsAt")) {
-      st = DecodeTime(item["endsAt"], "endsAt", &a.ends_at);
-      if (!st.ok()) return st;
-    }
-    if (item.contains("generatorURL")) {
-      const Json& g = item["generatorURL"];
-      if (!g.is_null() && !g.is_string()) return TypeError("generatorURL", "strfmt.URI", g);
-      if (g.is_string()) a.generator_url = g.get<std::string>();
-    }
+    if (!has_labels) return Status::InvalidArgument("labels in body is required");
     out.push_back(std::move(a));
   }
   return out;

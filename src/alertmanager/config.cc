@@ -305,6 +305,9 @@ class Parser {
       if (a.value() != b.value()) return a.value() < b.value();
       return a.type() < b.type();
     });
+    r->key = (parent ? parent->key + "/" : "") + MatchersString(r->matchers);
+    r->id = (parent ? parent->id + "/" : "") + MatchersString(r->matchers);
+    if (parent) r->id += "/" + std::to_string(index);
     r->continue_matching = Bool(n["continue"], false, "continue");
     int64_t d = Duration(n["group_wait"], "group_wait");
     if (d >= 0) r->opts.group_wait_ms = d;
@@ -354,17 +357,6 @@ std::string JoinErrors(const std::vector<std::string>& errs) {
 
 }  // namespace
 
-std::string Route::Key() const {
-  std::string k = parent ? parent->Key() + "/" : "";
-  return k + MatchersString(matchers);
-}
-
-std::string Route::Id() const {
-  std::string k = parent ? parent->Id() + "/" : "";
-  k += MatchersString(matchers);
-  if (parent) k += "/" + std::to_string(index);
-  return k;
-}
 
 void Route::Match(const LabelSet& labels, std::vector<const Route*>* out) const {
   if (!MatchesAll(matchers, labels)) return;

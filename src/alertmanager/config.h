@@ -80,9 +80,11 @@ struct Route {
   int index = 0;  // position among its siblings
 
   // Alertmanager's Route.Key(): the matchers of every ancestor, "/"-joined.
-  std::string Key() const;
+  const std::string& Key() const { return key; }
   // Key plus sibling indices, unique in the tree (Route.ID()).
-  std::string Id() const;
+  const std::string& Id() const { return id; }
+  std::string key;  // filled in by the parser
+  std::string id;
   // The routes an alert with `labels` goes to: depth-first, first matching
   // child wins unless it has `continue`; the node itself when no child matches.
   // Empty when this node's matchers do not match.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <set>
+#include <unordered_map>
 
 #include "alertmanager/alert_store.h"
 #include "alertmanager/inhibitor.h"
@@ -21,7 +22,7 @@ struct Dispatcher::Group {
   const Route* route = nullptr;
   LabelSet labels;
   std::string key;  // Alertmanager's groupKey: route key + ":" + labels
-  std::map<uint64_t, Alert> alerts;
+  std::unordered_map<uint64_t, Alert> alerts;
   int64_t next_flush = 0;
   bool flushing = false;
   bool has_flushed = false;
@@ -160,7 +161,9 @@ void Dispatcher::AddLocked(const Alert& a, int64_t now) {
   config_->route->Match(a.labels, &routes);
   for (const Route* r : routes) {
     LabelSet labels = GroupLabels(r->opts, a.labels);
-    std::string id = r->Id() + ":" + LabelSetString(labels);
+    std::string id = r->Id();
+    id += ':';
+    id += LabelSetString(labels);
     auto it = groups_.find(id);
     if (it == groups_.end()) {
       auto g = std::make_shared<Group>();
@@ -202,6 +205,7 @@ std::vector<GroupView> Dispatcher::Groups() const {
     v.labels = g->labels;
     v.receiver = g->route->opts.receiver;
     for (const auto& [fp, a] : g->alerts) v.fingerprints.push_back(fp);
+    std::sort(v.fingerprints.begin(), v.fingerprints.end());
     out.push_back(std::move(v));
   }
   std::sort(out.begin(), out.end(), [](const GroupView& a, const GroupView& b) {
