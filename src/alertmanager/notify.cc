@@ -76,7 +76,7 @@ class WebhookIntegration : public Integration {
     } else if (!cfg_.http.authorization.empty()) {
       req.headers.push_back({"Authorization", cfg_.http.authorization});
     }
-    req.timeout = std::chrono::seconds(30);
+    req.timeout = std::chrono::seconds(10);
     req.max_response_bytes = 1 << 20;
     auto resp = client_->FetchSync(std::move(req));
     if (!resp.ok()) {
