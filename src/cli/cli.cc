@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "alertmanager/commands.h"
 #include "base/build_info.h"
 #include "config/config.h"
 #include "rules/rule_file.h"
@@ -90,6 +91,17 @@ int Main(int argc, char** argv) {
   CLI::App* rules_check = rules_cmd->add_subcommand("check", "Validate Prometheus rule files like promtool check rules");
   rules_check->add_option("files", rule_files, "Rule files")->required();
   rules_cmd->require_subcommand(1);
+  CLI::App* am = app.add_subcommand("alertmanager", "Offline tools for alertmanager.yml (like amtool)");
+  am->require_subcommand(1);
+  std::vector<std::string> am_check_files;
+  CLI::App* am_check = am->add_subcommand("check", "Validate alertmanager.yml files (amtool check-config)");
+  am_check->add_option("files", am_check_files, "alertmanager.yml files")->required();
+  std::string am_routes_file;
+  std::vector<std::string> am_routes_labels;
+  CLI::App* am_routes =
+      am->add_subcommand("routes-test", "Print the receivers a label set is routed to (amtool config routes test)");
+  am_routes->add_option("--config.file,-f", am_routes_file, "alertmanager.yml")->required();
+  am_routes->add_option("labels", am_routes_labels, "name=value labels");
 
   try {
     app.parse(argc, argv);
@@ -104,6 +116,8 @@ int Main(int argc, char** argv) {
   }
   if (*check) return CheckConfig(check_opts);
   if (*rules_check) return CheckRules(rule_files);
+  if (*am_check) return alertmanager::CheckConfigCommand(am_check_files);
+  if (*am_routes) return alertmanager::RoutesTestCommand(am_routes_file, am_routes_labels);
   if (*serve) {
     size_t start = 0;
     while (start < only.size()) {

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "alertmanager/alertmanager_component.h"
 #include "base/log.h"
 #include "config/values.h"
 #include "base/process_metrics.h"
@@ -54,6 +55,7 @@ std::unique_ptr<service::Component> App::MakeComponent(const service::ServiceCon
     return std::make_unique<rules::RulesComponent>(
         ctx, settings_, c, [metrics]() -> tsdb::Storage* { return metrics ? metrics->storage() : nullptr; });
   }
+  if (c.name == "alertmanager") return std::make_unique<alertmanager::AlertmanagerComponent>(ctx, settings_, c);
   // Components whose protocol has not landed yet serve the common endpoints.
   return std::make_unique<service::HttpComponent>(ctx, settings_, c);
 }
