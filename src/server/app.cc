@@ -9,8 +9,10 @@
 
 #include "base/log.h"
 #include "base/process_metrics.h"
+#include "dns/dns_component.h"
 #include "metrics/metrics_component.h"
 #include "net/runtime.h"
+#include "ntp/ntp_component.h"
 #include "service/http_component.h"
 
 namespace vigil::server {
@@ -42,6 +44,8 @@ bool HasOwnPort(const config::ComponentSettings& c) { return !c.listen.empty() |
 std::unique_ptr<service::Component> App::MakeComponent(const service::ServiceContext& ctx,
                                                       const config::ComponentSettings& c) {
   if (c.name == "metrics") return std::make_unique<metrics::MetricsComponent>(ctx, settings_, c);
+  if (c.name == "dns") return std::make_unique<dns::DnsComponent>(ctx, settings_, c);
+  if (c.name == "ntp") return std::make_unique<ntp::NtpComponent>(ctx, settings_, c);
   // Components whose protocol has not landed yet serve the common endpoints.
   return std::make_unique<service::HttpComponent>(ctx, settings_, c);
 }
