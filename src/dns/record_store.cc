@@ -44,10 +44,9 @@ std::shared_ptr<const RecordStore> RecordStore::Build(const std::vector<HostsEnt
       std::string lower = Lower(name);
       Addresses& addrs = store->forward_[lower];
       AddUnique(e.address.v6 ? &addrs.v6 : &addrs.v4, e.address);
-      if (derive_local_domains) {
-        size_t dot = lower.find('.');
-        if (dot != std::string::npos) domains.push_back(lower.substr(dot + 1));
-      }
+      size_t dot = lower.find('.');
+      if (derive_local_domains && dot != std::string::npos) domains.push_back(lower.substr(dot + 1));
+      for (; dot != std::string::npos; dot = lower.find('.', dot + 1)) store->ancestors_.insert(lower.substr(dot + 1));
     }
     // The first name listed for an address is its PTR target.
     auto wire = NameFromText(e.names.front());
@@ -93,7 +92,11 @@ LocalAnswer RecordStore::Lookup(const Question& q) const {
 
   auto it = forward_.find(name);
   if (it == forward_.end()) {
-    out.kind = InLocalDomain(name) ? LocalAnswer::Kind::kNxDomain : LocalAnswer::Kind::kNotLocal;
+    if (!InLocalDomain(name)) {
+      out.kind = LocalAnswer::Kind::kNotLocal;
+    } else {
+      out.kind = ancestors_.count(name) ? LocalAnswer::Kind::kNoData : LocalAnswer::Kind::kNxDomain;
+    }
     return out;
   }
   const Addresses& a = it->second;

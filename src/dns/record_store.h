@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "dns/hosts.h"
@@ -25,8 +26,9 @@ namespace vigil::dns {
 struct LocalAnswer {
   enum class Kind {
     kAnswer,    // records found (NOERROR, authoritative)
-    kNoData,    // the name exists, not with this type (empty NOERROR)
-    kNxDomain,  // in a local domain, no such name
+    kNoData,    // the name exists, not with this type, or only has names
+                // below it (empty NOERROR, not authoritative, as dnsmasq)
+    kNxDomain,  // in a local domain, no such name (not authoritative, as dnsmasq)
     kNotLocal,  // not ours: forward it
   };
   Kind kind = Kind::kNotLocal;
@@ -62,6 +64,7 @@ class RecordStore {
   uint32_t ttl_ = 0;
   std::unordered_map<std::string, Addresses> forward_;     // lower-case text name -> addresses
   std::unordered_map<std::string, std::string> reverse_;   // reverse name -> wire name (case as written)
+  std::unordered_set<std::string> ancestors_;  // proper parents of local names ("pigsty"): they exist, empty
   std::vector<std::string> local_domains_;
 };
 

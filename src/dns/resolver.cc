@@ -187,12 +187,12 @@ bool Resolver::Handle(std::span<const uint8_t> raw, bool tcp, ReplyFn reply) {
   LocalAnswer local = store_.load()->Lookup(q);
   switch (local.kind) {
     case LocalAnswer::Kind::kAnswer:
-    case LocalAnswer::Kind::kNoData:
       content.authoritative = true;
       content.answers = std::move(local.records);
       return answer(Rcode::kNoError);
+    case LocalAnswer::Kind::kNoData:
+      return answer(Rcode::kNoError);
     case LocalAnswer::Kind::kNxDomain:
-      content.authoritative = true;
       return answer(Rcode::kNxDomain);
     case LocalAnswer::Kind::kNotLocal:
       break;
