@@ -74,7 +74,6 @@ struct NtpClient::Impl : std::enable_shared_from_this<NtpClient::Impl> {
   SyncStateCell& state;
   Gauge& offset_gauge;
   Gauge& delay_gauge;
-  Gauge& stratum_gauge;
   Gauge& jitter_gauge;
   Family<Gauge>& reach_gauge;
   Counter& polls;
@@ -93,7 +92,6 @@ struct NtpClient::Impl : std::enable_shared_from_this<NtpClient::Impl> {
         state(s),
         offset_gauge(r.AddGauge("vigil_ntp_offset_seconds", "Offset of the selected upstream from the system clock.")),
         delay_gauge(r.AddGauge("vigil_ntp_delay_seconds", "Round-trip delay to the selected upstream.")),
-        stratum_gauge(r.AddGauge("vigil_ntp_stratum", "Stratum Vigil serves.")),
         jitter_gauge(r.AddGauge("vigil_ntp_jitter_seconds", "Jitter of the selected upstream's samples.")),
         reach_gauge(r.AddGaugeFamily("vigil_ntp_source_reach", "Reach register (0..255) of each upstream server.",
                                      {"server"})),
@@ -130,7 +128,6 @@ struct NtpClient::Impl : std::enable_shared_from_this<NtpClient::Impl> {
     if (!best.valid) {
       SyncState local = SyncState::Local(opts.local_stratum);
       state.Set(local);
-      stratum_gauge.Set(local.stratum);
       return;
     }
     SyncState s;
@@ -152,7 +149,6 @@ struct NtpClient::Impl : std::enable_shared_from_this<NtpClient::Impl> {
     offset_gauge.Set(best.offset);
     delay_gauge.Set(best.delay);
     jitter_gauge.Set(best.jitter);
-    stratum_gauge.Set(s.stratum);
   }
 
   // Moves the system clock by `offset`: a step beyond kStepThreshold, else a
