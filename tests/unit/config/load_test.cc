@@ -395,7 +395,7 @@ TEST(RenderTest, EffectiveConfigHasEveryKeyAndLoadsBackTheSame) {
   std::string text = RenderEffective(l.settings);
   EXPECT_THAT(text, HasSubstr("admin_ip: 10.10.10.10\n"));
   EXPECT_THAT(text, HasSubstr("retention: 15d\n"));
-  EXPECT_THAT(text, HasSubstr("upstreams: []\n"));
+  EXPECT_THAT(text, HasSubstr("records: []\n"));
   EXPECT_THAT(text, HasSubstr("listen: 0.0.0.0:8428\n"));
   EXPECT_EQ(text.find("${admin_ip}"), std::string::npos) << text;
   Loaded again = LoadText(text);
