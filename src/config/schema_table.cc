@@ -173,14 +173,25 @@ Schema Build() {
       {Enabled(), HostPort("listen", "0.0.0.0:53", "DNS address (UDP and TCP)"),
        HostPort("http_listen", "0.0.0.0:9153", "HTTP address for /health and /metrics"),
        StringList("hosts_dir", "[/etc/hosts.d, /etc/dnsmasq.d/pigsty]", "directories of hosts files (\"IP name...\")"),
-       StringList("upstreams", "[]", "servers to forward other names to (\"1.1.1.1\", \"[::1]:53\"); [] answers only local names"),
-       Int("ttl", 60, 0, 2147483647, "TTL in seconds of local answers"), MaxBody("1MiB")}));
+       StringList("upstreams", "[/etc/resolv.conf]",
+                  "servers to forward other names to (\"1.1.1.1\", \"[::1]:53\"; a path reads a resolv.conf's nameservers, skipping Vigil itself); [] answers only local names"),
+       Int("ttl", 60, 0, 2147483647, "TTL in seconds of local answers"),
+       StringList("records", "[]", "extra hosts-format lines (\"10.10.10.10 h.pigsty a.pigsty\"), like Pigsty's dns_records"),
+       StringList("local_domains", "[]",
+                  "domains answered authoritatively (NXDOMAIN for unknown names); [] = the parent domains of the local names"),
+       StringList("allow", "[]", "client networks answered (\"10.0.0.0/8\", \"::1\"); [] = everyone; others are dropped"),
+       Int("rate_limit", 0, 0, 1000000, "queries per second per client IP; more are dropped; 0 = no limit"),
+       MaxBody("1MiB")}));
   s.sections.push_back(Component(
       "ntp", "the chronyd role: NTPv4 server",
       {Enabled(), HostPort("listen", "0.0.0.0:123", "NTP address (UDP)"),
        HostPort("http_listen", "0.0.0.0:9124", "HTTP address for /health and /metrics"),
        Int("local_stratum", 10, 1, 15, "stratum served while no upstream server is reachable"),
-       StringList("servers", "[]", "upstream NTP servers to follow; [] serves the local clock"), MaxBody("1MiB")}));
+       StringList("servers", "[]", "upstream NTP servers to follow (\"10.0.0.1\", \"[::1]:123\"); [] serves the local clock"),
+       Duration("poll_interval", "64s", "how often each upstream server is asked"),
+       Bool("discipline", false, "step/slew the system clock toward the selected upstream (needs CAP_SYS_TIME)"),
+       Int("rate_limit", 0, 0, 1000000, "requests per second per client IP; more get a RATE kiss-o'-death; 0 = no limit"),
+       MaxBody("1MiB")}));
   s.sections.push_back(Component(
       "cmdb", "the inventory: embedded SQLite by default, or PostgreSQL",
       {Enabled(), HostPort("listen", "0.0.0.0:9099", "HTTP API address"),

@@ -104,7 +104,7 @@ TEST(LoadTest, EmptyTextGivesBuiltInDefaults) {
   EXPECT_EQ(GetString(s.Find("scrape")->section, "targets_dir"), "/var/lib/vigil/targets");
   EXPECT_THAT(GetStringList(s.Find("rules")->section, "files"), ElementsAre("/var/lib/vigil/rules/*.yml"));
   EXPECT_THAT(GetStringList(s.Find("dns")->section, "hosts_dir"), ElementsAre("/etc/hosts.d", "/etc/dnsmasq.d/pigsty"));
-  EXPECT_TRUE(GetStringList(s.Find("dns")->section, "upstreams").empty());
+  EXPECT_THAT(GetStringList(s.Find("dns")->section, "upstreams"), ElementsAre("/etc/resolv.conf"));
   EXPECT_EQ(s.infra_portal["home"]["domain"].Scalar(), "i.pigsty");
   EXPECT_EQ(s.infra_portal["grafana"]["endpoint"].Scalar(), "127.0.0.1:3000");
 }
@@ -395,7 +395,7 @@ TEST(RenderTest, EffectiveConfigHasEveryKeyAndLoadsBackTheSame) {
   std::string text = RenderEffective(l.settings);
   EXPECT_THAT(text, HasSubstr("admin_ip: 10.10.10.10\n"));
   EXPECT_THAT(text, HasSubstr("retention: 15d\n"));
-  EXPECT_THAT(text, HasSubstr("upstreams: []\n"));
+  EXPECT_THAT(text, HasSubstr("records: []\n"));
   EXPECT_THAT(text, HasSubstr("listen: 0.0.0.0:8428\n"));
   EXPECT_EQ(text.find("${admin_ip}"), std::string::npos) << text;
   Loaded again = LoadText(text);
