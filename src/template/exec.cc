@@ -220,7 +220,6 @@ Executor::Flow Executor::WalkRange(const Value& dot, const Node& node) {
       break;
     case Value::Kind::kNil: break;
     default:
-      At(node);
       Errorf("range can't iterate over " + v.ToString());
   }
   Flow f = Flow::kNormal;

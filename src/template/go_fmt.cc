@@ -678,6 +678,12 @@ bool IsSeparator(uint32_t r) {
 
 }  // namespace
 
+bool IsLetterOrDigit(uint32_t r) {
+  if (r < 0x80) return (r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z');
+  locale_t loc = Utf8Locale();
+  return loc != static_cast<locale_t>(nullptr) && iswalnum_l(static_cast<wint_t>(r), loc);
+}
+
 std::string GoToUpper(std::string_view s) { return MapString(s, true); }
 std::string GoToLower(std::string_view s) { return MapString(s, false); }
 

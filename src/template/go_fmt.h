@@ -50,6 +50,10 @@ std::string GoToUpper(std::string_view s);
 std::string GoToLower(std::string_view s);
 std::string GoTitle(std::string_view s);
 
+// unicode.IsLetter(r) || unicode.IsDigit(r) (Unicode tables of the C
+// library's C.UTF-8 locale; ASCII only when that locale is missing).
+bool IsLetterOrDigit(uint32_t rune);
+
 // Decodes one UTF-8 rune at s[0] as utf8.DecodeRuneInString (U+FFFD,
 // width 1 on error). REQUIRES: !s.empty().
 size_t DecodeRune(std::string_view s, uint32_t* rune);

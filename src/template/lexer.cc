@@ -13,9 +13,7 @@ constexpr std::string_view kLeftComment = "/*";
 constexpr std::string_view kRightComment = "*/";
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-bool IsAlnum(uint32_t r) {
-  return r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') || r >= 0x80;
-}
+bool IsAlnum(uint32_t r) { return r == '_' || IsLetterOrDigit(r); }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // Go's %#U: "U+0041 'A'" for printable runes, "U+00A0" otherwise.
@@ -197,7 +195,7 @@ class Lexer {
         Emit(Tok::kField, start, pos_);
       } else if (c == '+' || c == '-' || IsDigit(c)) {
         if (!LexNumber()) return false;
-      } else if (IsAlnum(static_cast<unsigned char>(c))) {
+      } else if (uint32_t r; DecodeRune(in_.substr(pos_), &r) > 0 && IsAlnum(r)) {
         if (!LexIdentifier()) return false;
       } else if (c == '(') {
         ++pos_;
@@ -324,7 +322,8 @@ class Lexer {
       run("0123456789_");
     }
     if (pos_ < in_.size() && in_[pos_] == 'i') ++pos_;
-    if (pos_ < in_.size() && IsAlnum(static_cast<unsigned char>(in_[pos_]))) {
+    uint32_t next = 0;
+    if (pos_ < in_.size() && (DecodeRune(in_.substr(pos_), &next), IsAlnum(next))) {
       ++pos_;
       return Error("bad number syntax: " + GoQuote(in_.substr(start, pos_ - start)));
     }
