@@ -357,8 +357,13 @@ Value Executor::EvalFunction(const Value& dot, const Arg& ident, const Command* 
     } else {
       At(ident);
     }
-    if (r.status().code() == Status::Code::kResourceExhausted) LimitError(r.status().message());
+    if (r.status().code() == Status::Code::kResourceExhausted) throw ExecError{r.status()};
     Errorf("error calling " + name + ": " + r.status().message());
+  }
+  // Values only grow through functions (printf of itself in a range
+  // doubles a string per iteration); bound them like the output.
+  if (r->kind() == Value::Kind::kString && r->as_string().size() > set_.limits.max_output_bytes) {
+    LimitError("value of " + name + " exceeds " + std::to_string(set_.limits.max_output_bytes) + " bytes");
   }
   return std::move(r).value();
 }

@@ -230,6 +230,9 @@ TEST(TemplateLanguage, HostileTemplatesHitLimitsNotHangs) {
   ParseOptions small;
   small.limits.max_output_bytes = 10;
   EXPECT_EQ(Render("{{ range .L }}abc{{ end }}", Data(), {}, small), "ERROR: template: test: output exceeds 10 bytes");
+  // A string doubling itself in a loop.
+  EXPECT_EQ(Render(R"({{ $x := "ab" }}{{ range (args 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30) }}{{ $x = printf "%s%s" $x $x }}{{ end }})"),
+            "ERROR: template: test: value of printf exceeds 1048576 bytes");
   // Parse nesting bound.
   std::string deep = "{{ " + std::string(500, '(') + "1" + std::string(500, ')') + " }}";
   EXPECT_EQ(Render(deep), "ERROR: template: test:1: max expression depth exceeded");
