@@ -57,8 +57,7 @@ const std::string& Template::name() const { return set_->parse_name; }
 
 bool Template::Defines(std::string_view name) const { return set_->Lookup(name) != nullptr; }
 
-Result<std::string> ExpandRuleTemplate(std::string_view name, std::string_view text, const RuleTemplateData& data,
-                                       const QueryFn& query) {
+Result<Template> ParseRuleTemplate(std::string_view name, std::string_view text) {
   static constexpr std::string_view kDefs =
       "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}"
       "{{$value := .Value}}";
@@ -67,10 +66,13 @@ Result<std::string> ExpandRuleTemplate(std::string_view name, std::string_view t
   full.append(kDefs);
   full.append(text);
   auto tmpl = Template::Parse(name, full);
-  if (!tmpl.ok()) {
-    if (tmpl.status().code() != Status::Code::kInvalidArgument) return tmpl.status();
+  if (!tmpl.ok() && tmpl.status().code() == Status::Code::kInvalidArgument) {
     return Status::InvalidArgument("error parsing template " + std::string(name) + ": " + tmpl.status().message());
   }
+  return tmpl;
+}
+
+Result<std::string> ExecuteRuleTemplate(const Template& tmpl, const RuleTemplateData& data, const QueryFn& query) {
   ValueMap dot;
   dot.entries.emplace("Labels", Value::Strings(data.labels));
   dot.entries.emplace("ExternalLabels", Value::Strings(data.external_labels));
@@ -80,11 +82,18 @@ Result<std::string> ExpandRuleTemplate(std::string_view name, std::string_view t
   ctx.query = query;
   ctx.external_url = data.external_url;
   ctx.now_unix_nanos = data.now_unix_nanos;
-  auto out = tmpl->Execute(Value::Map(std::move(dot)), ctx);
+  auto out = tmpl.Execute(Value::Map(std::move(dot)), ctx);
   if (!out.ok() && out.status().code() == Status::Code::kInvalidArgument) {
-    return Status::InvalidArgument("error executing template " + std::string(name) + ": " + out.status().message());
+    return Status::InvalidArgument("error executing template " + tmpl.name() + ": " + out.status().message());
   }
   return out;
+}
+
+Result<std::string> ExpandRuleTemplate(std::string_view name, std::string_view text, const RuleTemplateData& data,
+                                       const QueryFn& query) {
+  auto tmpl = ParseRuleTemplate(name, text);
+  if (!tmpl.ok()) return tmpl.status();
+  return ExecuteRuleTemplate(*tmpl, data, query);
 }
 
 }  // namespace vigil::tmpl

@@ -223,6 +223,13 @@ struct RuleTemplateData {
 Result<std::string> ExpandRuleTemplate(std::string_view name, std::string_view text,
                                        const RuleTemplateData& data, const QueryFn& query);
 
+// The two halves of ExpandRuleTemplate, so that a rule can parse its
+// templates once and execute them at every evaluation (parsing is most of
+// the cost). ExecuteRuleTemplate(*ParseRuleTemplate(n, t), d, q) gives
+// exactly ExpandRuleTemplate(n, t, d, q), errors included.
+Result<Template> ParseRuleTemplate(std::string_view name, std::string_view text);
+Result<std::string> ExecuteRuleTemplate(const Template& tmpl, const RuleTemplateData& data, const QueryFn& query);
+
 // Go's fmt %v of a float64 (strconv 'g' shortest: "0.1", "1e+06", "+Inf").
 std::string FormatGoFloat(double v);
 

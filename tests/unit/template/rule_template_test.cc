@@ -61,6 +61,17 @@ TEST(RuleTemplate, ErrorsCarryPrometheusPrefixes) {
             "context");
 }
 
+TEST(RuleTemplate, ParsedOnceThenExecutedMatchesExpand) {
+  auto t = ParseRuleTemplate("a", "{{ $labels.ins }} {{ $value | humanize }}");
+  ASSERT_TRUE(t.ok());
+  for (double v : {0.0, 1234.5, -0.001}) {
+    EXPECT_EQ(*ExecuteRuleTemplate(*t, SampleData(v), nullptr),
+              *ExpandRuleTemplate("a", "{{ $labels.ins }} {{ $value | humanize }}", SampleData(v), nullptr));
+  }
+  EXPECT_EQ(ParseRuleTemplate("a", "{{ end }}").status().message(),
+            "error parsing template a: template: a:1: unexpected {{end}}");
+}
+
 TEST(RuleTemplate, QueryCallbackReachesTheTemplate) {
   QueryFn q = [](std::string_view query) -> Result<std::vector<QuerySample>> {
     return std::vector<QuerySample>{{{{"instance", std::string(query)}}, 42}};
