@@ -9,6 +9,7 @@
 
 #include "config/values.h"
 #include "promql/parser.h"
+#include "template/template.h"
 #include "tsdb/labels.h"
 
 namespace vigil::rules {
@@ -116,6 +117,16 @@ void ParseRule(const YAML::Node& node, RuleConfig* rule, Problems* p) {
   }
   for (const auto& [name, value] : rule->annotations) {
     if (!tsdb::IsValidLabelName(name)) p->Add(node, what + "invalid annotation name: " + name);
+  }
+  // Templates must parse, as promtool checks them.
+  if (!has_record) {
+    for (const auto* fields : {&rule->labels, &rule->annotations}) {
+      for (const auto& [name, value] : *fields) {
+        if (auto t = tmpl::ParseRuleTemplate("__alert_" + rule->name, value); !t.ok()) {
+          p->Add(node, what + t.status().message());
+        }
+      }
+    }
   }
 }
 

@@ -232,7 +232,8 @@ std::vector<OutgoingAlert> RuleGroup::TakeAlertsToSend(int64_t ts_ms, Millis res
     for (auto& [hash, a] : states_[i]->alerts) {
       if (a.state == AlertState::kPending) continue;
       const bool resolved_since_sent = a.resolved_at_ms > a.last_sent_ms;
-      if (!resolved_since_sent && a.last_sent_ms + resend_delay.count() >= ts_ms) continue;
+      const bool never_sent = a.last_sent_ms == 0;
+      if (!never_sent && !resolved_since_sent && a.last_sent_ms + resend_delay.count() >= ts_ms) continue;
       a.last_sent_ms = ts_ms;
       a.valid_until_ms = ts_ms + 4 * delta;
       OutgoingAlert o;

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <queue>
 #include <thread>
+#include <unordered_map>
 
 #include "base/log.h"
 #include "config/values.h"
@@ -17,6 +18,7 @@
 #include "rules/notifier.h"
 #include "rules/rule_group.h"
 #include "rules/rules_api.h"
+#include "template/template.h"
 #include "tsdb/storage.h"
 
 namespace vigil::rules {
@@ -99,7 +101,12 @@ struct RulesComponent::Impl {
   Family<Counter>* missed_family = nullptr;
   Family<Counter>* failures_family = nullptr;
 
+  // Parsed templates by text; parsing is most of the cost of expanding.
+  std::mutex templates_mu;
+  std::unordered_map<std::string, std::shared_ptr<const tmpl::Template>> templates;
+
   void LoadFiles();
+  Result<std::string> ExpandTemplate(const TemplateInput& input);
   void RunScheduler();
   void Evaluate(const std::shared_ptr<GroupRunner>& runner, int64_t ts_ms);
   Result<promql::Vector> Query(const std::string& expr, int64_t ts_ms);
@@ -120,6 +127,40 @@ Result<promql::Vector> RulesComponent::Impl::Query(const std::string& expr, int6
   return Status::InvalidArgument("rule result is not a vector or scalar");
 }
 
+Result<std::string> RulesComponent::Impl::ExpandTemplate(const TemplateInput& input) {
+  std::shared_ptr<const tmpl::Template> parsed;
+  {
+    std::lock_guard lock(templates_mu);
+    if (auto it = templates.find(std::string(input.text)); it != templates.end()) parsed = it->second;
+  }
+  if (!parsed) {
+    auto t = tmpl::ParseRuleTemplate(input.name, input.text);
+    if (!t.ok()) return t.status();
+    parsed = std::make_shared<const tmpl::Template>(std::move(*t));
+    std::lock_guard lock(templates_mu);
+    templates.emplace(std::string(input.text), parsed);
+  }
+  tmpl::RuleTemplateData data;
+  for (const auto& l : *input.labels) data.labels.emplace(l.name, l.value);
+  data.external_url = external_url;
+  data.value = input.value;
+  data.now_unix_nanos = input.ts_ms * 1'000'000;
+  const int64_t ts = input.ts_ms;
+  tmpl::QueryFn query = [this, ts](std::string_view expr) -> Result<std::vector<tmpl::QuerySample>> {
+    auto result = Query(std::string(expr), ts);
+    if (!result.ok()) return result.status();
+    std::vector<tmpl::QuerySample> out;
+    for (const auto& sample : *result) {
+      tmpl::QuerySample q;
+      for (const auto& l : sample.metric) q.labels.emplace(l.name, l.value);
+      q.value = sample.v;
+      out.push_back(std::move(q));
+    }
+    return out;
+  };
+  return tmpl::ExecuteRuleTemplate(*parsed, data, query);
+}
+
 void RulesComponent::Impl::LoadFiles() {
   std::vector<std::string> patterns;
   {
@@ -131,6 +172,11 @@ void RulesComponent::Impl::LoadFiles() {
   GroupOptions options;
   options.default_interval = default_interval;
   options.external_url = external_url;
+  options.expand = [this](const TemplateInput& input) { return ExpandTemplate(input); };
+  {
+    std::lock_guard lock(templates_mu);
+    templates.clear();  // texts of removed rules go; the rest are parsed again on use
+  }
   std::lock_guard lock(mu);
   std::vector<std::shared_ptr<GroupRunner>> next;
   for (auto& config : parsed.groups) {

@@ -75,12 +75,12 @@ TEST(RuleGroupTest, RecordingRuleRenamesAndStalesVanishedSeries) {
   rule.labels = {{"level", "1"}};
   RuleGroup g(Group({rule}), {});
   FakeQueries q;
-  q.results["sum by (job) (x)"] = promql::Vector{S({{"job", "a"}}, 1), S({{"job", "b"}}, 2)};
+  q.results.insert_or_assign("sum by (job) (x)", Result<promql::Vector>(promql::Vector{S({{"job", "a"}}, 1), S({{"job", "b"}}, 2)}));
   Sink first;
   g.Eval(1000, q.fn(), first.fn());
   EXPECT_EQ(first.rows["job:x:sum{job=\"a\", level=\"1\"}"], "1.000000");
   EXPECT_EQ(first.rows["job:x:sum{job=\"b\", level=\"1\"}"], "2.000000");
-  q.results["sum by (job) (x)"] = promql::Vector{S({{"job", "a"}}, 3)};
+  q.results.insert_or_assign("sum by (job) (x)", Result<promql::Vector>(promql::Vector{S({{"job", "a"}}, 3)}));
   Sink second;
   g.Eval(2000, q.fn(), second.fn());
   EXPECT_EQ(second.rows["job:x:sum{job=\"b\", level=\"1\"}"], "stale");
@@ -90,8 +90,8 @@ TEST(RuleGroupTest, RecordingRuleRenamesAndStalesVanishedSeries) {
 TEST(RuleGroupTest, QueryErrorMarksOnlyThatRuleUnhealthy) {
   RuleGroup g(Group({Record("a", "bad"), Record("b", "good")}), {});
   FakeQueries q;
-  q.results["bad"] = Status::InvalidArgument("boom");
-  q.results["good"] = promql::Vector{S({}, 7)};
+  q.results.insert_or_assign("bad", Result<promql::Vector>(Status::InvalidArgument("boom")));
+  q.results.insert_or_assign("good", Result<promql::Vector>(promql::Vector{S({}, 7)}));
   Sink s;
   g.Eval(1000, q.fn(), s.fn());
   auto states = g.RuleStates();
@@ -104,7 +104,7 @@ TEST(RuleGroupTest, QueryErrorMarksOnlyThatRuleUnhealthy) {
 TEST(RuleGroupTest, DuplicateLabelSetsAfterRuleLabelsAreAnError) {
   RuleGroup g(Group({Record("r", "x")}), {});
   FakeQueries q;
-  q.results["x"] = promql::Vector{S({{"__name__", "m1"}}, 1), S({{"__name__", "m2"}}, 2)};
+  q.results.insert_or_assign("x", Result<promql::Vector>(promql::Vector{S({{"__name__", "m1"}}, 1), S({{"__name__", "m2"}}, 2)}));
   Sink s;
   g.Eval(1000, q.fn(), s.fn());
   EXPECT_THAT(g.RuleStates()[0].last_error, HasSubstr("same labelset after applying rule labels"));
@@ -114,7 +114,7 @@ TEST(RuleGroupTest, DuplicateLabelSetsAfterRuleLabelsAreAnError) {
 TEST(RuleGroupTest, AlertGoesPendingFiringResolvedAndNotifies) {
   RuleGroup g(Group({AlertRule("Down", "up == 0", std::chrono::seconds(20))}), {});
   FakeQueries q;
-  q.results["up == 0"] = promql::Vector{S({{"__name__", "up"}, {"instance", "h:1"}}, 0)};
+  q.results.insert_or_assign("up == 0", Result<promql::Vector>(promql::Vector{S({{"__name__", "up"}, {"instance", "h:1"}}, 0)}));
   Sink t0;
   g.Eval(0 + 10000, q.fn(), t0.fn());
   EXPECT_EQ(t0.rows["ALERTS{alertname=\"Down\", alertstate=\"pending\", instance=\"h:1\", severity=\"crit\"}"],
@@ -132,7 +132,7 @@ TEST(RuleGroupTest, AlertGoesPendingFiringResolvedAndNotifies) {
   EXPECT_EQ(sent[0].starts_at_ms, 30000);
   EXPECT_EQ(sent[0].ends_at_ms, 30000 + 4 * 60000);
   EXPECT_TRUE(g.TakeAlertsToSend(40000, std::chrono::minutes(1)).empty());  // within resend_delay
-  q.results["up == 0"] = promql::Vector{};
+  q.results.insert_or_assign("up == 0", Result<promql::Vector>(promql::Vector{}));
   Sink t2;
   g.Eval(50000, q.fn(), t2.fn());
   EXPECT_EQ(t2.rows["ALERTS{alertname=\"Down\", alertstate=\"firing\", instance=\"h:1\", severity=\"crit\"}"],
@@ -148,11 +148,11 @@ TEST(RuleGroupTest, KeepFiringForHoldsAFiringAlert) {
   rule.keep_firing_for = std::chrono::seconds(30);
   RuleGroup g(Group({rule}), {});
   FakeQueries q;
-  q.results["x"] = promql::Vector{S({}, 1)};
+  q.results.insert_or_assign("x", Result<promql::Vector>(promql::Vector{S({}, 1)}));
   Sink s;
   g.Eval(10000, q.fn(), s.fn());
   ASSERT_EQ(g.RuleStates()[0].alerts.at(0).state, AlertState::kFiring);
-  q.results["x"] = promql::Vector{};
+  q.results.insert_or_assign("x", Result<promql::Vector>(promql::Vector{}));
   g.Eval(20000, q.fn(), s.fn());
   EXPECT_EQ(g.RuleStates()[0].alerts.size(), 1u);  // still firing within keep_firing_for
   g.Eval(50000, q.fn(), s.fn());
@@ -169,7 +169,7 @@ TEST(RuleGroupTest, TemplatesGoThroughTheExpander) {
   };
   RuleGroup g(Group({rule}), options);
   FakeQueries q;
-  q.results["x"] = promql::Vector{S({}, 5)};
+  q.results.insert_or_assign("x", Result<promql::Vector>(promql::Vector{S({}, 5)}));
   Sink s;
   g.Eval(10000, q.fn(), s.fn());
   auto alert = g.RuleStates()[0].alerts.at(0);
@@ -181,7 +181,7 @@ TEST(RuleGroupTest, ReloadKeepsStateOfUnchangedRules) {
   RuleConfig rule = AlertRule("Down", "up == 0", std::chrono::seconds(20));
   auto old = std::make_unique<RuleGroup>(Group({rule}), GroupOptions{});
   FakeQueries q;
-  q.results["up == 0"] = promql::Vector{S({{"instance", "h:1"}}, 0)};
+  q.results.insert_or_assign("up == 0", Result<promql::Vector>(promql::Vector{S({{"instance", "h:1"}}, 0)}));
   Sink s;
   old->Eval(10000, q.fn(), s.fn());
   RuleGroup fresh(Group({rule}), {});
