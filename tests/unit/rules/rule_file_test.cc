@@ -77,9 +77,7 @@ TEST(RuleFileTest, UnknownFieldsAndBrokenYamlAreErrors) {
 }
 
 TEST(RuleFileTest, PigstyRuleFilesLoadUnchanged) {
-  // ../shared beside the repository holds Pigsty's files (read-only reference).
-  const std::string dir =
-      (std::filesystem::path(__FILE__).parent_path() / "../../../../shared/pigsty/files/victoria/rules").string();
+  const std::string dir = VIGIL_PIGSTY_RULES_DIR;  // ../shared beside the repository
   if (!std::filesystem::exists(dir)) GTEST_SKIP() << "Pigsty's rule files are not beside the repository";
   auto f = LoadRuleFiles({dir + "/*.yml"});
   EXPECT_TRUE(f.errors.empty()) << f.errors[0];
