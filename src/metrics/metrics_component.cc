@@ -59,9 +59,8 @@ void MetricsComponent::ConfigureScraper(const config::Settings& settings) {
     tsdb::Storage* storage = storage_.get();
     manager = std::make_shared<scrape::ScrapeManager>(
         context().runtime,
-        [storage](const tsdb::WriteBatch& batch, tsdb::AppendResult* result) {
-          return storage->Append(batch, result);
-        },
+        [storage](const tsdb::WriteBatch& batch, tsdb::AppendResult* result,
+                  std::vector<tsdb::SeriesRefHint>* refs) { return storage->Append(batch, result, refs); },
         &registry());
     std::lock_guard lock(scraper_mu_);
     scraper_ = manager;

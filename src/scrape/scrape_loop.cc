@@ -36,11 +36,12 @@ std::string ReadSecretFile(const std::string& path) {
 
 }  // namespace
 
-void LoopShared::Append(const tsdb::WriteBatch& batch) {
+void LoopShared::Append(const tsdb::WriteBatch& batch, std::vector<tsdb::SeriesRefHint>* refs) {
+  if (refs != nullptr) refs->clear();
   std::shared_lock lock(append_mu);
   if (stopped || batch.num_rows() == 0) return;
   tsdb::AppendResult result;
-  Status st = append(batch, &result);
+  Status st = append(batch, &result, refs);
   if (!st.ok()) {
     VLOG_WARN("scrape: append failed", {{"error", st.message()}});
     return;
@@ -139,7 +140,8 @@ void ScrapeLoop::Complete(int64_t timestamp_ms, std::chrono::steady_clock::time_
       last_duration_ = attempt.duration_seconds;
       // Appending under mu_ keeps a concurrent Retire's stale markers after
       // this scrape's samples.
-      shared_->Append(batch);
+      shared_->Append(batch, &refs_);
+      processor_.LearnRefs(refs_);
     }
   }
   busy_ = false;

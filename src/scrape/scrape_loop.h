@@ -44,8 +44,10 @@ struct LoopShared {
   Counter* failures = nullptr;
   Counter* samples_appended = nullptr;
 
-  // Appends `batch` unless stopped. REQUIRES: not holding append_mu.
-  void Append(const tsdb::WriteBatch& batch);
+  // Appends `batch` unless stopped; `refs` (may be null) receives the
+  // rows' storage refs, cleared when nothing was appended.
+  // REQUIRES: not holding append_mu.
+  void Append(const tsdb::WriteBatch& batch, std::vector<tsdb::SeriesRefHint>* refs = nullptr);
 };
 
 class ScrapeLoop : public std::enable_shared_from_this<ScrapeLoop> {
@@ -89,6 +91,7 @@ class ScrapeLoop : public std::enable_shared_from_this<ScrapeLoop> {
 
   mutable std::mutex mu_;  // guards everything below
   ScrapeProcessor processor_;
+  std::vector<tsdb::SeriesRefHint> refs_;  // reused between scrapes
   bool retired_ = false;
   std::string forced_error_;
   std::string health_ = "unknown";

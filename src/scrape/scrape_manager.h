@@ -29,8 +29,10 @@ class Runtime;
 
 namespace vigil::scrape {
 
-// Writes one scrape's rows; the storage's Append in production.
-using AppendFn = std::function<Status(const tsdb::WriteBatch& batch, tsdb::AppendResult* result)>;
+// Writes one scrape's rows; the storage's Append in production. `refs`
+// (may be ignored) receives the storage refs of the rows, as Storage::Append.
+using AppendFn = std::function<Status(const tsdb::WriteBatch& batch, tsdb::AppendResult* result,
+                                      std::vector<tsdb::SeriesRefHint>* refs)>;
 
 // One active target as /api/v1/targets shows it.
 struct ActiveTarget {

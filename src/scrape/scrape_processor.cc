@@ -76,15 +76,19 @@ class ScrapeProcessor::Sink : public RowSink {
       entry.seen = p_.iteration_;
     }
     entry.tracked = !own_timestamp;
+    p_.batch_entries_.emplace_back(batch_->num_rows(), &entry);
     if (!fresh) {
-      batch_->AddTrustedSeries(entry.labels, std::span<const Sample>(&sample, 1));
+      batch_->AddTrustedSeries(entry.labels, std::span<const Sample>(&sample, 1), entry.ref);
       return;
     }
     // A new series is validated by the batch once; one it refuses (too many
     // labels, a value too long) stays refused without being checked again.
     const size_t rows = batch_->num_rows();
     batch_->AddSeries(entry.labels, std::span<const Sample>(&sample, 1));
-    if (batch_->num_rows() == rows) entry.labels = tsdb::Labels();
+    if (batch_->num_rows() == rows) {
+      entry.labels = tsdb::Labels();
+      p_.batch_entries_.pop_back();
+    }
   }
 
   Status error;
@@ -183,6 +187,7 @@ ScrapeOutcome ScrapeProcessor::Process(const ScrapeAttempt& attempt, tsdb::Write
   ScrapeOutcome outcome;
   outcome.error = attempt.fetch_error;
   ++iteration_;
+  batch_entries_.clear();
   Sink sink(*this, attempt.timestamp_ms, batch);
   if (outcome.error.ok()) {
     const auto format = attempt.content_type.starts_with("application/openmetrics-text")
@@ -198,6 +203,7 @@ ScrapeOutcome ScrapeProcessor::Process(const ScrapeAttempt& attempt, tsdb::Write
     // As Prometheus: the whole scrape is discarded, and every series of the
     // last good scrape goes stale.
     batch->Clear();
+    batch_entries_.clear();
     Sweep(/*all_stale=*/true, attempt.timestamp_ms, batch);
     last_success_ = 0;
   } else {
@@ -227,6 +233,13 @@ void ScrapeProcessor::Sweep(bool all_stale, int64_t timestamp_ms, tsdb::WriteBat
   }
 }
 
+void ScrapeProcessor::LearnRefs(const std::vector<tsdb::SeriesRefHint>& refs) {
+  for (const auto& [row, entry] : batch_entries_) {
+    if (row < refs.size() && refs[row].generation != 0) entry->ref = refs[row];
+  }
+  batch_entries_.clear();
+}
+
 size_t ScrapeProcessor::tracked_series() const {
   size_t n = 0;
   for (const auto& [key, e] : cache_) {
@@ -237,6 +250,7 @@ size_t ScrapeProcessor::tracked_series() const {
 
 void ScrapeProcessor::AppendEndOfRun(int64_t timestamp_ms, tsdb::WriteBatch* batch) {
   ++iteration_;
+  batch_entries_.clear();
   Sweep(/*all_stale=*/true, timestamp_ms, batch);
   last_success_ = 0;
   if (!reported_) return;

@@ -69,6 +69,11 @@ class ScrapeProcessor {
   // previous success and the report series with up = 0.
   ScrapeOutcome Process(const ScrapeAttempt& attempt, tsdb::WriteBatch* batch);
 
+  // Remembers the storage refs an Append reported for the batch that the
+  // last Process filled (`refs` parallel to its rows), so that the next
+  // scrapes skip the storage's label lookup for those series.
+  void LearnRefs(const std::vector<tsdb::SeriesRefHint>& refs);
+
   // Adds stale markers at `timestamp_ms` for every series of the last
   // successful scrape and for the report series: the target is gone.
   void AppendEndOfRun(int64_t timestamp_ms, tsdb::WriteBatch* batch);
@@ -88,6 +93,7 @@ class ScrapeProcessor {
     // Set when `seen` moves to the current iteration: whether the series was
     // a tracked series of the last successful scrape before that.
     bool in_last_success = false;
+    tsdb::SeriesRefHint ref;  // from the storage, once an Append reported it
   };
   struct StringHash {
     using is_transparent = void;
@@ -105,6 +111,9 @@ class ScrapeProcessor {
   ProcessorOptions options_;
   tsdb::Labels target_labels_;
   std::unordered_map<std::string, CacheEntry, StringHash, std::equal_to<>> cache_;
+  // (batch row, cache entry) of the rows the last Process added for cached
+  // series; entries are not erased before the next Process.
+  std::vector<std::pair<size_t, CacheEntry*>> batch_entries_;
   uint64_t iteration_ = 0;     // scrapes processed
   uint64_t last_success_ = 0;  // the iteration of the last successful scrape
   bool reported_ = false;      // report series were written since the last end of run

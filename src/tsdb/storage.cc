@@ -192,8 +192,9 @@ Status Storage::ReplayWal() {
 }
 
 
-Status Storage::Append(const WriteBatch& batch, AppendResult* result) {
+Status Storage::Append(const WriteBatch& batch, AppendResult* result, std::vector<SeriesRefHint>* refs) {
   AppendResult r;
+  if (refs != nullptr) refs->assign(batch.num_rows(), SeriesRefHint{});
   for (size_t i = 0; i < kNumRejectReasons; ++i) {
     const auto reason = static_cast<RejectReason>(i);
     metrics_->Reject(reason, batch.num_rejected(reason));
@@ -232,7 +233,10 @@ Status Storage::Append(const WriteBatch& batch, AppendResult* result) {
       }
       if (samples.empty()) continue;
       SeriesRef ref = 0;
-      const bool found = head_->Find(row.labels, &ref);
+      const uint64_t generation = ref_generation_.load(std::memory_order_acquire);
+      const bool hinted = row.hint.generation == generation;
+      if (hinted) ref = row.hint.ref;
+      const bool found = hinted || head_->Find(row.labels, &ref);
       if (!found) {
         if (options_.max_new_series_per_day > 0 && series_created_today_ >= options_.max_new_series_per_day) {
           r.samples_over_series_limit += samples.size();
@@ -259,6 +263,7 @@ Status Storage::Append(const WriteBatch& batch, AppendResult* result) {
         samples_rec.Reset(WalRecordType::kSamples);
       }
       rows.emplace_back(ref, samples);
+      if (refs != nullptr) (*refs)[i] = SeriesRefHint{ref, generation};
     }
     if (!series_rec.empty()) records.emplace_back(series_rec.payload());
     if (!samples_rec.empty()) sample_records.emplace_back(samples_rec.payload());
@@ -317,6 +322,7 @@ Result<uint64_t> Storage::DeleteSeries(const std::vector<Matcher>& matchers) {
   for (SeriesRef ref : refs) rec.AddTombstone(ref);
   Status s = wal_->AppendAndSync(rec.payload());
   if (!s.ok()) return s;
+  ref_generation_.fetch_add(1, std::memory_order_acq_rel);
   const size_t deleted = head_->Delete(refs);
   PublishGauges();
   return static_cast<uint64_t>(deleted);

@@ -39,6 +39,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -128,7 +129,10 @@ class Storage {
   // afterwards. The batch's own rejections are added to the self-metrics.
   // `result` may be null. On error nothing of the batch is acknowledged;
   // part of it may still become visible (and survive a restart).
-  Status Append(const WriteBatch& batch, AppendResult* result);
+  // When `refs` is not null it receives one SeriesRefHint per row of the
+  // batch (generation 0 for rows not stored), which callers may pass back in
+  // later batches (WriteBatch::AddTrustedSeries) to skip the label lookup.
+  Status Append(const WriteBatch& batch, AppendResult* result, std::vector<SeriesRefHint>* refs = nullptr);
 
   // A read view over [mint, maxt] ms inclusive (see tsdb/querier.h).
   // REQUIRES: the querier and its series sets are destroyed before the Storage.
@@ -198,6 +202,9 @@ class Storage {
   // Serializes writers (Append, DeleteSeries, retention deletes): series
   // creation and the WAL records that name them happen in one order.
   std::mutex append_mu_;
+  // Bumped before any series is deleted from the head: SeriesRefHints of an
+  // older generation are not trusted. Starts at 1 (0 means "no hint").
+  std::atomic<uint64_t> ref_generation_{1};
   std::vector<bool> declared_;   // GUARDED_BY(append_mu_): ref named in this WAL session
   bool closed_ = false;          // GUARDED_BY(append_mu_)
   Status close_status_;          // GUARDED_BY(append_mu_)

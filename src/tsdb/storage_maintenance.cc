@@ -215,6 +215,7 @@ Status Storage::RunRetention(int64_t now_ms) {
     std::lock_guard lock(append_mu_);
     if (!closed_) {
       std::erase_if(emptied, [&](SeriesRef ref) { return !head_->IsEmptySeries(ref); });
+      ref_generation_.fetch_add(1, std::memory_order_acq_rel);
       head_->Delete(emptied);
     }
   }

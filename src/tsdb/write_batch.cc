@@ -47,13 +47,13 @@ void WriteBatch::OnSeries(std::span<const LabelPair> labels, std::span<const Sam
 
 void WriteBatch::AddSeries(Labels labels, std::span<const Sample> samples) {
   if (samples.empty() || !Validate(labels, samples.size())) return;
-  rows_.push_back(StoredRow{std::move(labels), samples_.size(), samples.size()});
+  rows_.push_back(StoredRow{std::move(labels), nullptr, samples_.size(), samples.size(), {}});
   samples_.insert(samples_.end(), samples.begin(), samples.end());
 }
 
-void WriteBatch::AddTrustedSeries(const Labels& labels, std::span<const Sample> samples) {
+void WriteBatch::AddTrustedSeries(const Labels& labels, std::span<const Sample> samples, SeriesRefHint hint) {
   if (samples.empty()) return;
-  rows_.push_back(StoredRow{labels, samples_.size(), samples.size()});
+  rows_.push_back(StoredRow{Labels(), &labels, samples_.size(), samples.size(), hint});
   samples_.insert(samples_.end(), samples.begin(), samples.end());
 }
 
@@ -105,7 +105,8 @@ void WriteBatch::Reject(RejectReason reason, size_t num_samples, std::string mes
 
 WriteBatch::Row WriteBatch::row(size_t i) const {
   const StoredRow& r = rows_[i];
-  return Row{r.labels, std::span<const Sample>(samples_.data() + r.first_sample, r.num_samples)};
+  return Row{r.external != nullptr ? *r.external : r.labels,
+             std::span<const Sample>(samples_.data() + r.first_sample, r.num_samples), r.hint};
 }
 
 void WriteBatch::Clear() {

@@ -45,6 +45,14 @@ std::string_view RejectReasonName(RejectReason reason);
 // samples are counted per reason, and the first rejection's message is kept.
 // Extra labels (VictoriaMetrics' extra_label=name=value) are set on every row,
 // replacing a label of the same name.
+// A series' storage ref as a previous Storage::Append reported it. It is
+// honoured only while the storage's ref generation is unchanged (deleting
+// series bumps it); otherwise the storage looks the labels up as usual.
+struct SeriesRefHint {
+  uint64_t ref = 0;
+  uint64_t generation = 0;  // 0: no hint
+};
+
 // Thread-compatible: one batch per request; Storage::Append only reads it.
 class WriteBatch : public RowSink {
  public:
@@ -52,6 +60,7 @@ class WriteBatch : public RowSink {
   struct Row {
     const Labels& labels;             // valid while the batch lives
     std::span<const Sample> samples;  // into the batch; valid while it lives
+    SeriesRefHint hint;               // from AddTrustedSeries; none otherwise
   };
 
   explicit WriteBatch(SeriesLimits limits = SeriesLimits()) : limits_(limits) {}
@@ -66,10 +75,11 @@ class WriteBatch : public RowSink {
   // labels (SetExtraLabels) are not applied.
   void AddSeries(Labels labels, std::span<const Sample> samples);
 
-  // Adds a series without validating it again. REQUIRES: `labels` is a copy
-  // of labels a WriteBatch with the same limits accepted before (a caller's
-  // cache of rows it built), so the checks would pass.
-  void AddTrustedSeries(const Labels& labels, std::span<const Sample> samples);
+  // Adds a series without validating or copying its labels, with an
+  // optional ref hint. REQUIRES: a WriteBatch with the same limits accepted
+  // these labels before (a caller's cache of rows it built), and `labels`
+  // outlives this batch (the row refers to it).
+  void AddTrustedSeries(const Labels& labels, std::span<const Sample> samples, SeriesRefHint hint = {});
 
   // Labels set on every row added AFTER this call (an empty value removes the
   // label). Counted against the limits like the row's own labels.
@@ -94,9 +104,11 @@ class WriteBatch : public RowSink {
 
  private:
   struct StoredRow {
-    Labels labels;
+    Labels labels;                      // owned labels, unless `external` is set
+    const Labels* external = nullptr;   // a trusted row's caller-owned labels
     size_t first_sample;
     size_t num_samples;
+    SeriesRefHint hint;
   };
   void Reject(RejectReason reason, size_t num_samples, std::string message);
   // Returns false (after Reject) if `labels` breaks a limit.

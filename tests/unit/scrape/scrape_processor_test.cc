@@ -197,3 +197,25 @@ TEST(ScrapeProcessorTest, EndOfRunStalesSeriesAndReport) {
 
 }  // namespace
 }  // namespace vigil::scrape
+
+namespace vigil::scrape {
+namespace {
+
+TEST(ScrapeProcessorTest, LearnedRefsAreHintsInLaterBatches) {
+  ScrapeProcessor p({}, TargetLabels());
+  tsdb::WriteBatch first;
+  p.Process(Body("a 1\nb 2\n", 1000), &first);
+  std::vector<tsdb::SeriesRefHint> refs(first.num_rows());
+  for (size_t i = 0; i < refs.size(); ++i) refs[i] = {100 + i, 7};
+  p.LearnRefs(refs);
+  tsdb::WriteBatch second;
+  p.Process(Body("a 1\nb 2\n", 2000), &second);
+  ASSERT_GE(second.num_rows(), 2u);
+  EXPECT_EQ(second.row(0).hint.generation, 7u);
+  EXPECT_EQ(second.row(0).hint.ref, 100u);
+  EXPECT_EQ(second.row(1).hint.ref, 101u);
+  EXPECT_EQ(second.row(0).labels.ToString(), "a{instance=\"h:1\", job=\"node\"}");
+}
+
+}  // namespace
+}  // namespace vigil::scrape

@@ -623,3 +623,46 @@ TEST_F(StorageTest, ReportsBytesPerSampleAndPerSeries) {
 
 }  // namespace
 }  // namespace vigil::tsdb
+
+namespace vigil::tsdb {
+namespace {
+
+TEST_F(StorageTest, RefHintsSkipTheLookupUntilSeriesAreDeleted) {
+  auto s = Open();
+  const Labels a = Labels::FromPairs({{"__name__", "m"}, {"k", "a"}});
+  const Labels b = Labels::FromPairs({{"__name__", "m"}, {"k", "b"}});
+  WriteBatch first(s->series_limits());
+  Sample s1{kNow, 1};
+  first.AddSeries(a, std::span<const Sample>(&s1, 1));
+  first.AddSeries(b, std::span<const Sample>(&s1, 1));
+  std::vector<SeriesRefHint> refs;
+  ASSERT_TRUE(s->Append(first, nullptr, &refs).ok());
+  ASSERT_EQ(refs.size(), 2u);
+  EXPECT_NE(refs[0].generation, 0u);
+  EXPECT_NE(refs[0].ref, refs[1].ref);
+
+  // A trusted row with its hint lands on the same series.
+  WriteBatch second(s->series_limits());
+  Sample s2{kNow + 1000, 2};
+  second.AddTrustedSeries(a, std::span<const Sample>(&s2, 1), refs[0]);
+  ASSERT_TRUE(s->Append(second, nullptr, nullptr).ok());
+  Dump d = DumpAll(*s);
+  EXPECT_EQ(d[a.ToString()].size(), 2u);
+
+  // After a deletion old hints are not trusted: the labels decide.
+  ASSERT_TRUE(s->DeleteSeries({Matcher::Equal("k", "a")}).ok());
+  WriteBatch third(s->series_limits());
+  Sample s3{kNow + 2000, 3};
+  third.AddTrustedSeries(a, std::span<const Sample>(&s3, 1), refs[0]);
+  std::vector<SeriesRefHint> again;
+  AppendResult r;
+  ASSERT_TRUE(s->Append(third, &r, &again).ok());
+  EXPECT_EQ(r.series_created, 1u);
+  EXPECT_NE(again[0].generation, refs[0].generation);
+  d = DumpAll(*s);
+  EXPECT_EQ(d[a.ToString()].size(), 1u);
+  EXPECT_EQ(d[b.ToString()].size(), 1u);
+}
+
+}  // namespace
+}  // namespace vigil::tsdb
