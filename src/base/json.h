@@ -16,4 +16,21 @@ void AppendString(std::string* out, std::string_view s);
 // as the strings "NaN", "+Inf" and "-Inf" in quotes.
 void AppendNumber(std::string* out, double v);
 
+// Appends a JSON object whose members are the (name, value) string pairs of
+// `pairs`, in range order: a std::map<std::string, std::string>, a
+// tsdb::Labels, or anything whose elements destructure into two strings.
+template <typename Range>
+void AppendStringObject(std::string* out, const Range& pairs) {
+  out->push_back('{');
+  bool first = true;
+  for (const auto& [name, value] : pairs) {
+    if (!first) out->push_back(',');
+    first = false;
+    AppendString(out, name);
+    out->push_back(':');
+    AppendString(out, value);
+  }
+  out->push_back('}');
+}
+
 }  // namespace vigil::json

@@ -48,18 +48,7 @@ std::string FormatTimestamp(int64_t ms) {
   return out;
 }
 
-void AppendLabelsJson(std::string* out, const tsdb::Labels& metric) {
-  out->push_back('{');
-  bool first = true;
-  for (const auto& l : metric) {
-    if (!first) out->push_back(',');
-    first = false;
-    json::AppendString(out, l.name);
-    out->push_back(':');
-    json::AppendString(out, l.value);
-  }
-  out->push_back('}');
-}
+void AppendLabelsJson(std::string* out, const tsdb::Labels& metric) { json::AppendStringObject(out, metric); }
 
 namespace {
 

@@ -7,18 +7,12 @@
 #include <utility>
 #include <vector>
 
+#include "config/yaml_position.h"
 #include "relabel/relabel.h"
 #include "relabel/validate.h"
 
 namespace vigil::relabel {
 namespace {
-
-// "line N: " for a node's position, as yaml.v2 prefixes its type errors.
-std::string LinePrefix(const YAML::Node& node) {
-  const YAML::Mark mark = node.Mark();
-  if (mark.is_null()) return {};
-  return "line " + std::to_string(mark.line + 1) + ": ";
-}
 
 // yaml.v2's name for what a node holds: "!!map", "!!seq" or "!!str `x`".
 std::string KindName(const YAML::Node& node) {
@@ -29,7 +23,7 @@ std::string KindName(const YAML::Node& node) {
 }
 
 Status CannotUnmarshal(const YAML::Node& node, std::string_view into) {
-  return Status::InvalidArgument(LinePrefix(node) + "cannot unmarshal " + KindName(node) + " into " +
+  return Status::InvalidArgument(config::YamlLinePrefix(node) + "cannot unmarshal " + KindName(node) + " into " +
                                  std::string(into));
 }
 
@@ -91,7 +85,7 @@ Status ReadModulus(const YAML::Node& node, uint64_t* out) {
   bool negative = false;
   if (!ParseYamlUint(node.Scalar(), &v, &negative)) return CannotUnmarshal(node, "uint64");
   if (negative && v != 0) {
-    return Status::InvalidArgument(LinePrefix(node) + "cannot unmarshal !!int `" + node.Scalar() +
+    return Status::InvalidArgument(config::YamlLinePrefix(node) + "cannot unmarshal !!int `" + node.Scalar() +
                                    "` into uint64");
   }
   *out = v;
@@ -133,7 +127,7 @@ Result<RelabelConfig> ParseMapping(const YAML::Node& node) {
     const std::string name = key.IsScalar() ? key.Scalar() : std::string();
     for (const std::string& s : seen) {
       if (s == name) {
-        return Status::InvalidArgument(LinePrefix(key) + "key \"" + name + "\" already set in map");
+        return Status::InvalidArgument(config::YamlLinePrefix(key) + "key \"" + name + "\" already set in map");
       }
     }
     seen.push_back(name);
@@ -174,7 +168,7 @@ Result<RelabelConfig> ParseMapping(const YAML::Node& node) {
       }
     } else {
       const std::string shown = key.IsScalar() ? name : KindName(key);
-      return Status::InvalidArgument(LinePrefix(key) + "field " + shown + " not found in type relabel.plain");
+      return Status::InvalidArgument(config::YamlLinePrefix(key) + "field " + shown + " not found in type relabel.plain");
     }
     if (!status.ok()) return status;
   }

@@ -14,19 +14,6 @@ constexpr size_t kMaxBatch = 64;
 constexpr auto kInitialBackoff = std::chrono::seconds(1);
 constexpr auto kMaxBackoff = std::chrono::seconds(30);
 
-void AppendStringMap(std::string* out, const std::map<std::string, std::string>& m) {
-  out->push_back('{');
-  bool first = true;
-  for (const auto& [k, v] : m) {
-    if (!first) out->push_back(',');
-    first = false;
-    json::AppendString(out, k);
-    out->push_back(':');
-    json::AppendString(out, v);
-  }
-  out->push_back('}');
-}
-
 }  // namespace
 
 std::string AlertsToJson(const std::vector<OutgoingAlert>& alerts,
@@ -38,9 +25,9 @@ std::string AlertsToJson(const std::vector<OutgoingAlert>& alerts,
     std::map<std::string, std::string> labels = external_labels;
     for (const auto& l : a.labels) labels[std::string(l.name)] = std::string(l.value);
     out += "{\"labels\":";
-    AppendStringMap(&out, labels);
+    json::AppendStringObject(&out, labels);
     out += ",\"annotations\":";
-    AppendStringMap(&out, a.annotations);
+    json::AppendStringObject(&out, a.annotations);
     out += ",\"startsAt\":";
     json::AppendString(&out, FormatRfc3339Millis(a.starts_at_ms));
     out += ",\"endsAt\":";

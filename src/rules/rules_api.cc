@@ -4,30 +4,12 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "base/html.h"
 #include "base/json.h"
 #include "base/time_format.h"
 
 namespace vigil::rules {
 namespace {
-
-void AppendMap(std::string* out, const std::map<std::string, std::string>& m) {
-  out->push_back('{');
-  bool first = true;
-  for (const auto& [k, v] : m) {
-    if (!first) out->push_back(',');
-    first = false;
-    json::AppendString(out, k);
-    out->push_back(':');
-    json::AppendString(out, v);
-  }
-  out->push_back('}');
-}
-
-void AppendLabels(std::string* out, const tsdb::Labels& labels) {
-  std::map<std::string, std::string> m;
-  for (const auto& l : labels) m.emplace(l.name, l.value);
-  AppendMap(out, m);
-}
 
 // Go's strconv.FormatFloat(v, 'e', -1, 64), which Prometheus uses for alert values.
 std::string FormatValueE(double v) {
@@ -43,9 +25,9 @@ std::string FormatValueE(double v) {
 
 void AppendAlert(std::string* out, const Alert& a) {
   *out += "{\"labels\":";
-  AppendLabels(out, a.labels);
+  json::AppendStringObject(out, a.labels);
   *out += ",\"annotations\":";
-  AppendMap(out, a.annotations);
+  json::AppendStringObject(out, a.annotations);
   *out += ",\"state\":";
   json::AppendString(out, AlertStateName(a.state));
   *out += ",\"activeAt\":";
@@ -62,18 +44,6 @@ AlertState RuleState(const RuleStatus& r) {
     if (a.state == AlertState::kPending) s = AlertState::kPending;
   }
   return s;
-}
-
-void AppendHtmlEscaped(std::string* out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
-      case '<': *out += "&lt;"; break;
-      case '>': *out += "&gt;"; break;
-      case '&': *out += "&amp;"; break;
-      case '"': *out += "&quot;"; break;
-      default: out->push_back(c);
-    }
-  }
 }
 
 constexpr char kHtmlHead[] =
@@ -124,10 +94,10 @@ std::string RulesJson(const std::vector<GroupSnapshot>& groups, const std::strin
         json::AppendNumber(&out, double(r.rule.keep_firing_for.count()) / 1000);
       }
       out += ",\"labels\":";
-      AppendMap(&out, r.rule.labels);
+      json::AppendStringObject(&out, r.rule.labels);
       if (alerting) {
         out += ",\"annotations\":";
-        AppendMap(&out, r.rule.annotations);
+        json::AppendStringObject(&out, r.rule.annotations);
         out += ",\"alerts\":[";
         for (size_t i = 0; i < r.alerts.size(); ++i) {
           if (i) out.push_back(',');
@@ -179,9 +149,9 @@ std::string GroupsHtml(const std::vector<GroupSnapshot>& groups) {
   std::string out = Head("Groups") + "<h1>Groups</h1>\n";
   for (const auto& g : groups) {
     out += "<h2>";
-    AppendHtmlEscaped(&out, g.name);
+    html::AppendEscaped(&out, g.name);
     out += "</h2>\n<p>";
-    AppendHtmlEscaped(&out, g.file);
+    html::AppendEscaped(&out, g.file);
     char line[128];
     std::snprintf(line, sizeof(line), " &middot; every %gs &middot; last evaluation took %.3fs", g.interval_seconds,
                   g.evaluation_seconds);
@@ -190,11 +160,11 @@ std::string GroupsHtml(const std::vector<GroupSnapshot>& groups) {
     for (const auto& r : g.rules) {
       out += "<tr><td>";
       out += r.rule.kind == RuleConfig::Kind::kAlerting ? "alert: " : "record: ";
-      AppendHtmlEscaped(&out, r.rule.name);
+      html::AppendEscaped(&out, r.rule.name);
       out += "</td><td><pre>";
-      AppendHtmlEscaped(&out, r.rule.expr);
+      html::AppendEscaped(&out, r.rule.expr);
       out += "</pre></td><td class=\"" + r.health + "\">" + r.health + "</td><td>";
-      AppendHtmlEscaped(&out, r.last_error);
+      html::AppendEscaped(&out, r.last_error);
       out += "</td></tr>\n";
     }
     out += "</table>\n";
@@ -209,15 +179,15 @@ std::string AlertsHtml(const std::vector<GroupSnapshot>& groups) {
     for (const auto& r : g.rules) {
       for (const auto& a : r.alerts) {
         out += "<tr><td>";
-        AppendHtmlEscaped(&out, r.rule.name);
+        html::AppendEscaped(&out, r.rule.name);
         std::string state(AlertStateName(a.state));
         out += "</td><td class=\"" + state + "\">" + state + "</td><td>";
-        AppendHtmlEscaped(&out, a.labels.ToString());
+        html::AppendEscaped(&out, a.labels.ToString());
         out += "</td><td>" + FormatRfc3339Millis(a.active_at_ms) + "</td><td>" + FormatValueE(a.value) + "</td><td>";
         for (const auto& [k, v] : a.annotations) {
-          AppendHtmlEscaped(&out, k);
+          html::AppendEscaped(&out, k);
           out += ": ";
-          AppendHtmlEscaped(&out, v);
+          html::AppendEscaped(&out, v);
           out += "<br>";
         }
         out += "</td></tr>\n";

@@ -8,42 +8,38 @@
 #include <set>
 #include <sstream>
 
+#include "config/yaml_position.h"
+
 namespace vigil::scrape {
 namespace {
 
-std::string LinePrefix(const YAML::Node& node) {
-  const YAML::Mark mark = node.Mark();
-  if (mark.is_null()) return {};
-  return "line " + std::to_string(mark.line + 1) + ": ";
-}
-
 Status ParseGroup(const YAML::Node& node, TargetGroup* group) {
-  if (!node.IsMap()) return Status::InvalidArgument(LinePrefix(node) + "a target group must be a map");
+  if (!node.IsMap()) return Status::InvalidArgument(config::YamlLinePrefix(node) + "a target group must be a map");
   for (const auto& kv : node) {
     const std::string& key = kv.first.Scalar();
     const YAML::Node& v = kv.second;
     if (key == "targets") {
       if (v.IsNull()) continue;
-      if (!v.IsSequence()) return Status::InvalidArgument(LinePrefix(v) + "targets must be a list of strings");
+      if (!v.IsSequence()) return Status::InvalidArgument(config::YamlLinePrefix(v) + "targets must be a list of strings");
       for (const auto& t : v) {
-        if (!t.IsScalar()) return Status::InvalidArgument(LinePrefix(t) + "a target must be a string");
+        if (!t.IsScalar()) return Status::InvalidArgument(config::YamlLinePrefix(t) + "a target must be a string");
         group->targets.push_back({{std::string(kAddressLabel), t.Scalar()}});
       }
     } else if (key == "labels") {
       if (v.IsNull()) continue;
-      if (!v.IsMap()) return Status::InvalidArgument(LinePrefix(v) + "labels must be a map");
+      if (!v.IsMap()) return Status::InvalidArgument(config::YamlLinePrefix(v) + "labels must be a map");
       for (const auto& l : v) {
         const std::string& name = l.first.Scalar();
         if (!tsdb::IsValidLabelName(name)) {
-          return Status::InvalidArgument(LinePrefix(l.first) + "\"" + name + "\" is not a valid label name");
+          return Status::InvalidArgument(config::YamlLinePrefix(l.first) + "\"" + name + "\" is not a valid label name");
         }
         if (!l.second.IsScalar() && !l.second.IsNull()) {
-          return Status::InvalidArgument(LinePrefix(l.second) + "label value of \"" + name + "\" must be a string");
+          return Status::InvalidArgument(config::YamlLinePrefix(l.second) + "label value of \"" + name + "\" must be a string");
         }
         group->labels[name] = l.second.IsNull() ? std::string() : l.second.Scalar();
       }
     } else {
-      return Status::InvalidArgument(LinePrefix(kv.first) + "field " + key + " not found in type targetgroup.Group");
+      return Status::InvalidArgument(config::YamlLinePrefix(kv.first) + "field " + key + " not found in type targetgroup.Group");
     }
   }
   return Status::Ok();
@@ -65,7 +61,7 @@ Result<std::vector<TargetGroup>> ParseTargetFile(std::string_view text, const st
   try {
     YAML::Node root = YAML::Load(std::string(text));
     if (root.IsNull() || !root.IsDefined()) return groups;
-    if (!root.IsSequence()) return Status::InvalidArgument(LinePrefix(root) + "expected a list of target groups");
+    if (!root.IsSequence()) return Status::InvalidArgument(config::YamlLinePrefix(root) + "expected a list of target groups");
     for (const auto& node : root) {
       TargetGroup g;
       if (Status st = ParseGroup(node, &g); !st.ok()) return st;

@@ -12,20 +12,15 @@
 #include <sstream>
 #include <string_view>
 
+#include "config/yaml_position.h"
 #include "config/values.h"
 #include "tsdb/labels.h"
 
 namespace vigil::scrape {
 namespace {
 
-std::string LinePrefix(const YAML::Node& node) {
-  const YAML::Mark mark = node.Mark();
-  if (mark.is_null()) return {};
-  return "line " + std::to_string(mark.line + 1) + ": ";
-}
-
 Status ErrorAt(const YAML::Node& node, const std::string& message) {
-  return Status::InvalidArgument(LinePrefix(node) + message);
+  return Status::InvalidArgument(config::YamlLinePrefix(node) + message);
 }
 
 // Service-discovery kinds of Prometheus 2.42 that Vigil accepts but does not run.

@@ -1,5 +1,6 @@
 #include "scrape/targets_api.h"
 
+#include "base/html.h"
 #include "base/json.h"
 #include "base/time_format.h"
 #include "config/values.h"
@@ -7,36 +8,11 @@
 namespace vigil::scrape {
 namespace {
 
-void AppendLabels(std::string* out, const tsdb::Labels& labels) {
-  out->push_back('{');
-  bool first = true;
-  for (const auto& l : labels) {
-    if (!first) out->push_back(',');
-    first = false;
-    json::AppendString(out, l.name);
-    out->push_back(':');
-    json::AppendString(out, l.value);
-  }
-  out->push_back('}');
-}
-
 void AppendField(std::string* out, std::string_view name, std::string_view value) {
   out->push_back(',');
   json::AppendString(out, name);
   out->push_back(':');
   json::AppendString(out, value);
-}
-
-void AppendHtmlEscaped(std::string* out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
-      case '<': *out += "&lt;"; break;
-      case '>': *out += "&gt;"; break;
-      case '&': *out += "&amp;"; break;
-      case '"': *out += "&quot;"; break;
-      default: out->push_back(c);
-    }
-  }
 }
 
 }  // namespace
@@ -53,9 +29,9 @@ std::string TargetsJson(const TargetsSnapshot& snapshot, std::string_view state,
       if (!first) out.push_back(',');
       first = false;
       out += "{\"discoveredLabels\":";
-      AppendLabels(&out, t.discovered);
+      json::AppendStringObject(&out, t.discovered);
       out += ",\"labels\":";
-      AppendLabels(&out, t.labels);
+      json::AppendStringObject(&out, t.labels);
       AppendField(&out, "scrapePool", t.scrape_pool);
       AppendField(&out, "scrapeUrl", t.scrape_url);
       AppendField(&out, "globalUrl", t.scrape_url);
@@ -77,7 +53,7 @@ std::string TargetsJson(const TargetsSnapshot& snapshot, std::string_view state,
       if (!first) out.push_back(',');
       first = false;
       out += "{\"discoveredLabels\":";
-      AppendLabels(&out, t.discovered);
+      json::AppendStringObject(&out, t.discovered);
       out.push_back('}');
     }
   }
@@ -103,16 +79,16 @@ std::string TargetsHtml(const TargetsSnapshot& snapshot) {
       current_pool = t.scrape_pool;
       open = true;
       out += "<h2>";
-      AppendHtmlEscaped(&out, current_pool);
+      html::AppendEscaped(&out, current_pool);
       out += "</h2>\n<table><tr><th>Endpoint</th><th>State</th><th>Labels</th><th>Last scrape</th>"
              "<th>Duration</th><th>Error</th></tr>\n";
     }
     out += "<tr><td><a href=\"";
-    AppendHtmlEscaped(&out, t.scrape_url);
+    html::AppendEscaped(&out, t.scrape_url);
     out += "\">";
-    AppendHtmlEscaped(&out, t.scrape_url);
+    html::AppendEscaped(&out, t.scrape_url);
     out += "</a></td><td class=\"" + t.health + "\">" + t.health + "</td><td>";
-    AppendHtmlEscaped(&out, t.labels.ToString());
+    html::AppendEscaped(&out, t.labels.ToString());
     out += "</td><td>";
     out += t.last_scrape_ms == 0 ? std::string("never") : FormatRfc3339Millis(t.last_scrape_ms);
     char dur[32];
@@ -120,7 +96,7 @@ std::string TargetsHtml(const TargetsSnapshot& snapshot) {
     out += "</td><td>";
     out += dur;
     out += "</td><td>";
-    AppendHtmlEscaped(&out, t.last_error);
+    html::AppendEscaped(&out, t.last_error);
     out += "</td></tr>\n";
   }
   if (open) out += "</table>\n";
