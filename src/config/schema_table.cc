@@ -147,6 +147,10 @@ Schema Build() {
                                   StringList("notifiers", "[]",
                                              "Alertmanager base URLs to send alerts to; [] = this process's alertmanager"),
                                   Duration("resend_delay", "1m", "how often a firing alert is re-sent"),
+                                  Duration("for_outage_tolerance", "1h",
+                                           "after a restart, `for` state older than this is not restored"),
+                                  Duration("for_grace_period", "10m",
+                                           "after a restart, a restored alert fires no sooner than this"),
                                   String("external_url", "", "base of alerts' generatorURL; \"\" = http://<rules.listen>"),
                                   MaxBody("32MiB")}));
   s.sections.push_back(Component(

@@ -199,6 +199,10 @@ Status RuleGroup::EvalAlerting(const RuleConfig& rule, const promql::Vector& res
       a.state = AlertState::kFiring;
       a.fired_at_ms = ts_ms;
     }
+    if (options_.restore_pending) {
+      ++it;
+      continue;
+    }
     tsdb::LabelsBuilder alerts_series(a.labels);
     alerts_series.Set(tsdb::kMetricNameLabel, "ALERTS");
     alerts_series.Set("alertstate", AlertStateName(a.state));
@@ -258,6 +262,36 @@ std::vector<RuleStatus> RuleGroup::RuleStates() const {
     out.push_back(std::move(s));
   }
   return out;
+}
+
+void RuleGroup::RestoreForState(int64_t ts_ms, const LatestSampleFn& latest, Millis outage_tolerance,
+                                Millis grace_period) {
+  options_.restore_pending = false;
+  for (size_t i = 0; i < config_.rules.size(); ++i) {
+    const RuleConfig& rule = config_.rules[i];
+    if (rule.kind != RuleConfig::Kind::kAlerting || rule.for_duration.count() == 0) continue;
+    const int64_t hold = rule.for_duration.count();
+    for (auto& [hash, a] : states_[i]->alerts) {
+      if (a.state != AlertState::kPending) continue;
+      tsdb::LabelsBuilder b(a.labels);
+      b.Set(tsdb::kMetricNameLabel, "ALERTS_FOR_STATE");
+      std::optional<Sample> last = latest(b.Build(), ts_ms - outage_tolerance.count(), ts_ms);
+      if (!last) continue;
+      // Prometheus works in whole seconds here.
+      const int64_t down_at = last->timestamp_ms / 1000 * 1000;
+      int64_t active_at = int64_t(last->value) * 1000;
+      const int64_t spent = down_at - active_at;
+      const int64_t remaining = hold - spent;
+      if (remaining <= 0) {
+        // It would have fired already: keep the old activeAt.
+      } else if (remaining < grace_period.count()) {
+        active_at = ts_ms + grace_period.count() - hold;
+      } else {
+        active_at += ts_ms - down_at;
+      }
+      a.active_at_ms = active_at;
+    }
+  }
 }
 
 void RuleGroup::InheritStateFrom(RuleGroup& old) {

@@ -20,6 +20,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -87,6 +88,10 @@ struct GroupOptions {
   Millis default_interval{std::chrono::seconds(10)};
   std::string external_url;  // for generatorURL
   ExpandFn expand;           // null: templates are returned as written
+  // Loaded at start-up: alerting rules write no ALERTS / ALERTS_FOR_STATE
+  // series until RestoreForState has run (as Prometheus), so that the
+  // restore reads what was recorded before the restart.
+  bool restore_pending = false;
 };
 
 class RuleGroup {
@@ -111,6 +116,19 @@ class RuleGroup {
   std::vector<RuleStatus> RuleStates() const;
   int64_t last_evaluation_ms() const { return last_evaluation_ms_; }
   double last_evaluation_seconds() const { return last_evaluation_seconds_; }
+
+  // Finds the newest sample in [mint_ms, maxt_ms] of the series with exactly
+  // `labels`; nullopt when there is none.
+  using LatestSampleFn =
+      std::function<std::optional<Sample>(const tsdb::Labels& labels, int64_t mint_ms, int64_t maxt_ms)>;
+
+  // After the first evaluation following a restart, moves the activeAt of
+  // each pending alert back to what ALERTS_FOR_STATE recorded before the
+  // restart (looked back `outage_tolerance`), as Prometheus'
+  // RestoreForState does: time already spent pending counts toward `for`,
+  // the downtime does not, and an alert that would fire within
+  // `grace_period` of the restart waits until the grace period has passed.
+  void RestoreForState(int64_t ts_ms, const LatestSampleFn& latest, Millis outage_tolerance, Millis grace_period);
 
   // Takes over alerts and series bookkeeping of rules in `old` that are
   // unchanged in this group (same kind, name, expr, labels, annotations,

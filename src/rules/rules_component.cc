@@ -6,6 +6,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <queue>
 #include <thread>
 #include <unordered_map>
@@ -19,6 +20,7 @@
 #include "rules/rule_group.h"
 #include "rules/rules_api.h"
 #include "template/template.h"
+#include "tsdb/matcher.h"
 #include "tsdb/storage.h"
 
 namespace vigil::rules {
@@ -60,6 +62,8 @@ struct GroupRunner {
   std::mutex mu;  // guards group
   std::unique_ptr<RuleGroup> group;
   std::atomic<bool> busy{false};
+  // Loaded at start-up: its first evaluation restores `for` state.
+  bool restore_for_state = false;
   Counter* evaluations = nullptr;
   Counter* missed = nullptr;
   Counter* failures = nullptr;
@@ -75,6 +79,9 @@ struct RulesComponent::Impl {
   std::vector<std::string> files;
   Millis default_interval{10000};
   Millis resend_delay{60000};
+  Millis for_outage_tolerance{3600000};
+  Millis for_grace_period{600000};
+  bool loaded_once = false;  // GUARDED_BY(mu)
   std::string external_url;
 
   std::unique_ptr<net::HttpClient> client;
@@ -110,6 +117,7 @@ struct RulesComponent::Impl {
   void RunScheduler();
   void Evaluate(const std::shared_ptr<GroupRunner>& runner, int64_t ts_ms);
   Result<promql::Vector> Query(const std::string& expr, int64_t ts_ms);
+  std::optional<Sample> LatestSample(const tsdb::Labels& labels, int64_t mint, int64_t maxt);
   std::vector<GroupSnapshot> Snapshot() const;
 };
 
@@ -161,6 +169,22 @@ Result<std::string> RulesComponent::Impl::ExpandTemplate(const TemplateInput& in
   return tmpl::ExecuteRuleTemplate(*parsed, data, query);
 }
 
+std::optional<Sample> RulesComponent::Impl::LatestSample(const tsdb::Labels& labels, int64_t mint, int64_t maxt) {
+  tsdb::Storage* s = storage ? storage() : nullptr;
+  if (s == nullptr) return std::nullopt;
+  std::vector<tsdb::Matcher> matchers;
+  for (const auto& l : labels) matchers.push_back(tsdb::Matcher::Equal(l.name, l.value));
+  auto querier = s->NewQuerier(mint, maxt);
+  auto set = querier->Select(matchers);
+  std::optional<Sample> newest;
+  while (set->Next()) {
+    if (!(set->labels() == labels)) continue;  // a superset of the labels
+    auto it = set->Samples();
+    while (it->Next()) newest = Sample{it->t(), it->v()};
+  }
+  return newest;
+}
+
 void RulesComponent::Impl::LoadFiles() {
   std::vector<std::string> patterns;
   {
@@ -183,7 +207,9 @@ void RulesComponent::Impl::LoadFiles() {
     auto runner = std::make_shared<GroupRunner>();
     const std::string name = config.name;
     const std::string file = config.file;
+    options.restore_pending = !loaded_once;
     runner->group = std::make_unique<RuleGroup>(std::move(config), options);
+    runner->restore_for_state = !loaded_once;
     runner->evaluations = &evaluations_family->WithLabels({file, name});
     runner->missed = &missed_family->WithLabels({file, name});
     runner->failures = &failures_family->WithLabels({file, name});
@@ -202,6 +228,7 @@ void RulesComponent::Impl::LoadFiles() {
     next.push_back(std::move(runner));
   }
   groups = std::move(next);
+  loaded_once = true;
   signature = FilesSignature(patterns);
   cv.notify_all();
 }
@@ -219,6 +246,12 @@ void RulesComponent::Impl::Evaluate(const std::shared_ptr<GroupRunner>& runner, 
           Status st = s->Append(batch, &result);
           if (!st.ok()) VLOG_WARN("rules: appending results failed", {{"error", st.message()}});
         });
+    if (runner->restore_for_state) {
+      runner->restore_for_state = false;
+      group.RestoreForState(
+          ts_ms, [this](const tsdb::Labels& l, int64_t mint, int64_t maxt) { return LatestSample(l, mint, maxt); },
+          for_outage_tolerance, for_grace_period);
+    }
     runner->evaluations->Inc();
     for (const auto& r : group.RuleStates()) {
       if (r.health == "err") {
@@ -314,6 +347,8 @@ RulesComponent::RulesComponent(const service::ServiceContext& ctx, const config:
   impl_->default_interval = config::GetDuration(own.section, "evaluation_interval");
   impl_->resend_delay = config::GetDuration(own.section, "resend_delay");
   impl_->external_url = config::GetString(own.section, "external_url");
+  impl_->for_outage_tolerance = config::GetDuration(own.section, "for_outage_tolerance");
+  impl_->for_grace_period = config::GetDuration(own.section, "for_grace_period");
   if (impl_->external_url.empty()) impl_->external_url = "http://" + config::DialAddress(own.listen);
   std::vector<std::string> urls = config::GetStringList(own.section, "notifiers");
   if (urls.empty()) {

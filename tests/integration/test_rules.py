@@ -254,3 +254,36 @@ def test_rule_file_errors_are_reported_and_good_files_keep_running():
             assert html.status_code == 200 and "<h2>more</h2>" in html.text
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_for_state_survives_a_restart():
+    """An alert pending for part of its `for` before a restart fires after the
+    rest of it, not after a whole new `for` (ALERTS_FOR_STATE is restored)."""
+    tmp = tempfile.mkdtemp(prefix="vigil-rules-restore-")
+    rules = os.path.join(tmp, "alerts.yml")
+    with open(rules, "w") as f:
+        f.write(ALERT_RULES.replace("for: 2s", "for: 20s"))
+    config = f"rules:\n  files: [{rules}]\n  for_grace_period: 1s\n"
+    v = Vigil(only=["metrics", "rules"], config_text=config).start()
+    try:
+        push_level(v, 9)
+        wait_for(lambda: rule_alert_state(v) == "pending", 10)
+        for _ in range(24):  # ~12 s of the 20 s spent pending
+            push_level(v, 9)
+            time.sleep(0.5)
+        assert rule_alert_state(v) == "pending"
+        rc, _ = v.stop()
+        assert rc == 0
+        v.start()
+        restarted = time.time()
+
+        def firing():
+            push_level(v, 9)
+            return rule_alert_state(v) == "firing"
+
+        wait_for(firing, 30, interval=0.5)
+        # Without the restore it would take the whole 20 s again.
+        assert time.time() - restarted < 15
+    finally:
+        v.__exit__(None, None, None)
+        shutil.rmtree(tmp, ignore_errors=True)

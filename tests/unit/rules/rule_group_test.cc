@@ -204,3 +204,39 @@ TEST(NotifierTest, AlertsJsonHasAlertmanagerShape) {
 
 }  // namespace
 }  // namespace vigil::rules
+
+namespace vigil::rules {
+namespace {
+
+TEST(RuleGroupTest, RestoreForStateCountsTimeSpentPendingBeforeARestart) {
+  RuleConfig rule = AlertRule("Down", "up == 0", std::chrono::minutes(30));
+  RuleGroup g(Group({rule}), {});
+  FakeQueries q;
+  q.results.insert_or_assign("up == 0", Result<promql::Vector>(promql::Vector{S({{"instance", "h:1"}}, 0)}));
+  Sink s;
+  const int64_t restart = 10'000'000;
+  g.Eval(restart, q.fn(), s.fn());
+  // Before the restart it had been pending since t=1000s; the last record was at 1200s.
+  std::string asked;
+  g.RestoreForState(
+      restart,
+      [&](const tsdb::Labels& labels, int64_t, int64_t) -> std::optional<Sample> {
+        asked = labels.ToString();
+        return Sample{1'200'000, 1000.0};
+      },
+      std::chrono::hours(1), std::chrono::minutes(10));
+  EXPECT_EQ(asked, "ALERTS_FOR_STATE{alertname=\"Down\", instance=\"h:1\", severity=\"crit\"}");
+  // 200 s spent pending; the downtime (restart - 1200 s) does not count.
+  EXPECT_EQ(g.RuleStates()[0].alerts.at(0).active_at_ms, 1'000'000 + (restart - 1'200'000));
+
+  // Close to firing: the grace period applies.
+  RuleGroup h(Group({rule}), {});
+  h.Eval(restart, q.fn(), s.fn());
+  h.RestoreForState(
+      restart, [](const tsdb::Labels&, int64_t, int64_t) { return std::optional<Sample>(Sample{2'750'000, 1000.0}); },
+      std::chrono::hours(1), std::chrono::minutes(10));
+  EXPECT_EQ(h.RuleStates()[0].alerts.at(0).active_at_ms, restart + 600'000 - 1'800'000);
+}
+
+}  // namespace
+}  // namespace vigil::rules
