@@ -17,6 +17,7 @@
 #include "net/runtime.h"
 #include "promql/engine.h"
 #include "rules/notifier.h"
+#include "rules/remote_datasource.h"
 #include "rules/rule_group.h"
 #include "rules/rules_api.h"
 #include "template/template.h"
@@ -85,6 +86,9 @@ struct RulesComponent::Impl {
   std::string external_url;
 
   std::unique_ptr<net::HttpClient> client;
+  // Set when `rules.datasource_url` is: queries and results go there
+  // instead of the in-process storage.
+  std::unique_ptr<RemoteDatasource> remote;
   std::vector<std::unique_ptr<Notifier>> notifiers;
 
   mutable std::mutex mu;  // guards groups, schedule, stopping, signature
@@ -122,6 +126,7 @@ struct RulesComponent::Impl {
 };
 
 Result<promql::Vector> RulesComponent::Impl::Query(const std::string& expr, int64_t ts_ms) {
+  if (remote) return remote->Query(expr, ts_ms);
   tsdb::Storage* s = storage ? storage() : nullptr;
   if (s == nullptr) return Status::Unavailable("no datasource: the metrics component does not run in this process");
   auto queryable = [s](int64_t mint, int64_t maxt) { return s->NewQuerier(mint, maxt); };
@@ -170,6 +175,7 @@ Result<std::string> RulesComponent::Impl::ExpandTemplate(const TemplateInput& in
 }
 
 std::optional<Sample> RulesComponent::Impl::LatestSample(const tsdb::Labels& labels, int64_t mint, int64_t maxt) {
+  if (remote) return remote->LatestSample(labels, mint, maxt);
   tsdb::Storage* s = storage ? storage() : nullptr;
   if (s == nullptr) return std::nullopt;
   std::vector<tsdb::Matcher> matchers;
@@ -241,10 +247,14 @@ void RulesComponent::Impl::Evaluate(const std::shared_ptr<GroupRunner>& runner, 
     group.Eval(
         ts_ms, [this](const std::string& expr, int64_t ts) { return Query(expr, ts); },
         [&](const tsdb::WriteBatch& batch) {
-          if (s == nullptr) return;
-          tsdb::AppendResult result;
-          Status st = s->Append(batch, &result);
-          if (!st.ok()) VLOG_WARN("rules: appending results failed", {{"error", st.message()}});
+          Status st;
+          if (remote) {
+            st = remote->Write(batch);
+          } else if (s != nullptr) {
+            tsdb::AppendResult result;
+            st = s->Append(batch, &result);
+          }
+          if (!st.ok()) VLOG_WARN("rules: storing results failed", {{"error", st.message()}});
         });
     if (runner->restore_for_state) {
       runner->restore_for_state = false;
@@ -357,6 +367,11 @@ RulesComponent::RulesComponent(const service::ServiceContext& ctx, const config:
     }
   }
   impl_->client = std::make_unique<net::HttpClient>(ctx.runtime->io());
+  if (const std::string url = config::GetString(own.section, "datasource_url"); !url.empty()) {
+    std::string write = config::GetString(own.section, "remote_write_url");
+    if (write.empty()) write = (url.back() == '/' ? url.substr(0, url.size() - 1) : url) + "/api/v1/write";
+    impl_->remote = std::make_unique<RemoteDatasource>(url, write, impl_->client.get());
+  }
   for (const auto& url : urls) {
     impl_->notifiers.push_back(std::make_unique<Notifier>(url, impl_->client.get(),
                                                           std::map<std::string, std::string>{}));

@@ -287,3 +287,42 @@ def test_for_state_survives_a_restart():
     finally:
         v.__exit__(None, None, None)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.mark.skipif(not shutil.which("prometheus"), reason="needs Debian's prometheus")
+def test_rules_against_a_remote_prometheus_datasource():
+    """`rules.datasource_url`: the same rules evaluated against a real
+    Prometheus, results written back to it with remote_write."""
+    tmp = tempfile.mkdtemp(prefix="vigil-rules-remote-")
+    with Exporter() as ex:
+        prom_cfg = os.path.join(tmp, "prometheus.yml")
+        with open(prom_cfg, "w") as f:
+            f.write(f"global: {{scrape_interval: 1s}}\nscrape_configs:\n  - job_name: demo\n    metrics_path: /ok\n"
+                    f"    static_configs: [{{targets: ['{ex.address}']}}]\n")
+        rules = os.path.join(tmp, "rules.yml")
+        with open(rules, "w") as f:
+            f.write(DIFF_RULES)
+        prom_port = free_port()
+        prom = subprocess.Popen(["prometheus", f"--config.file={prom_cfg}", f"--storage.tsdb.path={tmp}/data",
+                                 f"--web.listen-address=127.0.0.1:{prom_port}", "--web.enable-remote-write-receiver"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        prom_url = f"http://127.0.0.1:{prom_port}"
+        try:
+            wait_for(lambda: _prom_has(prom_url, "demo_gauge"), 60)
+            config = f"rules:\n  files: [{rules}]\n  datasource_url: {prom_url}\n"
+            with Vigil(only=["rules"], config_text=config) as v:
+                got = wait_for(lambda: _prom_has(prom_url, 'test:chained{level="1"}'), 30)
+                assert float(got[0]["value"][1]) == 43.0  # sum(demo_gauge) + 1
+                groups = requests.get(v.url("rules", "/api/v1/rules"), timeout=10).json()["data"]["groups"]
+                assert all(r["health"] == "ok" for r in groups[0]["rules"]), groups[0]["rules"]
+        finally:
+            prom.terminate()
+            prom.wait(timeout=30)
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _prom_has(url, q):
+    try:
+        return query(url, q) or None
+    except (requests.RequestException, AssertionError, KeyError):
+        return None
