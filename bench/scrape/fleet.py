@@ -5,6 +5,7 @@ Bodies are pre-rendered in a few variants per target so the server costs
 little CPU next to the scrapers under test.
 
     /usr/bin/python3 bench/scrape/fleet.py --port 19100 --targets 500 --series 1000
+    /usr/bin/python3 bench/scrape/fleet.py --port 19100 --targets 50 --body-file node.txt
 """
 
 import argparse
@@ -33,8 +34,13 @@ def render(target, series, variant):
 
 
 class Fleet:
-    def __init__(self, targets, series):
-        self.bodies = [[render(t, series, v) for v in range(VARIANTS)] for t in range(targets)]
+    def __init__(self, targets, series, body_file=None):
+        if body_file:  # every target serves this exposition (e.g. a captured node_exporter page)
+            with open(body_file, "rb") as f:
+                body = f.read()
+            self.bodies = [[body] * VARIANTS for _ in range(targets)]
+        else:
+            self.bodies = [[render(t, series, v) for v in range(VARIANTS)] for t in range(targets)]
         self.hits = [0] * targets
 
     async def handle(self, reader, writer):
@@ -62,8 +68,9 @@ async def main():
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--targets", type=int, default=500)
     ap.add_argument("--series", type=int, default=1000)
+    ap.add_argument("--body-file", help="serve this file's content for every target instead of generated series")
     args = ap.parse_args()
-    fleet = Fleet(args.targets, args.series)
+    fleet = Fleet(args.targets, args.series, args.body_file)
     server = await asyncio.start_server(fleet.handle, "127.0.0.1", args.port, backlog=1024)
     print("ready", flush=True)
     async with server:

@@ -87,6 +87,7 @@ void RuleGroup::Eval(int64_t ts_ms, const QueryFn& query,
     const auto rule_start = std::chrono::steady_clock::now();
     Status st;
     tsdb::WriteBatch batch;
+    batch.set_wait_for_sync(false);  // results are recomputed at the next evaluation
     auto result = query(rule.expr, ts_ms);
     if (!result.ok()) {
       st = result.status();

@@ -127,6 +127,7 @@ void ScrapeLoop::Complete(int64_t timestamp_ms, std::chrono::steady_clock::time_
     attempt.content_type = net::FindHeader(response->headers, "Content-Type");
   }
   tsdb::WriteBatch batch;
+  batch.set_wait_for_sync(false);  // a scrape is not acknowledged to anyone
   {
     std::lock_guard lock(mu_);
     if (!retired_) {

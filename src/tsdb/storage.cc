@@ -291,7 +291,7 @@ Status Storage::Append(const WriteBatch& batch, AppendResult* result, std::vecto
   metrics_->Reject(RejectReason::kNewSeriesLimit, r.samples_over_series_limit);
   if (result != nullptr) *result = r;
   // Outside the lock, so concurrent appends share one fdatasync.
-  Status synced = wrote ? wal_->Sync() : Status::Ok();
+  Status synced = wrote && batch.wait_for_sync() ? wal_->Sync() : Status::Ok();
   PublishGauges();
   return synced;
 }

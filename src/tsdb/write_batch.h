@@ -99,6 +99,14 @@ class WriteBatch : public RowSink {
   // empty if nothing was rejected.
   const std::string& first_error() const { return first_error_; }
 
+  // Whether Storage::Append waits for the WAL to reach the disk (fdatasync)
+  // before returning; default true. Writers whose rows can be produced again
+  // (scrapes, rule results) turn it off, as Prometheus never syncs them: the
+  // rows are still in the WAL, so they survive a crash of the process (kill
+  // -9), only not a power loss in the seconds before the kernel writes them.
+  void set_wait_for_sync(bool wait) { wait_for_sync_ = wait; }
+  bool wait_for_sync() const { return wait_for_sync_; }
+
   // Forgets all rows and counters (keeps limits and extra labels, and capacity).
   void Clear();
 
@@ -122,6 +130,7 @@ class WriteBatch : public RowSink {
   std::array<size_t, kNumRejectReasons> rejected_{};
   size_t num_rejected_ = 0;
   std::string first_error_;
+  bool wait_for_sync_ = true;
 };
 
 }  // namespace vigil::tsdb
