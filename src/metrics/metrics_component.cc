@@ -1,5 +1,6 @@
 #include "metrics/metrics_component.h"
 
+#include <charconv>
 #include <string>
 
 #include "base/log.h"
@@ -116,10 +117,22 @@ void MetricsComponent::RegisterRoutes(net::Router& router) {
     router.Handle({"GET", "POST"}, prefix + "/api/v1/query", bind(&Handlers::Query), heavy);
     router.Handle({"GET", "POST"}, prefix + "/api/v1/query_range", bind(&Handlers::QueryRange), heavy);
     router.Handle({"GET", "POST"}, prefix + "/api/v1/format_query", bind(&Handlers::FormatQuery));
-    // Vigil keeps no metric metadata or exemplars yet: empty answers, as
-    // Prometheus gives for a server that has none.
-    router.Handle({"GET"}, prefix + "/api/v1/metadata",
-                  [](net::HttpRequest&) { return ApiSuccess("{}"); });
+    // Metadata is what the scraper saw (HELP/TYPE/UNIT per family); none
+    // without the scraper, as Prometheus answers with no targets.
+    router.Handle({"GET"}, prefix + "/api/v1/metadata", [this](net::HttpRequest& req) {
+      auto manager = scraper();
+      if (!manager) return ApiSuccess("{}");
+      int64_t limit = -1;
+      if (std::string_view l = req.query.Get("limit"); !l.empty()) {
+        auto [ptr, ec] = std::from_chars(l.data(), l.data() + l.size(), limit);
+        if (ec != std::errc() || ptr != l.data() + l.size()) {
+          return ApiError(400, "bad_data", "limit must be a number");
+        }
+      }
+      return ApiSuccess(scrape::MetadataJson(manager->Metadata(), req.query.Get("metric"), limit));
+    });
+    // Vigil keeps no exemplars yet: an empty answer, as Prometheus gives for
+    // a server that has none.
     router.Handle({"GET", "POST"}, prefix + "/api/v1/query_exemplars",
                   [](net::HttpRequest&) { return ApiSuccess("[]"); });
     router.Handle({"GET"}, prefix + "/api/v1/status/buildinfo", [](net::HttpRequest&) {

@@ -1,5 +1,6 @@
 #include "scrape/scrape_loop.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -166,6 +167,15 @@ void ScrapeLoop::Retire(bool write_stale) {
 void ScrapeLoop::SetForcedError(std::string error) {
   std::lock_guard lock(mu_);
   forced_error_ = std::move(error);
+}
+
+void ScrapeLoop::CollectMetadata(MetadataMap* out) const {
+  std::lock_guard lock(mu_);
+  for (const auto& [family, m] : processor_.metadata().families()) {
+    MetricMetadata entry{std::string(textparse::MetricTypeName(m.type)), m.help, m.unit};
+    auto& list = (*out)[family];
+    if (std::find(list.begin(), list.end(), entry) == list.end()) list.push_back(std::move(entry));
+  }
 }
 
 ActiveTarget ScrapeLoop::Status(const std::string& pool) const {

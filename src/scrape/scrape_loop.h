@@ -66,6 +66,10 @@ class ScrapeLoop : public std::enable_shared_from_this<ScrapeLoop> {
   // While set, ticks fail at once with this error (e.g. target_limit).
   void SetForcedError(std::string error);
 
+  // Adds the target's metric metadata to `*out` (family -> entries),
+  // skipping entries already there.
+  void CollectMetadata(MetadataMap* out) const;
+
   // The target and the outcome of its last scrape.
   ActiveTarget Status(const std::string& pool) const;
 

@@ -268,4 +268,13 @@ TargetsSnapshot ScrapeManager::Targets() const {
   return snap;
 }
 
+MetadataMap ScrapeManager::Metadata() const {
+  MetadataMap out;
+  std::lock_guard lock(impl_->mu);
+  for (const auto& pool : impl_->pools) {
+    for (const auto& loop : pool->order) loop->CollectMetadata(&out);
+  }
+  return out;
+}
+
 }  // namespace vigil::scrape

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -54,6 +55,15 @@ struct DroppedTarget {
   tsdb::Labels discovered;
 };
 
+// One distinct HELP/TYPE/UNIT of a metric family, as /api/v1/metadata lists it.
+struct MetricMetadata {
+  std::string type;  // "counter", "gauge", ..., "unknown"
+  std::string help;
+  std::string unit;
+  bool operator==(const MetricMetadata&) const = default;
+};
+using MetadataMap = std::map<std::string, std::vector<MetricMetadata>, std::less<>>;
+
 struct TargetsSnapshot {
   std::vector<ActiveTarget> active;  // by pool, then in discovery order
   std::vector<DroppedTarget> dropped;
@@ -80,6 +90,10 @@ class ScrapeManager {
 
   // The current targets, for /api/v1/targets and /targets.
   TargetsSnapshot Targets() const;
+
+  // The metric metadata of every active target, merged: each family with its
+  // distinct (type, help, unit) entries.
+  MetadataMap Metadata() const;
 
  private:
   struct Impl;

@@ -194,7 +194,12 @@ ScrapeOutcome ScrapeProcessor::Process(const ScrapeAttempt& attempt, tsdb::Write
                             ? textparse::Format::kOpenMetrics
                             : textparse::Format::kPrometheus;
     textparse::ParseStats stats;
-    Status parsed = textparse::ParseToSink(attempt.body, format, kNoTimestamp, sink, &stats);
+    textparse::ParseOptions parse_options;
+    // Families are re-observed every scrape; every 16th starts afresh so
+    // that families a target stopped exposing are forgotten.
+    if (iteration_ % 16 == 0) metadata_.Clear();
+    parse_options.metadata = &metadata_;
+    Status parsed = textparse::ParseToSink(attempt.body, format, kNoTimestamp, sink, &stats, parse_options);
     outcome.error = !parsed.ok() ? parsed : sink.error;
     outcome.samples_scraped = sink.scraped;
     outcome.samples_post_relabel = sink.post_relabel;

@@ -19,6 +19,7 @@
 
 #include "base/status.h"
 #include "relabel/relabel.h"
+#include "textparse/textparse.h"
 #include "tsdb/labels.h"
 #include "tsdb/write_batch.h"
 
@@ -81,6 +82,10 @@ class ScrapeProcessor {
   // Series the last successful scrape produced without explicit timestamps.
   size_t tracked_series() const;
 
+  // HELP/TYPE/UNIT of the families this target exposed recently (families
+  // not seen for a few scrapes are forgotten).
+  const textparse::MetadataTable& metadata() const { return metadata_; }
+
  private:
   class Sink;
 
@@ -114,6 +119,7 @@ class ScrapeProcessor {
   // (batch row, cache entry) of the rows the last Process added for cached
   // series; entries are not erased before the next Process.
   std::vector<std::pair<size_t, CacheEntry*>> batch_entries_;
+  textparse::MetadataTable metadata_;
   uint64_t iteration_ = 0;     // scrapes processed
   uint64_t last_success_ = 0;  // the iteration of the last successful scrape
   bool reported_ = false;      // report series were written since the last end of run

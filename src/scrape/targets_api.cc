@@ -61,6 +61,31 @@ std::string TargetsJson(const TargetsSnapshot& snapshot, std::string_view state,
   return out;
 }
 
+std::string MetadataJson(const MetadataMap& metadata, std::string_view metric, int64_t limit) {
+  std::string out = "{";
+  int64_t n = 0;
+  for (const auto& [family, entries] : metadata) {
+    if (!metric.empty() && family != metric) continue;
+    if (limit > 0 && n >= limit) break;
+    if (n++ > 0) out.push_back(',');
+    json::AppendString(&out, family);
+    out += ":[";
+    for (size_t i = 0; i < entries.size(); ++i) {
+      if (i) out.push_back(',');
+      out += "{\"type\":";
+      json::AppendString(&out, entries[i].type);
+      out += ",\"help\":";
+      json::AppendString(&out, entries[i].help);
+      out += ",\"unit\":";
+      json::AppendString(&out, entries[i].unit);
+      out.push_back('}');
+    }
+    out.push_back(']');
+  }
+  out.push_back('}');
+  return out;
+}
+
 std::string TargetsHtml(const TargetsSnapshot& snapshot) {
   std::string out =
       "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Targets - Vigil</title>\n"

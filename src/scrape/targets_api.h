@@ -15,6 +15,11 @@ namespace vigil::scrape {
 // that scrape pool. Unknown states give both lists empty, as Prometheus does.
 std::string TargetsJson(const TargetsSnapshot& snapshot, std::string_view state, std::string_view pool);
 
+// The `data` object of /api/v1/metadata: {"family":[{"type","help","unit"}]}
+// for `metric` only when it is not empty, at most `limit` families when it
+// is positive (Prometheus' parameters).
+std::string MetadataJson(const MetadataMap& metadata, std::string_view metric, int64_t limit);
+
 // A self-contained HTML page listing every active target by pool with its
 // state, labels, last scrape, duration and error.
 std::string TargetsHtml(const TargetsSnapshot& snapshot);

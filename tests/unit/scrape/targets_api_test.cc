@@ -33,5 +33,19 @@ TEST(TargetsApiTest, JsonHasPrometheusFieldsAndFilters) {
   EXPECT_THAT(html, HasSubstr("<h2>node</h2>"));
 }
 
+
+
+TEST(TargetsApiTest, MetadataJsonFiltersAndLimits) {
+  MetadataMap m;
+  m["a_total"] = {{"counter", "A things.", ""}};
+  m["b"] = {{"gauge", "B.", "bytes"}, {"gauge", "B, other help.", ""}};
+  EXPECT_EQ(MetadataJson(m, "", -1),
+            R"({"a_total":[{"type":"counter","help":"A things.","unit":""}],)"
+            R"("b":[{"type":"gauge","help":"B.","unit":"bytes"},{"type":"gauge","help":"B, other help.","unit":""}]})");
+  EXPECT_EQ(MetadataJson(m, "b", -1).find("a_total"), std::string::npos);
+  EXPECT_EQ(MetadataJson(m, "", 1), R"({"a_total":[{"type":"counter","help":"A things.","unit":""}]})");
+  EXPECT_EQ(MetadataJson(m, "nope", -1), "{}");
+}
+
 }  // namespace
 }  // namespace vigil::scrape
