@@ -68,6 +68,7 @@ struct GroupRunner {
   Counter* evaluations = nullptr;
   Counter* missed = nullptr;
   Counter* failures = nullptr;
+  Gauge* last_duration = nullptr;
 };
 
 struct RulesComponent::Impl {
@@ -111,6 +112,7 @@ struct RulesComponent::Impl {
   Family<Counter>* evaluations_family = nullptr;
   Family<Counter>* missed_family = nullptr;
   Family<Counter>* failures_family = nullptr;
+  Family<Gauge>* duration_family = nullptr;
 
   // Parsed templates by text; parsing is most of the cost of expanding.
   std::mutex templates_mu;
@@ -219,6 +221,7 @@ void RulesComponent::Impl::LoadFiles() {
     runner->evaluations = &evaluations_family->WithLabels({file, name});
     runner->missed = &missed_family->WithLabels({file, name});
     runner->failures = &failures_family->WithLabels({file, name});
+    runner->last_duration = &duration_family->WithLabels({file, name});
     for (auto& old : groups) {
       if (old->group->config().name != name || old->group->config().file != file) continue;
       std::lock_guard old_lock(old->mu);
@@ -263,6 +266,7 @@ void RulesComponent::Impl::Evaluate(const std::shared_ptr<GroupRunner>& runner, 
           for_outage_tolerance, for_grace_period);
     }
     runner->evaluations->Inc();
+    runner->last_duration->Set(group.last_evaluation_seconds());
     for (const auto& r : group.RuleStates()) {
       if (r.health == "err") {
         runner->failures->Inc();
@@ -383,6 +387,9 @@ RulesComponent::RulesComponent(const service::ServiceContext& ctx, const config:
       "Evaluation slots skipped because the previous evaluation of the group was still running.", {"file", "group"});
   impl_->failures_family = &registry().AddCounterFamily(
       "vigil_rules_group_evaluation_failures_total", "Evaluations in which at least one rule failed.",
+      {"file", "group"});
+  impl_->duration_family = &registry().AddGaugeFamily(
+      "vigil_rules_group_last_duration_seconds", "How long the last evaluation of each rule group took.",
       {"file", "group"});
   std::weak_ptr<Impl> weak = impl_;
   registry().AddCounterFunc("vigil_rules_notifications_sent_total", "Alerts delivered to Alertmanagers.", [weak] {
