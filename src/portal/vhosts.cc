@@ -47,7 +47,7 @@ Result<VirtualHosts> VirtualHosts::Parse(const YAML::Node& infra_portal, std::st
   if (!infra_portal || !infra_portal.IsMap()) return out;
   for (auto it = infra_portal.begin(); it != infra_portal.end(); ++it) {
     const std::string name = it->first.Scalar();
-    const YAML::Node& e = it->second;
+    const YAML::Node e = it->second;  // a copy: the iterator yields a temporary
     auto bad = [&](const std::string& key, const std::string& why) {
       return Status::InvalidArgument("infra_portal." + name + "." + key + ": " + why);
     };
