@@ -31,9 +31,9 @@ class Runtime;
 
 // A certificate an HTTPS server presents.
 struct TlsCertificate {
-  std::string cert_file;                  // PEM certificate chain
-  std::string key_file;                   // PEM private key
-  std::vector<std::string> server_names;  // lowercase SNI names it serves
+  std::string cert_file = {};             // PEM certificate chain
+  std::string key_file = {};              // PEM private key
+  std::vector<std::string> server_names = {};  // lowercase SNI names it serves
 };
 
 struct HttpServerOptions {
@@ -48,7 +48,7 @@ struct HttpServerOptions {
   // Non-empty: the server speaks HTTPS only (TLS 1.2 and 1.3), presenting
   // the certificate whose server_names holds the client's SNI name, else the
   // first one. Start() fails with InvalidArgument naming an unreadable file.
-  std::vector<TlsCertificate> tls_certificates;
+  std::vector<TlsCertificate> tls_certificates = {};
 };
 
 class HttpServer {
