@@ -116,7 +116,12 @@ Schema Build() {
   s.sections.push_back(Component("portal", "the Nginx role: vhosts from infra_portal, reverse proxy, static files",
                                  {Enabled(), HostPort("listen", "0.0.0.0:80", "plain HTTP address"),
                                   HostPort("listen_https", "0.0.0.0:443", "HTTPS address; \"\" disables HTTPS", true),
-                                  MaxBody("32MiB")}));
+                                  MaxBody("32MiB"),
+                                  String("www", "/www", "static root of the `home` vhost (Nginx's nginx_home)", false),
+                                  Enum("ssl_mode", "enable", {"disable", "enable", "enforce"},
+                                       "Pigsty's nginx_sslmode: enforce redirects http to https"),
+                                  String("log_dir", "${data_dir}/portal/log",
+                                         "one JSON access log per vhost: <log_dir>/<name>.log; \"\" disables", true)}));
   s.sections.push_back(Component("repo", "the local software repository (yum/apt), served by the portal",
                                  {Enabled(),
                                   HostPort("listen", "", "own address; \"\" means served through the portal", true),

@@ -12,10 +12,12 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <openssl/ssl.h>
 
 #include "base/log.h"
 #include "base/metrics_registry.h"
@@ -27,6 +29,7 @@ namespace vigil::net {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 namespace {
@@ -111,10 +114,19 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   Family<Counter>* requests = nullptr;
   Family<Histogram>* durations = nullptr;
 
+  // HTTPS: one context per certificate; tls_contexts[0] is the default and
+  // its SNI callback switches to the context whose names match.
+  std::vector<std::unique_ptr<ssl::context>> tls_contexts;
+
   Impl(Runtime& rt, HttpServerOptions o, const Router& r) : runtime(rt), opts(std::move(o)), router(r) {}
 
+  Status LoadTls();
+  static int OnServerName(SSL* ssl, int* alert, void* arg);
   asio::awaitable<void> AcceptLoop();
   asio::awaitable<void> Session(std::shared_ptr<Connection> conn);
+  template <typename Stream>
+  asio::awaitable<void> ServeRequests(std::shared_ptr<Connection> conn, Stream& stream, const std::string& remote,
+                                      bool tls);
   asio::awaitable<HttpResponse> Dispatch(HttpRequest& req, std::string* path_label);
   void Record(const std::string& path_label, int status, double seconds) {
     if (requests) requests->WithLabels({path_label, std::to_string(status)}).Inc();
@@ -136,7 +148,56 @@ HttpServer::HttpServer(Runtime& runtime, HttpServerOptions options, const Router
 
 HttpServer::~HttpServer() { Stop(std::chrono::milliseconds(0)); }
 
+Status HttpServer::Impl::LoadTls() {
+  for (const auto& cert : opts.tls_certificates) {
+    auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+    SSL_CTX* native = ctx->native_handle();
+    SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+    SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    // TLS 1.2: forward-secret AEAD suites only (Mozilla's "intermediate").
+    SSL_CTX_set_cipher_list(native,
+                            "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                            "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                            "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305");
+    if (SSL_CTX_use_certificate_chain_file(native, cert.cert_file.c_str()) != 1) {
+      return Status::InvalidArgument(cert.cert_file + ": cannot load the PEM certificate chain");
+    }
+    if (SSL_CTX_use_PrivateKey_file(native, cert.key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(native) != 1) {
+      return Status::InvalidArgument(cert.key_file + ": cannot load the PEM private key matching " + cert.cert_file);
+    }
+    tls_contexts.push_back(std::move(ctx));
+  }
+  if (!tls_contexts.empty()) {
+    SSL_CTX* def = tls_contexts.front()->native_handle();
+    SSL_CTX_set_tlsext_servername_callback(def, &Impl::OnServerName);
+    SSL_CTX_set_tlsext_servername_arg(def, this);
+  }
+  return Status::Ok();
+}
+
+int HttpServer::Impl::OnServerName(SSL* ssl, int* /*alert*/, void* arg) {
+  auto* impl = static_cast<Impl*>(arg);
+  const char* sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+  if (sni == nullptr) return SSL_TLSEXT_ERR_OK;
+  std::string name(sni);
+  for (char& c : name) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  for (size_t i = 0; i < impl->opts.tls_certificates.size() && i < impl->tls_contexts.size(); ++i) {
+    for (const auto& n : impl->opts.tls_certificates[i].server_names) {
+      if (n == name) {
+        SSL_set_SSL_CTX(ssl, impl->tls_contexts[i]->native_handle());
+        return SSL_TLSEXT_ERR_OK;
+      }
+    }
+  }
+  return SSL_TLSEXT_ERR_OK;  // the default certificate
+}
+
 Status HttpServer::Start() {
+  if (Status tls = impl_->LoadTls(); !tls.ok()) {
+    impl_->tls_contexts.clear();
+    return tls;
+  }
   std::string host;
   uint16_t port = 0;
   if (!SplitListen(impl_->opts.listen, &host, &port)) {
@@ -272,14 +333,38 @@ asio::awaitable<HttpResponse> HttpServer::Impl::Dispatch(HttpRequest& req, std::
 }
 
 asio::awaitable<void> HttpServer::Impl::Session(std::shared_ptr<Connection> conn) {
-  auto& stream = conn->stream;
-  beast::flat_buffer buffer;
   boost::system::error_code ec;
   std::string remote;
   {
-    auto ep = stream.socket().remote_endpoint(ec);
+    auto ep = conn->stream.socket().remote_endpoint(ec);
     if (!ec) remote = ep.address().to_string() + ":" + std::to_string(ep.port());
   }
+  if (tls_contexts.empty()) {
+    co_await ServeRequests(conn, conn->stream, remote, false);
+  } else {
+    ssl::stream<beast::tcp_stream&> tls(conn->stream, *tls_contexts.front());
+    conn->stream.expires_after(opts.read_timeout);
+    co_await tls.async_handshake(ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec) {
+      co_await ServeRequests(conn, tls, remote, true);
+      conn->stream.expires_after(std::chrono::seconds(2));
+      co_await tls.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+  conn->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  conn->stream.close();
+  {
+    std::lock_guard lock(conns_mu);
+    conns.erase(conn);
+  }
+  active.fetch_sub(1);
+}
+
+template <typename Stream>
+asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection> conn, Stream& stream,
+                                                      const std::string& remote, bool tls) {
+  beast::flat_buffer buffer;
+  boost::system::error_code ec;
 
   // Writes a response built from `r`; returns false if the connection must close.
   auto write = [&](HttpResponse r, unsigned version, bool keep_alive, bool head,
@@ -295,7 +380,10 @@ asio::awaitable<void> HttpServer::Impl::Session(std::shared_ptr<Connection> conn
       if (beast::iequals(k, "Content-Type")) content_type = v;
     }
     res.set(http::field::server, "vigil");
-    if (!head && !has_encoding && r.body.size() >= opts.gzip_min_bytes && IsCompressible(content_type) &&
+    // A HEAD answer may carry the Content-Length its GET would have.
+    std::string head_length;
+    if (head) head_length = std::string(FindHeader(r.headers, "Content-Length"));
+    if (!head && !has_encoding && r.status != 206 && r.body.size() >= opts.gzip_min_bytes && IsCompressible(content_type) &&
         ChooseResponseEncoding(accept_encoding) == Encoding::kGzip) {
       std::string gz;
       if (Compress(Encoding::kGzip, r.body, &gz).ok()) {
@@ -306,9 +394,13 @@ asio::awaitable<void> HttpServer::Impl::Session(std::shared_ptr<Connection> conn
     }
     res.keep_alive(keep_alive);
     bool no_body = head || r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);
-    if (!no_body || head) res.content_length(r.body.size());
+    if (head && !head_length.empty()) {
+      res.set(http::field::content_length, head_length);
+    } else if (!no_body || head) {
+      res.content_length(r.body.size());
+    }
     if (!no_body) res.body() = std::move(r.body);
-    stream.expires_after(opts.read_timeout);
+    conn->stream.expires_after(opts.read_timeout);
     boost::system::error_code wec;
     co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, wec));
     co_return !wec && keep_alive;
@@ -320,7 +412,7 @@ asio::awaitable<void> HttpServer::Impl::Session(std::shared_ptr<Connection> conn
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(opts.max_header_bytes));
     parser.body_limit(opts.max_body_bytes);
-    stream.expires_after(opts.idle_timeout);
+    conn->stream.expires_after(opts.idle_timeout);
     co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (ec == http::error::header_limit) {
@@ -350,7 +442,7 @@ asio::awaitable<void> HttpServer::Impl::Session(std::shared_ptr<Connection> conn
       co_await http::async_write(stream, cont, asio::redirect_error(asio::use_awaitable, ec));
       if (ec) break;
     }
-    stream.expires_after(opts.read_timeout);
+    conn->stream.expires_after(opts.read_timeout);
     co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (ec == http::error::body_limit) {
@@ -374,6 +466,7 @@ asio::awaitable<void> HttpServer::Impl::Session(std::shared_ptr<Connection> conn
     if (qpos != std::string_view::npos) req.query = QueryParams::Parse(target.substr(qpos + 1));
     for (const auto& f : head) req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
     req.remote_addr = remote;
+    req.tls = tls;
     req.body = std::move(parser.get().body());
 
     HttpResponse resp;
@@ -407,13 +500,6 @@ asio::awaitable<void> HttpServer::Impl::Session(std::shared_ptr<Connection> conn
                                 accept_encoding);
     if (!again) break;
   }
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  stream.close();
-  {
-    std::lock_guard lock(conns_mu);
-    conns.erase(conn);
-  }
-  active.fetch_sub(1);
 }
 
 }  // namespace vigil::net

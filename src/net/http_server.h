@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "net/router.h"
@@ -28,6 +29,13 @@ namespace vigil::net {
 
 class Runtime;
 
+// A certificate an HTTPS server presents.
+struct TlsCertificate {
+  std::string cert_file = {};             // PEM certificate chain
+  std::string key_file = {};              // PEM private key
+  std::vector<std::string> server_names = {};  // lowercase SNI names it serves
+};
+
 struct HttpServerOptions {
   std::string name = "http";                  // component name for logs and errors
   std::string listen = "127.0.0.1:0";         // host:port; port 0 picks a free port
@@ -37,6 +45,10 @@ struct HttpServerOptions {
   std::chrono::milliseconds read_timeout{30'000};  // to read one whole request
   size_t max_connections = 10'000;            // beyond this, new connections are closed at once
   size_t gzip_min_bytes = 1024;               // compress responses at least this large
+  // Non-empty: the server speaks HTTPS only (TLS 1.2 and 1.3), presenting
+  // the certificate whose server_names holds the client's SNI name, else the
+  // first one. Start() fails with InvalidArgument naming an unreadable file.
+  std::vector<TlsCertificate> tls_certificates = {};
 };
 
 class HttpServer {

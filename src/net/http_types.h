@@ -51,6 +51,7 @@ struct HttpRequest {
   Headers headers;
   std::string body;
   std::string remote_addr;  // "127.0.0.1:51234"
+  bool tls = false;         // arrived over HTTPS
   // Path parameters captured by the router ("/api/v1/label/:name/values").
   std::vector<std::pair<std::string, std::string>> path_params;
 

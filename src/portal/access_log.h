@@ -1,0 +1,48 @@
+#pragma once
+// AccessLog: one JSON object per request, one file per virtual host
+// (<dir>/<vhost>.log), appended. Fields: time, remote_addr, host, method,
+// uri, status, bytes, duration (seconds), upstream, user_agent, referer.
+//
+// Thread-safety: Write may be called from any thread; lines never interleave.
+
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "net/http_types.h"
+
+namespace vigil::portal {
+
+struct AccessRecord {
+  int64_t unix_ms = 0;
+  std::string vhost;     // file name stem
+  std::string upstream;  // "http://127.0.0.1:8428" or "" for static
+  int status = 0;
+  uint64_t bytes = 0;    // response body bytes
+  double duration_seconds = 0;
+};
+
+class AccessLog {
+ public:
+  // `dir` is created on first write; empty disables logging.
+  explicit AccessLog(std::string dir);
+  ~AccessLog();
+  AccessLog(const AccessLog&) = delete;
+  AccessLog& operator=(const AccessLog&) = delete;
+
+  // Appends one line for `req` answered as `rec` says. Failures to open or
+  // write are reported once per file to the process log, then ignored.
+  void Write(const net::HttpRequest& req, const AccessRecord& rec);
+
+ private:
+  std::string dir_;
+  std::mutex mu_;
+  std::map<std::string, FILE*> files_;  // null when opening failed
+};
+
+// The JSON line (with trailing newline) Write appends.
+std::string FormatAccessLine(const net::HttpRequest& req, const AccessRecord& rec);
+
+}  // namespace vigil::portal

@@ -1,0 +1,289 @@
+#include "portal/portal_component.h"
+
+#include <sys/stat.h>
+
+#include <chrono>
+
+#include "base/log.h"
+#include "net/runtime.h"
+#include "portal/access_log.h"
+#include "portal/pki.h"
+#include "portal/reverse_proxy.h"
+#include "portal/static_files.h"
+#include "portal/vhosts.h"
+
+namespace vigil::portal {
+namespace {
+
+// Pigsty v4's sub-paths of the home server and the component behind each.
+struct SubPath {
+  std::string_view prefix;  // with both slashes
+  std::string_view component;
+};
+constexpr SubPath kHomeSubPaths[] = {
+    {"/ui/", "ui"},           {"/vmetrics/", "metrics"},  {"/vlogs/", "logs"},     {"/vtraces/", "traces"},
+    {"/vmalert/", "rules"},   {"/alertmgr/", "alertmanager"}, {"/blackbox/", "probe"},
+};
+
+constexpr std::string_view kAcmePrefix = "/.well-known/acme-challenge/";
+
+bool FileExists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+net::HttpResponse Redirect(int status, std::string location) {
+  net::HttpResponse r = ErrorPage(status, "");
+  r.SetHeader("Location", std::move(location));
+  return r;
+}
+
+}  // namespace
+
+// Everything a request needs to be routed; rebuilt on reload.
+struct PortalComponent::State {
+  VirtualHosts vhosts;
+  std::string ca_cert;  // served at /ca.crt; empty when HTTPS is off
+  std::string www;
+  uint16_t https_port = 0;  // for enforce_https redirects; 0 = no HTTPS
+  std::unique_ptr<StaticFiles> repo;  // /pigsty
+  std::vector<std::unique_ptr<StaticFiles>> statics;  // per vhost index, null without `path`
+  std::unique_ptr<StaticFiles> acme;  // <www>/acme
+};
+
+PortalComponent::PortalComponent(const service::ServiceContext& ctx, const config::Settings& settings,
+                                 const config::ComponentSettings& own)
+    : HttpComponent(ctx, settings, own), settings_(settings) {}
+
+PortalComponent::~PortalComponent() { Stop(std::chrono::milliseconds(0)); }
+
+uint16_t PortalComponent::https_port() const { return https_ ? https_->port() : 0; }
+
+std::shared_ptr<const PortalComponent::State> PortalComponent::state() const {
+  std::lock_guard lock(state_mu_);
+  return state_;
+}
+
+Result<std::shared_ptr<const PortalComponent::State>> PortalComponent::BuildState(
+    const config::Settings& settings) const {
+  const config::ComponentSettings* own = settings.Find("portal");
+  if (own == nullptr) return Status::Internal("no portal section");
+  std::string www = config::GetString(own->section, "www");
+  std::string ssl_mode = config::GetString(own->section, "ssl_mode");
+  auto vhosts = VirtualHosts::Parse(settings.infra_portal, www, ssl_mode);
+  if (!vhosts.ok()) return vhosts.status();
+  auto st = std::make_shared<State>();
+  st->vhosts = std::move(*vhosts);
+  st->www = www;
+  st->https_port = https_ ? https_->port() : 0;
+  if (const config::ComponentSettings* repo = settings.Find("repo"); repo != nullptr && repo->enabled) {
+    st->repo = std::make_unique<StaticFiles>(config::GetString(repo->section, "dir"), true);
+  }
+  for (const auto& v : st->vhosts.hosts()) {
+    st->statics.push_back(v.path.empty() ? nullptr : std::make_unique<StaticFiles>(v.path, v.listing));
+  }
+  st->acme = std::make_unique<StaticFiles>(www + "/acme", false);
+  if (ssl_mode != "disable" && !config::GetString(own->section, "listen_https").empty()) {
+    st->ca_cert = settings.data_dir + "/pki/ca.crt";
+  }
+  return std::shared_ptr<const State>(std::move(st));
+}
+
+void PortalComponent::RegisterRoutes(net::Router& router) {
+  router_ = &router;
+  router.SetErrorFormatter([](int status, std::string_view message) { return ErrorPage(status, message); });
+  router.HandleAsync({}, "/*path", [this](net::HttpRequest& req, net::Responder done) { Handle(req, std::move(done)); });
+}
+
+Status PortalComponent::StartService() {
+  auto built = BuildState(settings_);
+  if (!built.ok()) return built.status();
+  {
+    std::lock_guard lock(state_mu_);
+    state_ = *built;
+  }
+  proxy_ = std::make_unique<ReverseProxy>(context().runtime->io());
+  const config::ComponentSettings* own = settings_.Find("portal");
+  std::string log_dir = own != nullptr ? config::GetString(own->section, "log_dir") : "";
+  access_log_ = std::make_unique<AccessLog>(log_dir);
+  if (Status st = StartHttps(); !st.ok()) return st;
+  // The redirect target port is known only now.
+  if (auto rebuilt = BuildState(settings_); rebuilt.ok()) {
+    std::lock_guard lock(state_mu_);
+    state_ = *rebuilt;
+  }
+  return Status::Ok();
+}
+
+Status PortalComponent::StartHttps() {
+  const config::ComponentSettings* own = settings_.Find("portal");
+  if (own == nullptr) return Status::Ok();
+  std::string listen = config::GetString(own->section, "listen_https");
+  if (listen.empty() || config::GetString(own->section, "ssl_mode") == "disable") return Status::Ok();
+  auto st = state();
+  std::vector<std::string> names = st->vhosts.AllDomains();
+  names.push_back("localhost");
+  names.push_back(settings_.admin_ip);
+  auto pki = EnsureServerCertificate(settings_.data_dir + "/pki", names);
+  if (!pki.ok()) return Status::IOError("portal certificates in " + settings_.data_dir + "/pki: " + pki.status().message());
+
+  net::HttpServerOptions opts;
+  opts.name = "portal-https";
+  opts.listen = listen;
+  opts.max_header_bytes = settings_.http.max_header_size;
+  opts.idle_timeout = settings_.http.idle_timeout;
+  opts.read_timeout = settings_.http.read_timeout;
+  opts.max_connections = settings_.http.max_connections;
+  opts.gzip_min_bytes = settings_.http.gzip_min_size;
+  opts.max_body_bytes = config::GetSize(own->section, "max_body_size");
+  // The CA-signed certificate is the default; entries with their own win by SNI.
+  opts.tls_certificates.push_back({pki->server_cert, pki->server_key, {}});
+  for (const auto& v : st->vhosts.hosts()) {
+    if (!v.cert.empty()) {
+      opts.tls_certificates.push_back({v.cert, v.key, v.domains});
+    } else if (!v.certbot.empty()) {
+      std::string live = "/etc/letsencrypt/live/" + v.certbot;
+      if (FileExists(live + "/fullchain.pem") && FileExists(live + "/privkey.pem")) {
+        opts.tls_certificates.push_back({live + "/fullchain.pem", live + "/privkey.pem", v.domains});
+      }
+    }
+  }
+  https_ = std::make_unique<net::HttpServer>(*context().runtime, opts, *router_, &registry());
+  if (Status s = https_->Start(); !s.ok()) {
+    https_.reset();
+    return s;
+  }
+  VLOG_INFO("portal https started", {{"listen", https_->local_address()}, {"ca", pki->ca_cert}});
+  return Status::Ok();
+}
+
+void PortalComponent::StopService() {
+  if (https_) https_->Stop(std::chrono::seconds(2));
+  https_.reset();
+}
+
+void PortalComponent::ReloadRelated(const config::Settings& settings) {
+  settings_ = settings;
+  auto built = BuildState(settings);
+  if (!built.ok()) {
+    VLOG_ERROR("portal reload failed; keeping the old vhosts", {{"error", built.status().message()}});
+    return;
+  }
+  std::lock_guard lock(state_mu_);
+  state_ = *built;
+}
+
+void PortalComponent::Handle(net::HttpRequest& req, net::Responder done) {
+  auto st = state();
+  auto start = std::chrono::steady_clock::now();
+  const VirtualHost* vhost = st ? st->vhosts.Match(req.Header("Host")) : nullptr;
+  if (vhost == nullptr) {
+    done(ErrorPage(404, "no virtual host is configured in infra_portal"));
+    return;
+  }
+  auto upstream = std::make_shared<std::string>();
+  // The request object is gone once the response is written; keep what the log needs.
+  auto logged = std::make_shared<net::HttpRequest>();
+  logged->method = req.method;
+  logged->target = req.target;
+  logged->remote_addr = req.remote_addr;
+  for (std::string_view h : {"Host", "User-Agent", "Referer"}) {
+    if (auto v = req.Header(h); !v.empty()) logged->headers.emplace_back(std::string(h), std::string(v));
+  }
+  net::Responder logged_done = [this, done = std::move(done), logged, upstream, start,
+                                name = vhost->log ? vhost->name : std::string()](net::HttpResponse r) {
+    if (!name.empty() && access_log_) {
+      AccessRecord rec;
+      rec.unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+      rec.vhost = name;
+      rec.upstream = *upstream;
+      rec.status = r.status;
+      rec.bytes = r.body.size();
+      rec.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      access_log_->Write(*logged, rec);
+    }
+    done(std::move(r));
+  };
+  Route(*st, *vhost, req, upstream.get(), std::move(logged_done));
+}
+
+void PortalComponent::Route(const State& st, const VirtualHost& vhost, net::HttpRequest& req, std::string* upstream,
+                            net::Responder done) {
+  const std::string& path = req.path;
+  bool acme = path.starts_with(kAcmePrefix);
+  if (acme) {
+    done(st.acme->Serve(req, path.substr(kAcmePrefix.size() - 1), path));
+    return;
+  }
+  if (!req.tls && vhost.enforce_https && st.https_port != 0) {
+    std::string host = NormalizeHost(req.Header("Host"));
+    if (host.empty()) host = settings_.admin_ip;
+    std::string port = st.https_port == 443 ? "" : ":" + std::to_string(st.https_port);
+    done(Redirect(301, "https://" + host + port + req.target));
+    return;
+  }
+  if (!vhost.endpoint.empty()) {
+    *upstream = vhost.scheme + "://" + vhost.endpoint;
+    proxy_->Forward(req, *upstream, req.target, req.tls, std::move(done));
+    return;
+  }
+  if (vhost.is_home) {
+    if (path == "/ca.crt") {
+      if (st.ca_cert.empty() || !FileExists(st.ca_cert)) {
+        done(ErrorPage(404, "HTTPS is disabled: there is no CA certificate"));
+        return;
+      }
+      StaticFiles pki(settings_.data_dir + "/pki", false);
+      net::HttpResponse r = pki.Serve(req, "/ca.crt", path);
+      done(std::move(r));
+      return;
+    }
+    if (path == "/pigsty" || path.starts_with("/pigsty/")) {
+      if (!st.repo) {
+        done(ErrorPage(404, "the repo component is disabled"));
+        return;
+      }
+      std::string rel = path.size() > 7 ? path.substr(7) : "";
+      done(st.repo->Serve(req, rel.empty() ? "/" : rel, path));
+      return;
+    }
+    for (const auto& sub : kHomeSubPaths) {
+      std::string_view bare = sub.prefix.substr(0, sub.prefix.size() - 1);
+      if (path == bare) {
+        done(Redirect(301, std::string(sub.prefix)));
+        return;
+      }
+      if (!path.starts_with(sub.prefix)) continue;
+      std::string address;
+      for (const auto& [name, addr] : context().http_endpoints) {
+        if (name == sub.component) address = addr;
+      }
+      if (address.empty()) {
+        done(ErrorPage(502, "the " + std::string(sub.component) + " component is not running in this process (" +
+                                std::string(sub.prefix) + " proxies to it); enable " + std::string(sub.component) +
+                                " or point an infra_portal entry at where it runs"));
+        return;
+      }
+      *upstream = "http://" + address;
+      // Strip the prefix from the raw target, keeping its encoding and query.
+      std::string_view target = req.target;
+      size_t cut = sub.prefix.size() - 1;
+      std::string rest = target.size() > cut ? std::string(target.substr(cut)) : "/";
+      if (rest.empty() || rest[0] != '/') rest = "/" + rest;
+      proxy_->Forward(req, *upstream, rest, req.tls, std::move(done));
+      return;
+    }
+  }
+  const auto& hosts = st.vhosts.hosts();
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    if (&hosts[i] == &vhost && st.statics[i]) {
+      done(st.statics[i]->Serve(req, path, path));
+      return;
+    }
+  }
+  done(ErrorPage(404, ""));
+}
+
+}  // namespace vigil::portal

@@ -1,0 +1,68 @@
+#pragma once
+// PortalComponent: Nginx's role on ports 80 and 443, the INFRA node's front
+// door. Every request is routed by its Host header (or SNI over HTTPS) to a
+// virtual host from `infra_portal`:
+//   - an entry with `endpoint` is reverse-proxied (ReverseProxy);
+//   - an entry with `path` serves static files from it (StaticFiles);
+//   - `home`, the default server, routes Pigsty v4's sub-paths to this
+//     process's components (/vmetrics/ -> metrics, /vmalert/ -> rules,
+//     /alertmgr/ -> alertmanager, /blackbox/ -> probe, /ui/, /vlogs/,
+//     /vtraces/; prefix stripped; 502 when the component does not run here),
+//     /ca.crt, the local repository under /pigsty, and portal.www.
+// HTTPS uses the certificates of entries that name `cert`/`key` (or a
+// `certbot` name with files in /etc/letsencrypt/live) by SNI, and otherwise
+// a server certificate from the portal's CA in <data_dir>/pki (Pki). Every
+// request is written to the vhost's JSON access log.
+//
+// Thread-safety: handlers run on I/O threads concurrently; the routing state
+// is swapped atomically on reload.
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "service/http_component.h"
+
+namespace vigil::portal {
+
+class AccessLog;
+class ReverseProxy;
+class VirtualHosts;
+struct VirtualHost;
+
+class PortalComponent : public service::HttpComponent {
+ public:
+  PortalComponent(const service::ServiceContext& ctx, const config::Settings& settings,
+                  const config::ComponentSettings& own);
+  ~PortalComponent() override;
+
+  // The HTTPS port actually bound, 0 when HTTPS is off. For tests and logs.
+  uint16_t https_port() const;
+
+ protected:
+  void RegisterRoutes(net::Router& router) override;
+  Status StartService() override;
+  void StopService() override;
+  void ReloadRelated(const config::Settings& settings) override;
+
+ private:
+  struct State;
+  // Builds the routing state from `settings`; fails on a bad infra_portal.
+  Result<std::shared_ptr<const State>> BuildState(const config::Settings& settings) const;
+  std::shared_ptr<const State> state() const;
+  void Handle(net::HttpRequest& req, net::Responder done);
+  // Picks the handler of `vhost` for `req`; sets *upstream when proxying.
+  void Route(const State& st, const VirtualHost& vhost, net::HttpRequest& req, std::string* upstream,
+             net::Responder done);
+  Status StartHttps();
+
+  config::Settings settings_;
+  net::Router* router_ = nullptr;
+  std::unique_ptr<ReverseProxy> proxy_;
+  std::unique_ptr<AccessLog> access_log_;
+  std::unique_ptr<net::HttpServer> https_;
+  mutable std::mutex state_mu_;
+  std::shared_ptr<const State> state_;
+};
+
+}  // namespace vigil::portal

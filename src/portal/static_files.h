@@ -1,0 +1,54 @@
+#pragma once
+// StaticFiles: serves one directory tree over HTTP the way Nginx's static
+// module does: Content-Type by extension, ETag and Last-Modified with 304 on
+// If-None-Match / If-Modified-Since, single byte ranges (206, 416), index.html
+// for directories, an optional directory listing, and a redirect to the
+// slash-terminated URL for a directory named without one.
+//
+// Never leaves the root: paths with ".." or NUL segments are refused (400),
+// as are encoded slashes in the raw target (404), and a file whose resolved
+// path (after symlinks) is outside the root is refused (403).
+//
+// Thread-safety: immutable; Serve may run on many threads at once.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "net/http_types.h"
+
+namespace vigil::portal {
+
+class StaticFiles {
+ public:
+  // `root`: the directory served. `listing`: list directories without an
+  // index.html (else 403). `max_file_bytes`: larger files answer 500 (the
+  // response is held in memory).
+  StaticFiles(std::string root, bool listing, uint64_t max_file_bytes = uint64_t{1} << 30);
+
+  // Answers `req` (GET or HEAD; others get 405) for `rel_path`, the decoded
+  // path below the location's prefix ("/" or "/a/b.txt"). `url_path` is the
+  // full decoded URL path, used for redirects and listing titles.
+  net::HttpResponse Serve(const net::HttpRequest& req, std::string_view rel_path, std::string_view url_path) const;
+
+  const std::string& root() const { return root_; }
+
+ private:
+  net::HttpResponse ServeFile(const net::HttpRequest& req, const std::string& file) const;
+  net::HttpResponse ListDirectory(const std::string& dir, std::string_view url_path) const;
+
+  std::string root_;
+  bool listing_;
+  uint64_t max_file_bytes_;
+};
+
+// The Content-Type Nginx's mime.types gives a file name; application/octet-stream if unknown.
+std::string_view ContentTypeFor(std::string_view file_name);
+
+// An RFC 7231 IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT".
+std::string HttpDate(int64_t unix_seconds);
+
+// The 404/403/... page the portal answers with: a short HTML document.
+net::HttpResponse ErrorPage(int status, std::string_view detail);
+
+}  // namespace vigil::portal

@@ -1,0 +1,68 @@
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "portal/access_log.h"
+#include "portal/pki.h"
+
+namespace vigil::portal {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(Pki, CaIsReusedAndServerCertReissuedOnlyWhenNamesChange) {
+  fs::path dir = fs::temp_directory_path() / ("vigil-pki-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  auto first = EnsureServerCertificate(dir.string(), {"i.pigsty", "127.0.0.1", "i.pigsty"});
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  std::string ca = Slurp(first->ca_cert), cert = Slurp(first->server_cert);
+  EXPECT_NE(ca.find("BEGIN CERTIFICATE"), std::string::npos);
+  EXPECT_EQ((fs::status(first->server_key).permissions() & fs::perms::others_read), fs::perms::none);
+  auto same = EnsureServerCertificate(dir.string(), {"127.0.0.1", "i.pigsty"});
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(Slurp(same->server_cert), cert);
+  auto changed = EnsureServerCertificate(dir.string(), {"127.0.0.1", "i.pigsty", "g.pigsty"});
+  ASSERT_TRUE(changed.ok());
+  EXPECT_NE(Slurp(changed->server_cert), cert);
+  EXPECT_EQ(Slurp(changed->ca_cert), ca);
+  fs::remove_all(dir);
+}
+
+TEST(Pki, IssueWithoutCaOrNamesFails) {
+  fs::path dir = fs::temp_directory_path() / ("vigil-pki-none-" + std::to_string(::getpid()));
+  EXPECT_FALSE(IssueCertificate(dir.string(), {"a"}, 1, "/tmp/x.crt", "/tmp/x.key").ok());
+  EXPECT_EQ(IssueCertificate(dir.string(), {}, 1, "/tmp/x.crt", "/tmp/x.key").message(),
+            "a certificate needs at least one name");
+}
+
+TEST(AccessLog, LineIsJsonWithEscapedFields) {
+  net::HttpRequest req;
+  req.method = "GET";
+  req.target = "/a?\"q\"";
+  req.remote_addr = "127.0.0.1:5";
+  req.headers = {{"Host", "i.pigsty"}, {"User-Agent", "ua\n"}};
+  AccessRecord rec;
+  rec.unix_ms = 1500;
+  rec.vhost = "home";
+  rec.status = 200;
+  rec.bytes = 12;
+  rec.duration_seconds = 0.5;
+  EXPECT_EQ(FormatAccessLine(req, rec),
+            "{\"time\":\"1970-01-01T00:00:01.5Z\",\"remote_addr\":\"127.0.0.1:5\",\"host\":\"i.pigsty\","
+            "\"method\":\"GET\",\"uri\":\"/a?\\\"q\\\"\",\"status\":200,\"bytes\":12,\"duration\":0.5,"
+            "\"upstream\":\"\",\"user_agent\":\"ua\\n\",\"referer\":\"\"}\n");
+}
+
+}  // namespace
+}  // namespace vigil::portal
