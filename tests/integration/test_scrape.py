@@ -349,3 +349,23 @@ def test_same_scrape_config_as_prometheus_gives_same_targets_and_series():
         prom.wait(timeout=30)
         ne.wait(timeout=10)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_pigsty_ping_job_probes_targets_through_the_probe_component():
+    """End to end as Pigsty runs it: a node IP in <targets_dir>/ping/*.yml is
+    probed by the built-in `ping` job through the probe component's /probe
+    (module icmp) and the result is queryable in metrics."""
+    v = Vigil(only=["metrics", "probe"], extra_args=["--set", "scrape.scrape_interval=1s",
+                                                     "--set", "scrape.scrape_timeout=1s"])
+    ping_dir = os.path.join(v.data_dir, "targets", "ping")
+    os.makedirs(ping_dir)
+    with open(os.path.join(ping_dir, "10.10.10.10.yml"), "w") as f:
+        f.write("- labels: {ip: 127.0.0.1, ins: meta-1, cls: meta}\n  targets: [127.0.0.1]\n")
+    with v:
+        base = v.url("metrics", "")
+        t = wait_for(lambda: [x for x in targets(base)["activeTargets"]
+                              if x["scrapePool"] == "ping" and x["health"] == "up"], 20)[0]
+        assert t["labels"]["instance"] == "127.0.0.1"
+        assert t["scrapeUrl"] == f"http://127.0.0.1:{v.ports['probe']}/probe?module=icmp&target=127.0.0.1"
+        got = wait_for(lambda: query(base, 'probe_success{job="ping",ins="meta-1"}'), 20)
+        assert got[0]["value"][1] == "1"
