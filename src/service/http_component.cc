@@ -54,7 +54,11 @@ Status HttpComponent::Start() {
   RegisterStandardRoutes();
   RegisterRoutes(router_);
   Status st = StartService();
-  if (!st.ok()) return st;
+  if (!st.ok()) {
+    // Services with a protocol port of their own bind it in StartService.
+    if (listen_key_ != name_ + ".listen") failed_key_ = name_ + ".listen";
+    return st;
+  }
   server_ = std::make_unique<net::HttpServer>(*ctx_.runtime, server_options_, router_, &registry_);
   st = server_->Start();
   if (!st.ok()) {

@@ -50,7 +50,9 @@ class HttpComponent : public Component {
   void Stop(std::chrono::milliseconds grace) override;
   bool Healthy() const override { return healthy_.load(); }
   Status Reload(const config::ComponentSettings& settings) override;
-  std::string listen_key() const override { return listen_key_; }
+  // The key of the address that failed: `listen` when the service's own
+  // protocol port could not be bound, else the HTTP address's key.
+  std::string listen_key() const override { return failed_key_.empty() ? listen_key_ : failed_key_; }
 
   // The port actually bound (after Start). For tests and logs.
   uint16_t port() const;
@@ -73,6 +75,7 @@ class HttpComponent : public Component {
   std::string name_;
   std::string listen_;
   std::string listen_key_;
+  std::string failed_key_;  // set when StartService failed on a component with http_listen
   net::HttpServerOptions server_options_;
   MetricsRegistry registry_;
   net::Router router_;

@@ -49,6 +49,23 @@ def free_port(kind=socket.SOCK_STREAM):
             return port
 
 
+def free_udp_tcp_port():
+    """A port free for both UDP and TCP on 127.0.0.1 right now (DNS binds
+    both on one port), never handed out before in this test process."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+            u.bind(("127.0.0.1", 0))
+            port = u.getsockname()[1]
+            try:
+                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+                    t.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
+
+
 def run_vigil(*args, timeout=30):
     """Runs a one-shot vigil command; returns CompletedProcess with text output."""
     return subprocess.run([VIGIL_BIN, *args], capture_output=True, text=True, timeout=timeout)
@@ -74,7 +91,7 @@ class Vigil:
             self.ports[comp] = port
             self.args += ["--set", f"{comp}.{key}=127.0.0.1:{port}"]
         # Main protocol ports of non-HTTP components and the portal's TLS port.
-        self.args += ["--set", f"dns.listen=127.0.0.1:{free_port(socket.SOCK_DGRAM)}",
+        self.args += ["--set", f"dns.listen=127.0.0.1:{free_udp_tcp_port()}",
                       "--set", f"ntp.listen=127.0.0.1:{free_port(socket.SOCK_DGRAM)}",
                       "--set", f"portal.listen_https=127.0.0.1:{free_port()}"]
         if not self_scrape:

@@ -15,7 +15,7 @@ import time
 import pytest
 import requests
 
-from conftest import Vigil, free_port
+from conftest import Vigil, free_port, free_udp_tcp_port
 
 DNSMASQ = "/usr/sbin/dnsmasq"
 pytestmark = pytest.mark.skipif(not (shutil.which("dig") and os.path.exists(DNSMASQ)),
@@ -37,7 +37,7 @@ class Dnsmasq:
     """dnsmasq on 127.0.0.1:port serving the hosts files in `hosts_dir`."""
 
     def __init__(self, hosts_dir, ttl=60, local="pigsty", servers=()):
-        self.port = free_port(socket.SOCK_DGRAM)
+        self.port = free_udp_tcp_port()
         args = [DNSMASQ, "--keep-in-foreground", "--conf-file=/dev/null", "--no-hosts",
                 f"--addn-hosts={hosts_dir}", f"--port={self.port}", "--listen-address=127.0.0.1",
                 "--bind-interfaces", f"--local-ttl={ttl}", "--user=root", "--log-facility=-"]
@@ -96,7 +96,7 @@ def hosts_dir():
 
 
 def start_vigil(hosts_dir, *sets, config_text=None):
-    port = free_port(socket.SOCK_DGRAM)
+    port = free_udp_tcp_port()
     args = ["--set", f"dns.listen=127.0.0.1:{port}", "--set", f"dns.hosts_dir=[{hosts_dir}]"]
     if not any(s.startswith("dns.upstreams=") for s in sets):
         args += ["--set", "dns.upstreams=[]"]

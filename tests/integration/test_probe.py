@@ -19,7 +19,7 @@ import time
 import pytest
 import requests
 
-from conftest import Vigil, free_port
+from conftest import Vigil, free_port, free_udp_tcp_port
 
 BLACKBOX = shutil.which("prometheus-blackbox-exporter")
 PIGSTY_BLACKBOX = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "pigsty", "roles", "infra",
@@ -208,7 +208,7 @@ def world():
     tls.socket = context.wrap_socket(tls.socket, server_side=True)
     serve(tls)
     banner = serve(ThreadedTCP(("127.0.0.1", 0), Banner))
-    dns_port = free_port(socket.SOCK_DGRAM)
+    dns_port = free_udp_tcp_port()
     dns_udp = serve(ThreadedUDP(("127.0.0.1", dns_port), DnsUdp))
     dns_tcp = serve(ThreadedTCP(("127.0.0.1", dns_port), DnsTcp))
     servers += [plain, tls, banner, dns_udp, dns_tcp]
