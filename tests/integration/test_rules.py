@@ -4,6 +4,7 @@ alerts going pending -> firing -> resolved into Vigil's own Alertmanager and
 into Debian's prometheus-alertmanager 0.25."""
 
 import glob
+import math
 import os
 import shutil
 import subprocess
@@ -13,6 +14,7 @@ import time
 
 import pytest
 import requests
+import yaml
 
 from conftest import Vigil, free_port, run_vigil
 from test_alertmanager import WebhookSink
@@ -326,3 +328,76 @@ def _prom_has(url, q):
         return query(url, q) or None
     except (requests.RequestException, AssertionError, KeyError):
         return None
+
+
+@pytest.mark.skipif(not shutil.which("prometheus") or not os.path.exists("/usr/bin/prometheus-node-exporter"),
+                    reason="needs Debian's prometheus and prometheus-node-exporter")
+def test_pigsty_node_rules_record_what_prometheus_records():
+    """Pigsty's node.yml, unchanged, over the same node_exporter data: every
+    series Vigil records equals Prometheus 2.42's (names, labels, values
+    within 1e-9). The exporters serve one captured page, so the data do not
+    move between the two servers' scrapes."""
+    import importlib.util
+    import sys
+    spec = importlib.util.spec_from_file_location(
+        "bench_rules_run", os.path.join(os.path.dirname(__file__), "..", "..", "bench", "rules", "run.py"))
+    bench = importlib.util.module_from_spec(spec)  # capture_node_exporter, write_config
+    spec.loader.exec_module(bench)
+    node_rules = os.path.join(PIGSTY_RULES, "node.yml")
+    if not os.path.exists(node_rules):
+        pytest.skip("Pigsty's rule files are not beside the repository")
+    tmp = tempfile.mkdtemp(prefix="vigil-rules-pigsty-")
+    body = os.path.join(tmp, "node.txt")
+    bench.capture_node_exporter(body)
+    fleet_port = free_port()
+    fleet = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__), "..", "..", "bench", "scrape",
+                                                           "fleet.py"),
+                              "--port", str(fleet_port), "--targets", "3", "--body-file", body],
+                             stdout=subprocess.PIPE, text=True)
+    prom = None
+    try:
+        assert fleet.stdout.readline().strip() == "ready"
+        rules = os.path.join(tmp, "node.yml")
+        shutil.copy(node_rules, rules)
+        cfg = os.path.join(tmp, "prometheus.yml")
+        bench.write_config(cfg, fleet_port, 3, 1, [rules])
+        prom_port = free_port()
+        prom = subprocess.Popen(["prometheus", f"--config.file={cfg}", f"--storage.tsdb.path={tmp}/data",
+                                 f"--web.listen-address=127.0.0.1:{prom_port}"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        peer = f"http://127.0.0.1:{prom_port}"
+        config = f"scrape:\n  config_file: {cfg}\n  self_scrape: false\nrules:\n  files: [{rules}]\n" \
+                 "  evaluation_interval: 1s\n"
+        with Vigil(only=["metrics", "rules"], config_text=config) as v:
+            ours = v.url("metrics", "")
+
+            def recorded(url):
+                try:
+                    got = query(url, '{__name__=~"node:.*"}')
+                except (requests.RequestException, AssertionError, KeyError):
+                    return None
+                return {tuple(sorted(r["metric"].items())): float(r["value"][1]) for r in got}
+
+            # Let both run several rounds (rates need two scrapes in their window).
+            time.sleep(8)
+            mine = wait_for(lambda: (lambda d: d if d and len(d) > 50 else None)(recorded(ours)), 30)
+            theirs = wait_for(lambda: (lambda d: d if d and len(d) > 50 else None)(recorded(peer)), 60)
+            assert set(mine) == set(theirs), (sorted(set(mine) - set(theirs))[:5], sorted(set(theirs) - set(mine))[:5])
+            # Rules on time() depend on the moment each server evaluates.
+            with open(node_rules) as f:
+                clock_rules = {r["record"] for g in yaml.safe_load(f)["groups"] for r in g["rules"]
+                               if "record" in r and "time()" in r["expr"]}
+            assert clock_rules
+            for k, want in theirs.items():
+                if dict(k)["__name__"] in clock_rules:
+                    continue
+                got = mine[k]
+                same_nan = math.isnan(got) and math.isnan(want)
+                assert same_nan or got == want or abs(got - want) <= 1e-9 * max(abs(want), 1.0), (k, got, want)
+    finally:
+        if prom:
+            prom.terminate()
+            prom.wait(timeout=30)
+        fleet.terminate()
+        fleet.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
