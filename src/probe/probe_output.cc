@@ -122,21 +122,6 @@ std::string ProbeMetrics::Render() const {
   return out;
 }
 
-std::string FormatGoFloat(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  if (v == 0) return std::signbit(v) ? "-0" : "0";
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
-  std::string sci(buf, res.ptr);  // "d.ddde[+-]XX"
-  auto e = sci.find('e');
-  int exp = std::atoi(sci.c_str() + e + 1);
-  // Go's 'g' with the shortest digits uses %e when the exponent is below -4
-  // or at least 6 (strconv/ftoa.go: "use precision 6 for this decision").
-  if (exp < -4 || exp >= 6) return sci;
-  res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
-  return std::string(buf, res.ptr);
-}
 
 void ProbeLog::Line(std::string_view level, std::string_view msg,
                     const std::vector<std::pair<std::string, std::string>>& kv) {

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/go_format.h"
+
 namespace vigil::probe {
 
 class ProbeMetrics {
@@ -49,10 +51,8 @@ class ProbeMetrics {
   std::map<std::string, Family> families_;
 };
 
-// Formats `v` as Go's strconv.FormatFloat(v, 'g', -1, 64): the shortest
-// digits that round-trip, in exponent form below 1e-4 and from 1e6 up
-// ("1.6224e-05", "15920", "3.668918509e+09").
-std::string FormatGoFloat(double v);
+// Floats in the output are printed as Go prints them.
+using vigil::FormatGoFloat;
 
 // The probe's log for debug output, in blackbox_exporter's logfmt shape.
 class ProbeLog {

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/go_format.h"
 #include "tsdb/matcher.h"
 
 namespace vigil::promql {
@@ -122,6 +123,6 @@ struct Expr {
 // A Prometheus duration as model.Duration prints it: "1h30m", "5m", "0s".
 std::string FormatDuration(int64_t ms);
 // A float as Go's fmt %v prints it ("1", "0.5", "1e+06", "NaN", "+Inf").
-std::string FormatGoFloat(double v);
+using vigil::FormatGoFloat;
 
 }  // namespace vigil::promql
