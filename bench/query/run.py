@@ -28,7 +28,7 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "bench", "scrape"))
-from run import free_port, wait_http  # noqa: E402
+from run import free_port, stop_process, wait_http  # noqa: E402
 
 QUERIES = [
     ("rate over all series", "instant", "rate(node_cpu_seconds_total[5m])"),
@@ -106,12 +106,7 @@ def main():
                 print(json.dumps({"system": system, "query": name, "median_ms": statistics.median(times) * 1000,
                                   "series": series}), flush=True)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc)
             shutil.rmtree(work, ignore_errors=True)
 
     systems = args.systems.split(",")

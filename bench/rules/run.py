@@ -29,7 +29,7 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "bench", "scrape"))
-from run import cpu_seconds, free_port, get_json, wait_http  # noqa: E402
+from run import cpu_seconds, free_port, get_json, stop_process, wait_http  # noqa: E402
 
 PIGSTY_RULES = os.path.abspath(os.path.join(REPO, "..", "shared", "pigsty", "files", "victoria", "rules"))
 RULE_FILES = ["node.yml", "pgsql.yml", "infra.yml"]
@@ -107,12 +107,7 @@ def run_one(system, args, cfg_rules, cfg_plain, rules, with_rules, vigil_bin):
                            "missed": missed(system, api_port) - m0})
         return result
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         shutil.rmtree(data, ignore_errors=True)
 
 

@@ -47,6 +47,16 @@ def peak_rss_mib(pid):
     return 0.0
 
 
+def stop_process(proc):
+    """SIGTERM, wait up to 60 s, then SIGKILL."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def get_json(url):
     with urllib.request.urlopen(url, timeout=30) as r:
         return json.loads(r.read())
@@ -115,12 +125,7 @@ def run_one(system, args, fleet_port, cfg, vigil_bin):
         return {"system": system, "cpu_s_per_min": (c1 - c0) * 60 / args.window, "peak_rss_mib": rss,
                 "samples_in_window": samples}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         shutil.rmtree(data, ignore_errors=True)
 
 
