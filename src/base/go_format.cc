@@ -25,4 +25,27 @@ std::string FormatGoFloat(double v) {
   return std::string(buf, res.ptr);
 }
 
+void AppendQuoted(std::string* out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  for (char c : s) {
+    switch (c) {
+      case '\\': out->append("\\\\"); break;
+      case '"': out->append("\\\""); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          out->append("\\x");
+          out->push_back(kHex[static_cast<unsigned char>(c) >> 4]);
+          out->push_back(kHex[static_cast<unsigned char>(c) & 0xf]);
+        } else {
+          out->push_back(c);
+        }
+    }
+  }
+  out->push_back('"');
+}
+
 }  // namespace vigil

@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/go_format.h"
+#include "base/hash.h"
 #include "base/status.h"
 
 namespace vigil::tsdb {
@@ -23,10 +25,8 @@ namespace vigil::tsdb {
 // The label that holds the metric name.
 inline constexpr std::string_view kMetricNameLabel = "__name__";
 
-// A fast, well-mixed 64-bit hash of `data`. Stable: the same bytes and seed
-// give the same value on every run, build and (little- or big-endian) host, so
-// it may be persisted. Not cryptographic.
-uint64_t Hash64(std::string_view data, uint64_t seed = 0);
+// Hash64 (base/hash.h) hashes label encodings.
+using vigil::Hash64;
 
 // One (name, value) pair. Views into the Labels it came from.
 struct Label {
@@ -147,9 +147,8 @@ bool IsValidMetricName(std::string_view name);
 // points above U+10FFFF).
 bool IsValidUtf8(std::string_view s);
 
-// Appends `s` to `*out` in double quotes, escaping backslash, quote, \n, \r,
-// \t and other control bytes (\xNN) as Go's %q does for printable text.
-void AppendQuoted(std::string* out, std::string_view s);
+// AppendQuoted (base/go_format.h) quotes label values in text output.
+using vigil::AppendQuoted;
 
 // OK when every name is a valid label name, `__name__` (if present) is a
 // valid metric name and every value is valid UTF-8; otherwise InvalidArgument

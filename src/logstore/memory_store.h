@@ -1,0 +1,46 @@
+#pragma once
+// MemoryLogStore: log rows kept in memory, grouped per stream. It serves as
+// the log store's unflushed head and as the reference store in tests of
+// LogsQL (it never skips a block, so it is the brute-force baseline).
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "logstore/reader.h"
+
+namespace vigil::logstore {
+
+// Thread-safe: Add and Scan may be called concurrently.
+class MemoryLogStore : public LogReader {
+ public:
+  // Rows per BlockView handed to Scan callbacks.
+  static constexpr size_t kBlockRows = 4096;
+
+  // Stores `entry`; it is visible to scans that start after Add returns.
+  // Fields with empty values are dropped; a later field of the same name
+  // replaces an earlier one.
+  void Add(LogEntry entry);
+
+  // Number of stored rows.
+  size_t size() const;
+
+  // Visits the rows of each stream in blocks of at most kBlockRows rows
+  // sorted by time, skipping streams that fail request.stream_matches and
+  // blocks wholly outside the time range. Columns are not pruned.
+  Status Scan(const ScanRequest& request, const BlockFn& fn) const override;
+
+ private:
+  struct Stream {
+    StreamLabels labels;
+    std::string formatted;
+    uint64_t id = 0;
+    std::vector<LogEntry> rows;
+  };
+  mutable std::mutex mu_;
+  std::map<StreamLabels, std::shared_ptr<Stream>> streams_;
+  size_t size_ = 0;
+};
+
+}  // namespace vigil::logstore
