@@ -19,14 +19,14 @@
 
 #include "base/file_util.h"
 #include "base/log.h"
-#include "tsdb/wal.h"
+#include "base/wal.h"
 
 namespace {
 
 using vigil::Status;
-using vigil::tsdb::ReplayStats;
-using vigil::tsdb::WalReader;
-using vigil::tsdb::WalSegmentName;
+using vigil::ReplayStats;
+using vigil::WalReader;
+using vigil::WalSegmentName;
 
 const std::string& FuzzDir() {
   static const std::string dir = [] {
@@ -97,7 +97,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Check(second.corrupt_segments <= last_seq - 1);
 
   {
-    auto w = vigil::tsdb::WalWriter::Open(dir, vigil::tsdb::WalOptions{});
+    auto w = vigil::WalWriter::Open(dir, vigil::WalOptions{});
     Check(w.ok());
     Check((*w)->AppendAndSync("fuzz-tail").ok());
     Check((*w)->Close().ok());

@@ -53,7 +53,7 @@
 #include "tsdb/part_set.h"
 #include "tsdb/querier.h"
 #include "tsdb/series_index.h"
-#include "tsdb/wal.h"
+#include "base/wal.h"
 #include "tsdb/write_batch.h"
 
 namespace vigil::tsdb {

@@ -21,7 +21,7 @@
 
 #include "base/file_util.h"
 #include "base/metrics_registry.h"
-#include "tsdb/wal.h"
+#include "base/wal.h"
 
 namespace vigil::tsdb {
 namespace {

@@ -60,7 +60,7 @@
 #include "base/file_util.h"
 #include "base/status.h"
 
-namespace vigil::tsdb {
+namespace vigil {
 
 inline constexpr size_t kWalRecordHeaderBytes = 9;
 inline constexpr uint8_t kWalRecordFull = 1;
@@ -202,4 +202,4 @@ class WalReader {
   static Status Replay(const std::string& dir, const RecordFn& fn, ReplayStats* stats);
 };
 
-}  // namespace vigil::tsdb
+}  // namespace vigil

@@ -1,4 +1,4 @@
-#include "tsdb/wal.h"
+#include "base/wal.h"
 
 #include <signal.h>
 #include <sys/mman.h>
@@ -17,7 +17,7 @@
 
 #include "base/file_util.h"
 
-namespace vigil::tsdb {
+namespace vigil {
 namespace {
 
 // Deterministic contents for record `id`: the id in the first bytes, then
@@ -525,4 +525,4 @@ TEST_F(WalTest, KillDashNineChildLosesNoAcknowledgedRecord) {
 }
 
 }  // namespace
-}  // namespace vigil::tsdb
+}  // namespace vigil

@@ -1,4 +1,4 @@
-#include "tsdb/wal.h"
+#include "base/wal.h"
 
 #include <sys/stat.h>
 
@@ -13,7 +13,7 @@
 #include "base/log.h"
 #include "base/varint.h"
 
-namespace vigil::tsdb {
+namespace vigil {
 namespace {
 
 std::string SegmentPath(const std::string& dir, uint64_t seq) { return dir + "/" + WalSegmentName(seq); }
@@ -369,4 +369,4 @@ Status WalReader::Replay(const std::string& dir, const RecordFn& fn, ReplayStats
   return Status::Ok();
 }
 
-}  // namespace vigil::tsdb
+}  // namespace vigil

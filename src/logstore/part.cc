@@ -1,0 +1,408 @@
+#include "logstore/part.h"
+
+#include <zstd.h>
+
+#include <algorithm>
+#include <limits>
+#include <unordered_map>
+
+#include "base/crc32c.h"
+#include "base/varint.h"
+#include "logstore/bloom.h"
+
+namespace vigil::logstore {
+namespace {
+
+constexpr std::string_view kMagic = "VLGPART1";
+constexpr std::string_view kEndMagic = "VLGPEND1";
+constexpr size_t kFooterBytes = 8 + 8 + 4 + 8;
+
+// Column encodings (low bits) and the zstd flag.
+enum : uint8_t { kConst = 1, kDict = 2, kPlain = 3 };
+constexpr uint8_t kZstdFlag = 0x80;
+constexpr size_t kMinBytesToCompress = 64;
+// A decoded column may not claim more than this (guards against corrupt sizes).
+constexpr uint64_t kMaxDecodedColumnBytes = uint64_t{256} << 20;
+
+void PutLengthPrefixed(std::string* dst, std::string_view s) {
+  PutVarint64(dst, s.size());
+  dst->append(s);
+}
+
+bool GetLengthPrefixed(std::string_view* in, std::string_view* out) {
+  uint64_t n = 0;
+  if (!GetVarint64(in, &n) || n > in->size()) return false;
+  *out = in->substr(0, n);
+  in->remove_prefix(n);
+  return true;
+}
+
+bool GetSigned(std::string_view* in, int64_t* out) {
+  uint64_t u = 0;
+  if (!GetVarint64(in, &u)) return false;
+  *out = ZigZagDecode64(u);
+  return true;
+}
+
+// Appends `raw` to `data`, zstd-compressed when that pays; returns the flag
+// to OR into the encoding byte.
+uint8_t AppendMaybeCompressed(std::string* data, const std::string& raw, int level) {
+  if (raw.size() >= kMinBytesToCompress) {
+    std::string packed(ZSTD_compressBound(raw.size()), '\0');
+    const size_t n = ZSTD_compress(packed.data(), packed.size(), raw.data(), raw.size(), level);
+    if (!ZSTD_isError(n) && n + VarintLength(raw.size()) < raw.size() * 9 / 10) {
+      PutVarint64(data, raw.size());
+      data->append(packed.data(), n);
+      return kZstdFlag;
+    }
+  }
+  data->append(raw);
+  return 0;
+}
+
+Status Unpack(std::string_view stored, bool compressed, std::string* out) {
+  if (!compressed) {
+    out->assign(stored);
+    return Status::Ok();
+  }
+  uint64_t raw_size = 0;
+  if (!GetVarint64(&stored, &raw_size) || raw_size > kMaxDecodedColumnBytes)
+    return Status::Corruption("bad compressed column size");
+  out->resize(raw_size);
+  const size_t n = ZSTD_decompress(out->data(), out->size(), stored.data(), stored.size());
+  if (ZSTD_isError(n) || n != raw_size) return Status::Corruption("bad zstd column payload");
+  return Status::Ok();
+}
+
+// Encodes one block of rows [begin, end) of a stream into `data`.
+BlockMeta EncodeBlock(std::span<const LogEntry* const> rows, uint64_t stream_id, std::string* data, int level) {
+  BlockMeta meta;
+  meta.stream_id = stream_id;
+  meta.rows = static_cast<uint32_t>(rows.size());
+  meta.min_time_ns = rows.front()->time_ns;
+  meta.max_time_ns = rows.back()->time_ns;
+
+  std::string raw;
+  int64_t prev = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const int64_t t = rows[i]->time_ns;
+    PutVarint64(&raw, ZigZagEncode64(i == 0 ? t : t - prev));
+    prev = t;
+  }
+  meta.ts_offset = data->size();
+  const uint8_t ts_flag = AppendMaybeCompressed(data, raw, level);
+  meta.ts_size = data->size() - meta.ts_offset;
+  meta.ts_crc = crc32c::Value(data->data() + meta.ts_offset, meta.ts_size) ^ ts_flag;
+
+  // Column values per row; "" where a row lacks the field.
+  std::vector<std::string_view> names;
+  std::unordered_map<std::string_view, size_t> index_of;
+  std::vector<std::vector<std::string_view>> values;
+  for (size_t r = 0; r < rows.size(); ++r) {
+    for (const Field& f : rows[r]->fields) {
+      auto [it, inserted] = index_of.try_emplace(f.name, names.size());
+      if (inserted) {
+        names.push_back(f.name);
+        values.emplace_back(rows.size());
+      }
+      values[it->second][r] = f.value;
+    }
+  }
+  for (size_t c = 0; c < names.size(); ++c) {
+    const auto& col = values[c];
+    std::unordered_map<std::string_view, uint8_t> dict;
+    std::vector<std::string_view> dict_values;
+    for (std::string_view v : col) {
+      if (dict.size() > 255) break;
+      if (dict.try_emplace(v, static_cast<uint8_t>(dict.size())).second) dict_values.push_back(v);
+    }
+    ColumnMeta cm;
+    cm.name = std::string(names[c]);
+    raw.clear();
+    TokenBloomBuilder bloom;
+    if (dict_values.size() == 1) {
+      cm.encoding = kConst;
+      raw.assign(dict_values[0]);
+      bloom.AddTokensOf(dict_values[0]);
+    } else if (dict.size() <= 255) {
+      cm.encoding = kDict;
+      PutVarint64(&raw, dict_values.size());
+      for (std::string_view v : dict_values) {
+        PutLengthPrefixed(&raw, v);
+        bloom.AddTokensOf(v);
+      }
+      for (std::string_view v : col) raw.push_back(static_cast<char>(dict[v]));
+    } else {
+      cm.encoding = kPlain;
+      for (std::string_view v : col) PutVarint64(&raw, v.size());
+      for (std::string_view v : col) {
+        raw.append(v);
+        bloom.AddTokensOf(v);
+      }
+    }
+    cm.offset = data->size();
+    cm.encoding |= AppendMaybeCompressed(data, raw, level);
+    cm.size = data->size() - cm.offset;
+    cm.crc = crc32c::Value(data->data() + cm.offset, cm.size);
+    const std::string filter = bloom.Finish();
+    cm.bloom_offset = data->size();
+    data->append(filter);
+    cm.bloom_size = filter.size();
+    meta.columns.push_back(std::move(cm));
+  }
+  return meta;
+}
+
+void EncodeIndex(const std::vector<StreamRows>& streams, const std::vector<uint64_t>& superseded,
+                 const std::vector<BlockMeta>& blocks, std::string* out) {
+  PutVarint64(out, streams.size());
+  for (const auto& s : streams) {
+    PutFixed64(out, StreamIdOf(s.labels));
+    PutVarint64(out, s.labels.size());
+    for (const auto& [name, value] : s.labels) {
+      PutLengthPrefixed(out, name);
+      PutLengthPrefixed(out, value);
+    }
+  }
+  PutVarint64(out, superseded.size());
+  for (uint64_t seq : superseded) PutVarint64(out, seq);
+  PutVarint64(out, blocks.size());
+  for (const auto& b : blocks) {
+    PutFixed64(out, b.stream_id);
+    PutVarint64(out, ZigZagEncode64(b.min_time_ns));
+    PutVarint64(out, ZigZagEncode64(b.max_time_ns));
+    PutVarint64(out, b.rows);
+    PutVarint64(out, b.ts_offset);
+    PutVarint64(out, b.ts_size);
+    PutFixed32(out, b.ts_crc);
+    PutVarint64(out, b.columns.size());
+    for (const auto& c : b.columns) {
+      PutLengthPrefixed(out, c.name);
+      out->push_back(static_cast<char>(c.encoding));
+      PutVarint64(out, c.offset);
+      PutVarint64(out, c.size);
+      PutFixed32(out, c.crc);
+      PutVarint64(out, c.bloom_offset);
+      PutVarint64(out, c.bloom_size);
+    }
+  }
+}
+
+bool ColumnWanted(std::string_view name, std::span<const std::string> columns) {
+  if (columns.empty()) return true;
+  for (const auto& c : columns) {
+    if (!c.empty() && c.back() == '*') {
+      if (name.substr(0, c.size() - 1) == std::string_view(c).substr(0, c.size() - 1)) return true;
+    } else if (name == c) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+Status WritePart(const std::string& path, const std::vector<StreamRows>& streams,
+                 const std::vector<uint64_t>& superseded, int zstd_level) {
+  std::string file(kMagic);
+  std::vector<BlockMeta> blocks;
+  for (const auto& s : streams) {
+    const uint64_t id = StreamIdOf(s.labels);
+    size_t begin = 0;
+    while (begin < s.rows.size()) {
+      size_t end = begin;
+      size_t raw_bytes = 0;
+      while (end < s.rows.size() && end - begin < kMaxBlockRows && raw_bytes < kMaxBlockRawBytes) {
+        for (const Field& f : s.rows[end]->fields) raw_bytes += f.name.size() + f.value.size();
+        ++end;
+      }
+      blocks.push_back(EncodeBlock(std::span(s.rows).subspan(begin, end - begin), id, &file, zstd_level));
+      begin = end;
+    }
+  }
+  std::string index;
+  EncodeIndex(streams, superseded, blocks, &index);
+  const uint64_t index_offset = file.size();
+  file += index;
+  PutFixed64(&file, index_offset);
+  PutFixed64(&file, index.size());
+  PutFixed32(&file, crc32c::Value(index.data(), index.size()));
+  file.append(kEndMagic);
+  return WriteFileAtomic(path, file);
+}
+
+Result<std::shared_ptr<Part>> Part::Open(const std::string& path, uint64_t seq) {
+  auto file = MappedFile::Open(path);
+  if (!file.ok()) return file.status();
+  std::shared_ptr<Part> part(new Part(std::move(file.value()), seq));
+  Status s = part->ParseIndex();
+  if (!s.ok()) return Status::Corruption(path + ": " + s.message());
+  return part;
+}
+
+Status Part::ParseIndex() {
+  const std::string_view data = file_.data();
+  if (data.size() < kMagic.size() + kFooterBytes || data.substr(0, kMagic.size()) != kMagic ||
+      data.substr(data.size() - kEndMagic.size()) != kEndMagic)
+    return Status::Corruption("not a log part (bad magic or truncated)");
+  const char* footer = data.data() + data.size() - kFooterBytes;
+  const uint64_t index_offset = DecodeFixed64(footer);
+  const uint64_t index_size = DecodeFixed64(footer + 8);
+  const uint32_t index_crc = DecodeFixed32(footer + 16);
+  const uint64_t body_end = data.size() - kFooterBytes;
+  if (index_offset < kMagic.size() || index_offset > body_end || index_size != body_end - index_offset)
+    return Status::Corruption("bad index location");
+  std::string_view in = data.substr(index_offset, index_size);
+  if (crc32c::Value(in.data(), in.size()) != index_crc) return Status::Corruption("index checksum mismatch");
+
+  auto bad = [] { return Status::Corruption("malformed index"); };
+  uint64_t n = 0;
+  if (!GetVarint64(&in, &n) || n > in.size()) return bad();
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t id = 0;
+    uint64_t labels = 0;
+    if (!GetFixed64(&in, &id) || !GetVarint64(&in, &labels) || labels > in.size()) return bad();
+    StreamLabels sl;
+    for (uint64_t j = 0; j < labels; ++j) {
+      std::string_view name;
+      std::string_view value;
+      if (!GetLengthPrefixed(&in, &name) || !GetLengthPrefixed(&in, &value)) return bad();
+      sl.emplace_back(std::string(name), std::string(value));
+    }
+    streams_[id] = std::move(sl);
+  }
+  if (!GetVarint64(&in, &n) || n > in.size()) return bad();
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t seq = 0;
+    if (!GetVarint64(&in, &seq)) return bad();
+    superseded_.push_back(seq);
+  }
+  if (!GetVarint64(&in, &n) || n > in.size()) return bad();
+  min_time_ns_ = std::numeric_limits<int64_t>::max();
+  max_time_ns_ = std::numeric_limits<int64_t>::min();
+  auto in_body = [&](uint64_t off, uint64_t size) { return off >= kMagic.size() && off <= index_offset && size <= index_offset - off; };
+  for (uint64_t i = 0; i < n; ++i) {
+    BlockMeta b;
+    uint64_t rows = 0;
+    uint64_t cols = 0;
+    if (!GetFixed64(&in, &b.stream_id) || !GetSigned(&in, &b.min_time_ns) || !GetSigned(&in, &b.max_time_ns) ||
+        !GetVarint64(&in, &rows) || rows == 0 || rows > kMaxBlockRows || !GetVarint64(&in, &b.ts_offset) ||
+        !GetVarint64(&in, &b.ts_size) || !GetFixed32(&in, &b.ts_crc) || !in_body(b.ts_offset, b.ts_size) ||
+        !GetVarint64(&in, &cols) || cols > in.size() || !streams_.contains(b.stream_id))
+      return bad();
+    b.rows = static_cast<uint32_t>(rows);
+    for (uint64_t c = 0; c < cols; ++c) {
+      ColumnMeta cm;
+      std::string_view name;
+      if (!GetLengthPrefixed(&in, &name) || in.empty()) return bad();
+      cm.name = std::string(name);
+      cm.encoding = static_cast<uint8_t>(in[0]);
+      in.remove_prefix(1);
+      if (!GetVarint64(&in, &cm.offset) || !GetVarint64(&in, &cm.size) || !GetFixed32(&in, &cm.crc) ||
+          !GetVarint64(&in, &cm.bloom_offset) || !GetVarint64(&in, &cm.bloom_size) || !in_body(cm.offset, cm.size) ||
+          !in_body(cm.bloom_offset, cm.bloom_size))
+        return bad();
+      b.columns.push_back(std::move(cm));
+    }
+    rows_ += b.rows;
+    min_time_ns_ = std::min(min_time_ns_, b.min_time_ns);
+    max_time_ns_ = std::max(max_time_ns_, b.max_time_ns);
+    blocks_.push_back(std::move(b));
+  }
+  if (!in.empty()) return bad();
+  return Status::Ok();
+}
+
+bool Part::BlockMayMatch(const BlockMeta& block, std::span<const RequiredTokens> required) const {
+  for (const auto& req : required) {
+    const ColumnMeta* col = nullptr;
+    for (const auto& c : block.columns)
+      if (c.name == req.field) col = &c;
+    if (col == nullptr) return req.tokens.empty();
+    const std::string_view bloom = file_.data().substr(col->bloom_offset, col->bloom_size);
+    for (const auto& token : req.tokens)
+      if (!TokenBloomMayContain(bloom, token)) return false;
+  }
+  return true;
+}
+
+Status Part::Decode(const BlockMeta& block, std::span<const std::string> columns, const StreamLabels* stream_labels,
+                    std::string_view stream, DecodedBlock* out) const {
+  const std::string_view data = file_.data();
+  out->buffers_.clear();
+  out->columns_.clear();
+  out->timestamps_.clear();
+  out->buffers_.reserve(block.columns.size() + 1);
+
+  std::string_view ts_stored = data.substr(block.ts_offset, block.ts_size);
+  const uint32_t ts_crc = crc32c::Value(ts_stored.data(), ts_stored.size());
+  const bool ts_packed = (ts_crc ^ block.ts_crc) == kZstdFlag;
+  if (ts_crc != block.ts_crc && !ts_packed) return Status::Corruption(path() + ": timestamps checksum mismatch");
+  std::string& ts_raw = out->buffers_.emplace_back();
+  if (Status s = Unpack(ts_stored, ts_packed, &ts_raw); !s.ok()) return s;
+  std::string_view ts_in = ts_raw;
+  int64_t t = 0;
+  for (uint32_t i = 0; i < block.rows; ++i) {
+    int64_t d = 0;
+    if (!GetSigned(&ts_in, &d)) return Status::Corruption(path() + ": bad timestamps");
+    t = i == 0 ? d : t + d;
+    out->timestamps_.push_back(t);
+  }
+
+  for (const auto& c : block.columns) {
+    if (!ColumnWanted(c.name, columns)) continue;
+    const std::string_view stored = data.substr(c.offset, c.size);
+    if (crc32c::Value(stored.data(), stored.size()) != c.crc)
+      return Status::Corruption(path() + ": column " + c.name + " checksum mismatch");
+    std::string& raw = out->buffers_.emplace_back();
+    if (Status s = Unpack(stored, (c.encoding & kZstdFlag) != 0, &raw); !s.ok()) return s;
+    ColumnView view{c.name, std::vector<std::string_view>(block.rows)};
+    std::string_view in = raw;
+    auto bad = [&] { return Status::Corruption(path() + ": column " + c.name + " malformed"); };
+    switch (c.encoding & ~kZstdFlag) {
+      case kConst:
+        for (auto& v : view.values) v = in;
+        break;
+      case kDict: {
+        uint64_t n = 0;
+        if (!GetVarint64(&in, &n) || n > 256) return bad();
+        std::vector<std::string_view> dict(n);
+        for (auto& d : dict)
+          if (!GetLengthPrefixed(&in, &d)) return bad();
+        if (in.size() != block.rows) return bad();
+        for (uint32_t r = 0; r < block.rows; ++r) {
+          const auto idx = static_cast<unsigned char>(in[r]);
+          if (idx >= n) return bad();
+          view.values[r] = dict[idx];
+        }
+        break;
+      }
+      case kPlain: {
+        std::vector<uint64_t> lengths(block.rows);
+        uint64_t total = 0;
+        for (auto& len : lengths) {
+          if (!GetVarint64(&in, &len) || len > in.size()) return bad();
+          total += len;
+        }
+        if (total != in.size()) return bad();
+        for (uint32_t r = 0; r < block.rows; ++r) {
+          view.values[r] = in.substr(0, lengths[r]);
+          in.remove_prefix(lengths[r]);
+        }
+        break;
+      }
+      default:
+        return bad();
+    }
+    out->columns_.push_back(std::move(view));
+  }
+  out->view_ = BlockView{};
+  out->view_.stream_labels = stream_labels;
+  out->view_.stream = stream;
+  out->view_.stream_id = block.stream_id;
+  out->view_.timestamps = out->timestamps_;
+  out->view_.columns = out->columns_;
+  return Status::Ok();
+}
+
+}  // namespace vigil::logstore
