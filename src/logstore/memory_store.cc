@@ -34,6 +34,14 @@ size_t MemoryLogStore::size() const {
   return size_;
 }
 
+std::vector<std::pair<StreamLabels, std::vector<LogEntry>>> MemoryLogStore::Rows() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::pair<StreamLabels, std::vector<LogEntry>>> out;
+  out.reserve(streams_.size());
+  for (const auto& [labels, stream] : streams_) out.emplace_back(labels, stream->rows);
+  return out;
+}
+
 Status MemoryLogStore::Scan(const ScanRequest& request, const BlockFn& fn) const {
   // Snapshot the streams' rows under the lock, then build blocks without it.
   std::vector<std::pair<std::shared_ptr<Stream>, std::vector<LogEntry>>> snapshot;

@@ -26,6 +26,9 @@ class MemoryLogStore : public LogReader {
   // Number of stored rows.
   size_t size() const;
 
+  // A copy of every stream's rows, in insertion order.
+  std::vector<std::pair<StreamLabels, std::vector<LogEntry>>> Rows() const;
+
   // Visits the rows of each stream in blocks of at most kBlockRows rows
   // sorted by time, skipping streams that fail request.stream_matches and
   // blocks wholly outside the time range. Columns are not pruned.

@@ -1,0 +1,67 @@
+#include "logstore/entry_codec.h"
+
+#include "base/varint.h"
+
+namespace vigil::logstore {
+namespace {
+
+void PutString(std::string* out, std::string_view s) {
+  PutVarint64(out, s.size());
+  out->append(s);
+}
+
+bool GetString(std::string_view* in, std::string* out) {
+  uint64_t n = 0;
+  if (!GetVarint64(in, &n) || n > in->size()) return false;
+  out->assign(in->substr(0, n));
+  in->remove_prefix(n);
+  return true;
+}
+
+// A count can be no larger than the bytes left (each element takes >= 1 byte).
+bool GetCount(std::string_view* in, uint64_t* n) { return GetVarint64(in, n) && *n <= in->size(); }
+
+}  // namespace
+
+void EncodeEntries(const std::vector<LogEntry>& entries, std::string* out) {
+  PutVarint64(out, entries.size());
+  for (const auto& e : entries) {
+    PutVarint64(out, ZigZagEncode64(e.time_ns));
+    PutVarint64(out, e.stream.size());
+    for (const auto& [name, value] : e.stream) {
+      PutString(out, name);
+      PutString(out, value);
+    }
+    PutVarint64(out, e.fields.size());
+    for (const auto& f : e.fields) {
+      PutString(out, f.name);
+      PutString(out, f.value);
+    }
+  }
+}
+
+Status DecodeEntries(std::string_view in, std::vector<LogEntry>* out) {
+  auto bad = [] { return Status::Corruption("malformed log entries record"); };
+  uint64_t n = 0;
+  if (!GetCount(&in, &n)) return bad();
+  for (uint64_t i = 0; i < n; ++i) {
+    LogEntry e;
+    uint64_t t = 0;
+    uint64_t labels = 0;
+    if (!GetVarint64(&in, &t) || !GetCount(&in, &labels)) return bad();
+    e.time_ns = ZigZagDecode64(t);
+    e.stream.resize(labels);
+    for (auto& [name, value] : e.stream)
+      if (!GetString(&in, &name) || !GetString(&in, &value)) return bad();
+    uint64_t fields = 0;
+    if (!GetCount(&in, &fields)) return bad();
+    e.fields.resize(fields);
+    for (auto& f : e.fields)
+      if (!GetString(&in, &f.name) || !GetString(&in, &f.value)) return bad();
+    out->push_back(std::move(e));
+  }
+  if (!in.empty()) return bad();
+  return Status::Ok();
+}
+
+}  // namespace vigil::logstore

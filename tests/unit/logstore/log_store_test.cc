@@ -1,0 +1,244 @@
+#include "logstore/log_store.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "logstore/bloom.h"
+
+namespace vigil::logstore {
+namespace {
+
+int64_t Now() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+class LogStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("logstore_test_" + std::to_string(::getpid()) + "_" +
+                                                      ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  LogStoreOptions Options() const {
+    LogStoreOptions o;
+    o.dir = dir_.string();
+    o.background = false;
+    return o;
+  }
+
+  static LogEntry Entry(int64_t t, const std::string& job, const std::string& msg, const std::string& level = "info") {
+    return LogEntry{t, {{"job", job}}, {{"_msg", msg}, {"level", level}}};
+  }
+
+  // "stream|time|field=value,..." for every row a full scan returns, sorted.
+  static std::multiset<std::string> Dump(const LogReader& r, ScanRequest req = {}) {
+    std::multiset<std::string> out;
+    EXPECT_TRUE(r.Scan(req, [&](const BlockView& b) {
+                   for (size_t i = 0; i < b.rows(); ++i) {
+                     std::string row = std::string(b.stream) + "|" + std::to_string(b.timestamps[i]);
+                     std::set<std::string> fields;
+                     for (const auto& c : b.columns)
+                       if (!c.values[i].empty()) fields.insert(std::string(c.name) + "=" + std::string(c.values[i]));
+                     for (const auto& f : fields) row += "|" + f;
+                     out.insert(row);
+                   }
+                   return true;
+                 })
+                    .ok());
+    return out;
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(LogStoreTest, RowsReadTheSameFromHeadPartsAndAfterReopen) {
+  const int64_t t0 = Now() - 1'000'000'000;
+  std::multiset<std::string> expected;
+  {
+    auto store = LogStore::Open(Options());
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    std::vector<LogEntry> batch;
+    for (int i = 0; i < 20000; ++i)
+      batch.push_back(Entry(t0 + i, i % 3 == 0 ? "pg" : "node", "line " + std::to_string(i) + " done",
+                            i % 7 == 0 ? "error" : "info"));
+    ASSERT_TRUE((*store)->Add(std::move(batch)).ok());
+    expected = Dump(**store);
+    EXPECT_EQ(expected.size(), 20000u);
+    ASSERT_TRUE((*store)->Flush().ok());
+    EXPECT_EQ(Dump(**store), expected);
+    EXPECT_EQ((*store)->Stats().head_rows, 0u);
+    EXPECT_EQ((*store)->Stats().part_rows, 20000u);
+  }
+  auto reopened = LogStore::Open(Options());
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ(Dump(**reopened), expected);
+}
+
+TEST_F(LogStoreTest, AcknowledgedRowsSurviveKillWithoutFlush) {
+  const int64_t t0 = Now();
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto store = LogStore::Open(Options());
+    if (!store.ok()) ::_exit(1);
+    for (int i = 0; i < 100; ++i)
+      if (!(*store)->Add({Entry(t0 + i, "pg", "acked " + std::to_string(i))}).ok()) ::_exit(2);
+    ::_exit(0);  // no Close, no flush: like kill -9 after the acknowledgements
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  auto store = LogStore::Open(Options());
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ(Dump(**store).size(), 100u);
+}
+
+TEST_F(LogStoreTest, BloomFiltersSkipBlocksWithoutTheWordButNeverMatchingOnes) {
+  const int64_t t0 = Now();
+  auto store = LogStore::Open(Options());
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->Add({Entry(t0, "a", "common words here"), Entry(t0 + 1, "a", "rare needle here")}).ok());
+  ASSERT_TRUE((*store)->Flush().ok());
+  for (int j = 0; j < 20; ++j) {
+    ASSERT_TRUE((*store)->Add({Entry(t0 + 10 + j, "s" + std::to_string(j), "common words only")}).ok());
+  }
+  ASSERT_TRUE((*store)->Flush().ok());
+  ScanRequest req;
+  req.required_tokens.push_back({"_msg", {"needle"}});
+  size_t blocks = 0;
+  bool found = false;
+  ASSERT_TRUE((*store)->Scan(req, [&](const BlockView& b) {
+                        ++blocks;
+                        for (auto v : b.Find("_msg")->values) found |= v == "rare needle here";
+                        return true;
+                      })
+                  .ok());
+  EXPECT_TRUE(found);
+  EXPECT_LE(blocks, 3u);  // of 21 blocks; the bloom false-positive rate is ~1%
+  req.required_tokens = {{"missing_field", {"x"}}};
+  blocks = 0;
+  ASSERT_TRUE((*store)->Scan(req, [&](const BlockView&) { return ++blocks > 0; }).ok());
+  EXPECT_EQ(blocks, 0u);
+}
+
+TEST_F(LogStoreTest, MergeKeepsEveryRowAndSurvivesLeftoverInputs) {
+  auto o = Options();
+  o.merge_min_parts = 3;
+  const int64_t t0 = Now();
+  std::multiset<std::string> expected;
+  std::string input_path;
+  std::string input_bytes;
+  {
+    auto store = LogStore::Open(o);
+    ASSERT_TRUE(store.ok());
+    for (int p = 0; p < 5; ++p) {
+      ASSERT_TRUE((*store)->Add({Entry(t0 + p, "a", "m" + std::to_string(p)), Entry(t0 + p, "b", "x")}).ok());
+      ASSERT_TRUE((*store)->Flush().ok());
+    }
+    expected = Dump(**store);
+    EXPECT_EQ((*store)->Stats().parts, 5u);
+    for (auto& e : std::filesystem::recursive_directory_iterator(dir_ / "partitions"))
+      if (e.path().extension() == ".part") input_path = e.path();
+    std::ifstream in(input_path, std::ios::binary);
+    input_bytes.assign(std::istreambuf_iterator<char>(in), {});
+    ASSERT_TRUE((*store)->Maintain(Now()).ok());
+    EXPECT_EQ((*store)->Stats().parts, 1u);
+    EXPECT_EQ((*store)->Stats().merges, 1u);
+    EXPECT_EQ(Dump(**store), expected);
+  }
+  // A crash after writing the merged part but before deleting its inputs:
+  // recreate one input; opening must not count its rows twice.
+  ASSERT_FALSE(std::filesystem::exists(input_path));
+  std::ofstream(input_path, std::ios::binary) << input_bytes;
+  auto reopened = LogStore::Open(o);
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ(Dump(**reopened), expected);
+  EXPECT_FALSE(std::filesystem::exists(input_path));
+}
+
+TEST_F(LogStoreTest, RetentionDropsWholeOldPartitionsAndDiskBudgetTheOldestFirst) {
+  auto o = Options();
+  const int64_t now = Now();
+  auto store = LogStore::Open(o);
+  ASSERT_TRUE(store.ok());
+  for (int d = 3; d >= 0; --d) ASSERT_TRUE((*store)->Add({Entry(now - d * kNanosPerDay, "a", "day " + std::to_string(d))}).ok());
+  ASSERT_TRUE((*store)->Flush().ok());
+  EXPECT_EQ((*store)->Stats().partitions, 4u);
+  // Ten days later with a 15-day retention nothing goes; at 13 days the oldest does.
+  ASSERT_TRUE((*store)->Maintain(now + 10 * kNanosPerDay).ok());
+  EXPECT_EQ((*store)->Stats().partitions, 4u);
+  ASSERT_TRUE((*store)->Maintain(now + 13 * kNanosPerDay).ok());
+  EXPECT_EQ((*store)->Stats().partitions, 3u);
+  const auto rows = Dump(**store);
+  EXPECT_EQ(rows.size(), 3u);
+  for (const auto& row : rows) EXPECT_EQ(row.find("day 3"), std::string::npos) << row;
+}
+
+TEST_F(LogStoreTest, DiskBudgetDropsOldestPartitionsButKeepsTheNewest) {
+  auto o = Options();
+  o.max_disk_bytes = 1;
+  const int64_t now = Now();
+  auto store = LogStore::Open(o);
+  ASSERT_TRUE(store.ok());
+  for (int d = 2; d >= 0; --d) ASSERT_TRUE((*store)->Add({Entry(now - d * kNanosPerDay, "a", "day " + std::to_string(d))}).ok());
+  ASSERT_TRUE((*store)->Flush().ok());
+  ASSERT_TRUE((*store)->Maintain(now).ok());
+  auto rows = Dump(**store);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_NE(rows.begin()->find("day 0"), std::string::npos);
+  EXPECT_EQ((*store)->Stats().partitions_dropped, 2u);
+}
+
+TEST_F(LogStoreTest, CorruptPartIsQuarantinedAndTheRestServed) {
+  const int64_t now = Now();
+  {
+    auto store = LogStore::Open(Options());
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->Add({Entry(now, "a", "kept")}).ok());
+    ASSERT_TRUE((*store)->Flush().ok());
+    ASSERT_TRUE((*store)->Add({Entry(now + 1, "a", "lost")}).ok());
+    ASSERT_TRUE((*store)->Flush().ok());
+  }
+  std::vector<std::filesystem::path> parts;
+  for (auto& e : std::filesystem::recursive_directory_iterator(dir_ / "partitions"))
+    if (e.path().extension() == ".part") parts.push_back(e.path());
+  std::sort(parts.begin(), parts.end());
+  ASSERT_EQ(parts.size(), 2u);
+  {
+    std::fstream f(parts[1], std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-30, std::ios::end);
+    f.write("garbage!", 8);
+  }
+  auto store = LogStore::Open(Options());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto rows = Dump(**store);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_NE(rows.begin()->find("kept"), std::string::npos);
+  EXPECT_EQ((*store)->Stats().corrupt_parts, 1u);
+  EXPECT_TRUE(std::filesystem::exists(parts[1].string() + ".corrupt"));
+}
+
+TEST(TokenBloom, HasNoFalseNegativesAndAboutOnePercentFalsePositives) {
+  TokenBloomBuilder b;
+  for (int i = 0; i < 10000; ++i) b.AddToken("tok" + std::to_string(i));
+  const std::string bloom = b.Finish();
+  for (int i = 0; i < 10000; ++i) ASSERT_TRUE(TokenBloomMayContain(bloom, "tok" + std::to_string(i)));
+  int false_positives = 0;
+  for (int i = 0; i < 100000; ++i) false_positives += TokenBloomMayContain(bloom, "other" + std::to_string(i));
+  EXPECT_LT(false_positives, 2000);  // measured ~0.8%
+  EXPECT_FALSE(TokenBloomMayContain("", "x"));
+}
+
+}  // namespace
+}  // namespace vigil::logstore
