@@ -1,5 +1,7 @@
 #include "metrics/params.h"
 
+#include "base/time_format.h"
+
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -11,84 +13,6 @@ namespace {
 
 Status BadTimestamp(std::string_view s) {
   return Status::InvalidArgument("cannot parse \"" + std::string(s) + "\" to a valid timestamp");
-}
-
-// Reads exactly `n` digits at s[*i].
-bool Digits(std::string_view s, size_t* i, int n, int* out) {
-  int v = 0;
-  for (int k = 0; k < n; ++k) {
-    if (*i >= s.size() || s[*i] < '0' || s[*i] > '9') return false;
-    v = v * 10 + (s[*i] - '0');
-    ++*i;
-  }
-  *out = v;
-  return true;
-}
-
-// RFC 3339 and its partial forms; false when `s` is not of that shape.
-bool ParseRfc3339(std::string_view s, int64_t* out_ms) {
-  std::tm tm{};
-  tm.tm_mday = 1;
-  size_t i = 0;
-  int year = 0, mon = 1, day = 1, hour = 0, min = 0, sec = 0;
-  if (!Digits(s, &i, 4, &year)) return false;
-  auto at = [&](char c) { return i < s.size() && s[i] == c; };
-  int64_t frac_ms = 0;
-  int offset_s = 0;
-  if (at('-')) {
-    ++i;
-    if (!Digits(s, &i, 2, &mon)) return false;
-    if (at('-')) {
-      ++i;
-      if (!Digits(s, &i, 2, &day)) return false;
-      if (at('T') || at(' ')) {
-        ++i;
-        if (!Digits(s, &i, 2, &hour)) return false;
-        if (at(':')) {
-          ++i;
-          if (!Digits(s, &i, 2, &min)) return false;
-          if (at(':')) {
-            ++i;
-            if (!Digits(s, &i, 2, &sec)) return false;
-            if (at('.')) {
-              ++i;
-              int64_t scale = 100;
-              bool any = false;
-              while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-                frac_ms += (s[i] - '0') * scale;
-                scale /= 10;
-                ++i;
-                any = true;
-              }
-              if (!any) return false;
-            }
-          }
-        }
-        if (at('Z')) {
-          ++i;
-        } else if (at('+') || at('-')) {
-          int sign = s[i] == '-' ? -1 : 1;
-          ++i;
-          int oh = 0, om = 0;
-          if (!Digits(s, &i, 2, &oh)) return false;
-          if (at(':')) ++i;
-          if (!Digits(s, &i, 2, &om)) return false;
-          offset_s = sign * (oh * 3600 + om * 60);
-        }
-      }
-    }
-  }
-  if (i != s.size()) return false;
-  if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 60) return false;
-  tm.tm_year = year - 1900;
-  tm.tm_mon = mon - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = min;
-  tm.tm_sec = sec;
-  int64_t secs = static_cast<int64_t>(timegm(&tm)) - offset_s;
-  *out_ms = secs * 1000 + frac_ms;
-  return true;
 }
 
 }  // namespace
@@ -172,8 +96,8 @@ Result<int64_t> ParseTimestampMs(std::string_view s, int64_t now_ms) {
       return static_cast<int64_t>(std::llround(d * 1000));
     }
   }
-  int64_t ms = 0;
-  if (ParseRfc3339(s, &ms)) return ms;
+  int64_t ns = 0;
+  if (ParseRfc3339Nanos(s, &ns)) return ns / 1'000'000 - (ns % 1'000'000 < 0 ? 1 : 0);
   // Relative: "-1h5m" or "1h5m" mean now minus the duration.
   std::string_view rel = s[0] == '-' ? s.substr(1) : s;
   auto d = ParseDurationMs(rel);
