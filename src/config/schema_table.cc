@@ -170,6 +170,10 @@ Schema Build() {
   s.sections.push_back(Component("logs", "the VictoriaLogs role: log ingestion and LogsQL",
                                  {Enabled(), HostPort("listen", "0.0.0.0:9428", "HTTP address"),
                                   Duration("retention", "15d", "log entries older than this are deleted"),
+                                  Size("max_disk_usage", "50GiB", "oldest day partitions are dropped while the logs take more"),
+                                  Size("max_line_size", "1MiB", "longer log lines are rejected and counted"),
+                                  Duration("max_query_duration", "120s", "a LogsQL query running longer is cancelled"),
+                                  Int("max_concurrent_queries", 8, 1, 1024, "more simultaneous queries wait for a slot"),
                                   MaxBody("64MiB")}));
   s.sections.push_back(Component("traces", "the VictoriaTraces role: OTLP ingestion and the Jaeger query API",
                                  {Enabled(), HostPort("listen", "0.0.0.0:10428", "HTTP address"),

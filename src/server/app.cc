@@ -12,6 +12,7 @@
 #include "config/values.h"
 #include "base/process_metrics.h"
 #include "dns/dns_component.h"
+#include "logs/logs_component.h"
 #include "metrics/metrics_component.h"
 #include "net/runtime.h"
 #include "ntp/ntp_component.h"
@@ -63,6 +64,7 @@ std::unique_ptr<service::Component> App::MakeComponent(const service::ServiceCon
   if (c.name == "dns") return std::make_unique<dns::DnsComponent>(ctx, settings_, c);
   if (c.name == "ntp") return std::make_unique<ntp::NtpComponent>(ctx, settings_, c);
   if (c.name == "probe") return std::make_unique<probe::ProbeComponent>(ctx, settings_, c);
+  if (c.name == "logs") return std::make_unique<logs::LogsComponent>(ctx, settings_, c);
   if (c.name == "portal") return std::make_unique<portal::PortalComponent>(ctx, settings_, c);
   // Components whose protocol has not landed yet serve the common endpoints.
   return std::make_unique<service::HttpComponent>(ctx, settings_, c);

@@ -1,0 +1,61 @@
+#pragma once
+// LogsComponent: VictoriaLogs' role on port 9428. It owns the log store
+// (logstore::LogStore under <data_dir>/logs) and serves VictoriaLogs'
+// ingestion and query API (docs/logs.md):
+//   POST /insert/jsonline                    JSON lines
+//   POST /insert/elasticsearch/_bulk         Elasticsearch bulk; GET /insert/elasticsearch/ version probe
+//   POST /insert/loki/api/v1/push            Loki push, JSON or protobuf+snappy
+//   /select/logsql/*                         LogsQL queries (query_handlers.cc)
+
+#include <atomic>
+#include <memory>
+
+#include "logstore/row.h"
+#include "service/http_component.h"
+
+namespace vigil::logstore {
+class LogStore;
+}
+
+namespace vigil::ingest {
+struct LogIngestOptions;
+struct LogIngestStats;
+}  // namespace vigil::ingest
+
+namespace vigil::logs {
+
+class LogsComponent : public service::HttpComponent {
+ public:
+  LogsComponent(const service::ServiceContext& ctx, const config::Settings& settings,
+                const config::ComponentSettings& own);
+  ~LogsComponent() override;
+
+  // The store, for other components in the process (traces). Null before
+  // Start() and after Stop().
+  logstore::LogStore* store() { return store_.get(); }
+
+ protected:
+  void RegisterRoutes(net::Router& router) override;
+  Status StartService() override;
+  void StopService() override;
+
+ private:
+  // Reads VictoriaLogs' ingestion parameters from query args and VL-* headers.
+  Status IngestOptionsOf(const net::HttpRequest& req, ingest::LogIngestOptions* out) const;
+  // Stores parsed entries and accounts for them; non-OK when the store refused.
+  Status Store(std::string_view format, std::vector<logstore::LogEntry> entries, const ingest::LogIngestStats& stats);
+
+  net::HttpResponse InsertJsonLines(net::HttpRequest& req);
+  net::HttpResponse InsertElasticsearchBulk(net::HttpRequest& req);
+  net::HttpResponse InsertLoki(net::HttpRequest& req);
+  void RegisterQueryRoutes(net::Router& router);
+
+  std::string data_dir_;
+  config::ComponentSettings own_;
+  size_t max_line_bytes_;
+  std::unique_ptr<logstore::LogStore> store_;
+  Family<Counter>* rows_ingested_ = nullptr;
+  Family<Counter>* rows_dropped_ = nullptr;
+};
+
+}  // namespace vigil::logs
