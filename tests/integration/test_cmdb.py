@@ -219,3 +219,101 @@ def test_concurrent_loads_serialise(cmdb, tmp_path):
     final = json.loads(cmdb.inventory())
     assert final["all"]["children"] in (["infra", "etcd", "pg-meta"],
                                         ["infra", "etcd", "pg-meta", "pg-test", "redis-test"])
+
+
+def serve(cmdb, token=None, only=None):
+    args = ["--set", f"dns.hosts_dir=[{cmdb.hosts_dir}]", "--set", f"scrape.targets_dir={cmdb.targets_dir}",
+            "--set", "scrape.scrape_interval=1s", "--set", "scrape.scrape_timeout=1s"]
+    if token:
+        args += ["--set", f"cmdb.api_token={token}"]
+    v = Vigil(extra_args=args, only=only)
+    v.data_dir = cmdb.data_dir
+    v.args[v.args.index("--data-dir") + 1] = cmdb.data_dir
+    return v
+
+
+def test_http_api_serves_the_same_json_as_the_cli_and_is_read_only_without_token(cmdb):
+    cmdb.load(os.path.join(DATA, "sandbox.yml"))
+    with serve(cmdb, only=["cmdb"]) as v:
+        r = requests.get(v.url("cmdb", "/api/v1/cmdb/inventory"))
+        assert r.status_code == 200 and r.headers["Content-Type"].startswith("application/json")
+        assert r.text == cmdb.inventory().rstrip("\n")
+        assert requests.get(v.url("cmdb", "/api/v1/cmdb/inventory?host=10.10.10.11")).json() == {
+            "pg_seq": 1, "pg_role": "primary"}
+        hosts = requests.get(v.url("cmdb", "/api/v1/cmdb/hosts?group=redis-test")).json()
+        assert hosts == [{"ip": "10.10.10.12", "groups": ["pg-test", "redis-test"]}]
+        assert requests.get(v.url("cmdb", "/api/v1/cmdb/hosts?group=nope")).status_code == 404
+        assert requests.get(v.url("cmdb", "/api/v1/cmdb/vars/pg_cluster?group=pg-test")).json() == "pg-test"
+        assert "pg-test:" in requests.get(v.url("cmdb", "/api/v1/cmdb/dump")).text
+        r = requests.put(v.url("cmdb", "/api/v1/cmdb/vars/region"), data="china")
+        assert r.status_code == 403 and "read-only" in r.json()["error"]
+        assert requests.post(v.url("cmdb", "/api/v1/cmdb/load"), data="all: {}").status_code == 403
+
+
+def test_http_changes_need_the_token_and_regenerate_derived_files(cmdb):
+    cmdb.load(os.path.join(DATA, "sandbox.yml"))
+    auth = {"Authorization": "Bearer s3cret"}
+    with serve(cmdb, token="s3cret", only=["cmdb"]) as v:
+        url = v.url("cmdb", "/api/v1/cmdb/vars/pg_exporter_port?group=pg-test")
+        r = requests.put(url, data="29630", headers={"Authorization": "Bearer wrong"})
+        assert r.status_code == 401
+        r = requests.put(url, data="29630", headers=auth)
+        assert r.status_code == 200 and r.json()["changed"] is True, r.text
+        assert "10.10.10.11:29630" in open(os.path.join(cmdb.targets_dir, "pgsql", "pg-test-1.yml")).read()
+        assert requests.put(url, data="29630", headers=auth).json()["changed"] is False
+        assert requests.delete(url, headers=auth).json()["changed"] is True
+        assert requests.delete(url, headers=auth).status_code == 404
+        # Bad bodies: clear error, nothing changed.
+        before = requests.get(v.url("cmdb", "/api/v1/cmdb/inventory")).text
+        r = requests.post(v.url("cmdb", "/api/v1/cmdb/load"), data=open(os.path.join(DATA, "conflict.yml")).read(),
+                          headers=auth)
+        assert r.status_code == 400 and "conflicting identity" in r.json()["error"]
+        r = requests.post(v.url("cmdb", "/api/v1/cmdb/load"), data="all: [", headers=auth)
+        assert r.status_code == 400 and r.json()["error"].startswith("body:1:")
+        assert requests.get(v.url("cmdb", "/api/v1/cmdb/inventory")).text == before
+        # A whole load through the API, then merge.
+        r = requests.post(v.url("cmdb", "/api/v1/cmdb/load"), data=open(os.path.join(DATA, "meta1.yml")).read(),
+                          headers=auth)
+        assert r.status_code == 200 and r.json()["changed"] is True
+        assert not os.path.exists(os.path.join(cmdb.targets_dir, "pgsql", "pg-test-1.yml"))
+        r = requests.post(v.url("cmdb", "/api/v1/cmdb/load?merge=true"),
+                          data="all: {children: {web: {hosts: {10.10.10.30: {}}}}}", headers=auth)
+        assert r.json()["changed"] is True
+        assert os.path.exists(os.path.join(cmdb.targets_dir, "node", "10.10.10.30.yml"))
+        metrics = requests.get(v.url("cmdb", "/metrics")).text
+        assert 'vigil_cmdb_changes_total{component="cmdb",result="changed"} 4' in metrics
+
+
+def test_server_regenerates_after_a_change_by_another_process(cmdb, tmp_path):
+    with serve(cmdb, only=["cmdb"]) as v:
+        assert not os.path.exists(cmdb.targets_dir)  # never loaded: nothing derived
+        other = list(cmdb.opts)
+        other[other.index(f"scrape.targets_dir={cmdb.targets_dir}")] = f"scrape.targets_dir={tmp_path / 'elsewhere'}"
+        r = run_vigil("cmdb", "load", os.path.join(DATA, "sandbox.yml"), *other)
+        assert r.returncode == 0, r.stderr
+        path = os.path.join(cmdb.targets_dir, "node", "10.10.10.13.yml")
+        deadline = time.time() + 10
+        while not os.path.exists(path) and time.time() < deadline:
+            time.sleep(0.1)
+        assert os.path.exists(path), v.read_log()
+
+
+def test_scraper_picks_up_the_derived_targets_from_file_sd(cmdb):
+    cmdb.load(os.path.join(DATA, "sandbox.yml"))
+    with serve(cmdb, only=["metrics", "cmdb"]) as v:
+        deadline = time.time() + 20
+        want = {("node", "10.10.10.11:9101"), ("pgsql", "10.10.10.13:9854"), ("etcd", "10.10.10.10:2379"),
+                ("redis", "10.10.10.12:9121"), ("ping", "127.0.0.1:9115"), ("infra", "10.10.10.10:3000")}
+        seen = set()
+        while time.time() < deadline:
+            active = requests.get(v.url("metrics", "/api/v1/targets")).json()["data"]["activeTargets"]
+            seen = {(t["labels"]["job"], t["scrapeUrl"].split("//")[1].split("/")[0]) for t in active}
+            if want <= seen and len(active) >= 30:
+                break
+            time.sleep(0.5)
+        assert want <= seen, want - seen
+        node = [t for t in active if t["labels"].get("instance") == "10.10.10.11:9100"][0]
+        assert {k: node["labels"][k] for k in ("ip", "ins", "cls", "job")} == {
+            "ip": "10.10.10.11", "ins": "pg-test-1", "cls": "pg-test", "job": "node"}
+        vip = [t for t in active if t["labels"].get("vip") == "10.10.10.3"]
+        assert {t["labels"]["instance"] for t in vip} == {"10.10.10.3"} and len(vip) == 3
