@@ -317,3 +317,134 @@ def test_scraper_picks_up_the_derived_targets_from_file_sd(cmdb):
             "ip": "10.10.10.11", "ins": "pg-test-1", "cls": "pg-test", "job": "node"}
         vip = [t for t in active if t["labels"].get("vip") == "10.10.10.3"]
         assert {t["labels"]["instance"] for t in vip} == {"10.10.10.3"} and len(vip) == 3
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+PG_BIN = "/usr/lib/postgresql/15/bin"
+
+
+class Postgres:
+    """A throwaway PostgreSQL 15 on a free loopback port, its socket and data
+    in a temp dir. As root, the server runs as the `postgres` user (or
+    nobody), since postgres refuses to run as root."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="vigil-pg-")
+        os.chmod(self.dir, 0o755)
+        self.port = free_port()
+        self.data = os.path.join(self.dir, "data")
+        self.prefix = []
+        if os.geteuid() == 0:
+            user = "postgres"
+            try:
+                import pwd
+                pwd.getpwnam(user)
+            except KeyError:
+                user = "nobody"
+            shutil.chown(self.dir, user)
+            self.prefix = ["runuser", "-u", user, "--"]
+
+    def run(self, *args):
+        r = subprocess.run([*self.prefix, *args], capture_output=True, text=True, timeout=120, cwd=self.dir)
+        assert r.returncode == 0, r.stdout + r.stderr
+        return r
+
+    def start(self):
+        self.run(f"{PG_BIN}/initdb", "-D", self.data, "-U", "vigil", "--auth=trust", "-E", "UTF8", "--no-locale")
+        self.run(f"{PG_BIN}/pg_ctl", "-D", self.data, "-l", os.path.join(self.dir, "log"), "-w", "-t", "60",
+                 "-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+        return self
+
+    def stop(self):
+        subprocess.run([*self.prefix, f"{PG_BIN}/pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop"],
+                       capture_output=True, timeout=60, cwd=self.dir)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def url(self, db="postgres"):
+        return f"postgres://vigil@127.0.0.1:{self.port}/{db}"
+
+    def psql(self, sql, db="postgres"):
+        return subprocess.run([f"{PG_BIN}/psql", self.url(db), "-AXtq", "-c", sql], capture_output=True, text=True,
+                              timeout=60, check=True).stdout
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    if not os.path.exists(f"{PG_BIN}/initdb"):
+        pytest.skip("PostgreSQL 15 not installed (Debian package postgresql)")
+    pg = Postgres().start()
+    yield pg
+    pg.stop()
+
+
+_db_counter = [0]
+
+
+@pytest.fixture
+def pg_url(postgres):
+    """A fresh database per test."""
+    _db_counter[0] += 1
+    name = f"cmdb{_db_counter[0]}"
+    postgres.psql(f"CREATE DATABASE {name}")
+    return postgres.url(name)
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=os.path.basename)
+def test_postgres_and_sqlite_give_byte_identical_inventory_json(tmp_path, pg_url, sample):
+    lite = Cmdb(str(tmp_path / "lite"))
+    pg = Cmdb(str(tmp_path / "pg"), url=pg_url)
+    lite.load(sample)
+    pg.load(sample)
+    assert pg.inventory() == lite.inventory()
+    assert pg.run("cmdb", "dump").stdout == lite.run("cmdb", "dump").stdout
+    assert tree(pg.targets_dir) == tree(lite.targets_dir) and tree(pg.hosts_dir) == tree(lite.hosts_dir)
+    assert not os.path.exists(pg.data_dir + "/cmdb.db")
+
+
+@needs_ansible
+def test_ansible_reads_the_postgres_backed_inventory_script(tmp_path, pg_url):
+    pg = Cmdb(str(tmp_path), url=pg_url)
+    pg.load(os.path.join(DATA, "sandbox.yml"))
+    assert ansible_inventory(pg.script()) == ansible_inventory(os.path.join(DATA, "sandbox.yml"))
+
+
+def test_postgres_schema_is_readable_and_the_inventory_view_matches(tmp_path, postgres, pg_url):
+    pg = Cmdb(str(tmp_path), url=pg_url)
+    pg.load(os.path.join(DATA, "sandbox.yml"))
+    db = pg_url.rsplit("/", 1)[1]
+    assert postgres.psql("SELECT max(version) FROM vigil.schema_version", db).strip() == "1"
+    assert postgres.psql("SELECT string_agg(cls, ',' ORDER BY ord) FROM vigil.group", db).strip() == \
+        "infra,etcd,pg-meta,pg-test,redis-test"
+    assert postgres.psql("SELECT value FROM vigil.group_var WHERE cls = 'pg-test' AND key = 'pg_vip_address'",
+                         db).strip() == '"10.10.10.3/24"'
+    view = json.loads(postgres.psql("SELECT text FROM vigil.inventory", db))
+    assert view == json.loads(pg.inventory())
+
+
+def test_sqlite_inventory_view_matches(cmdb):
+    cmdb.load(os.path.join(DATA, "sandbox.yml"))
+    view = subprocess.run(["sqlite3", os.path.join(cmdb.data_dir, "cmdb.db"), "SELECT text FROM inventory"],
+                          capture_output=True, text=True, check=True).stdout
+    assert json.loads(view) == json.loads(cmdb.inventory())
+
+
+def test_postgres_bad_input_and_concurrent_loads(tmp_path, pg_url):
+    pg = Cmdb(str(tmp_path), url=pg_url)
+    pg.load(os.path.join(DATA, "sandbox.yml"))
+    before = pg.inventory()
+    r = pg.load(os.path.join(DATA, "conflict.yml"), check=False)
+    assert r.returncode == 1 and "conflicting identity" in r.stderr and pg.inventory() == before
+    files = [os.path.join(DATA, "meta1.yml"), os.path.join(DATA, "sandbox.yml")]
+    procs = [subprocess.Popen([os.environ.get("VIGIL_BIN", os.path.join(SOURCE_DIR, "build", "release", "vigil")),
+                               "cmdb", "load", files[i % 2], *pg.opts],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(6)]
+    outs = [p.communicate(timeout=60) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    assert json.loads(pg.inventory())["all"]["children"] in (["infra", "etcd", "pg-meta"],
+                                                            ["infra", "etcd", "pg-meta", "pg-test", "redis-test"])
+
+
+def test_unreachable_postgres_is_a_clear_error(cmdb):
+    r = run_vigil("cmdb", "dump", *cmdb.opts, "--set", f"cmdb.url=postgres://vigil@127.0.0.1:{free_port()}/x")
+    assert r.returncode == 1 and "cannot connect to PostgreSQL" in r.stderr
