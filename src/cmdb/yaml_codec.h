@@ -21,7 +21,7 @@ namespace vigil::cmdb {
 
 // Bounds on one YAML document.
 inline constexpr size_t kMaxInventoryBytes = 64 << 20;  // the file
-inline constexpr size_t kMaxYamlNodes = 4'000'000;      // nodes after aliases are expanded
+inline constexpr size_t kMaxYamlNodes = 1'000'000;      // nodes after aliases are expanded
 inline constexpr int kMaxYamlDepth = 64;                // nesting of maps and lists
 
 // Parses an inventory. `source` names the input in error messages, which read
