@@ -1,6 +1,11 @@
 #include "cmdb/derive.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <set>
@@ -327,7 +332,7 @@ FileSet DeriveHostsFiles(const Inventory& inv) {
     if (NodeName(h) != h.ip() && NodeName(h) != pg_ins) AddRecord(&files, "nodes", h.ip() + " " + NodeName(h));
     if (h.Has("pg_cluster") && h.Has("pg_seq")) {
       const std::string cls = h.Str("pg_cluster"), ins = cls + "-" + h.Str("pg_seq");
-      AddRecord(&files, ins, h.ip() + " " + ins);
+      AddRecord(&files, "pgsql", h.ip() + " " + ins);
       pg_suffix[cls] = h.Str("pg_dns_suffix");
       const std::string target = h.Str("pg_dns_target", "auto");
       if (target != "auto" && target != "primary" && target != "vip") {
@@ -341,18 +346,52 @@ FileSet DeriveHostsFiles(const Inventory& inv) {
     }
     if (h.Bool("vip_enabled", false) && h.Has("vip_address")) {
       const std::string cls = NodeCluster(h);
-      AddRecord(&files, cls + ".vip", StripPrefixLength(h.Str("vip_address")) + " " + cls + h.Str("vip_dns_suffix"));
+      AddRecord(&files, "vip", StripPrefixLength(h.Str("vip_address")) + " " + cls + h.Str("vip_dns_suffix"));
     }
   }
   for (const auto& [cls, suffix] : pg_suffix) {
     auto vip = pg_vip.find(cls);
     auto primary = pg_primary.find(cls);
     const std::string ip = vip != pg_vip.end() ? vip->second : primary != pg_primary.end() ? primary->second : "";
-    if (!ip.empty()) AddRecord(&files, cls, ip + " " + cls + suffix);
+    if (!ip.empty()) AddRecord(&files, "pgsql", ip + " " + cls + suffix);
   }
   DropUnsafePaths(&files);
   return files;
 }
+
+namespace {
+
+Status OsError(const std::string& op, const std::string& path) {
+  return Status::IOError(op + " " + path + ": " + std::strerror(errno));
+}
+
+// Writes `data` to a new file at `path` (no fsync; the caller syncs).
+Status WritePlain(const std::string& path, const std::string& data) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return OsError("open", path);
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      Status st = OsError("write", path);
+      ::close(fd);
+      return st;
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (::close(fd) != 0) return OsError("close", path);
+  return Status::Ok();
+}
+
+// The temporary name beside `path`: a dot file, so that neither the DNS
+// hosts reader nor a "*.yml" file_sd glob ever sees it.
+std::string TempPath(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return path.substr(0, slash + 1) + "." + path.substr(slash + 1) + ".vigil-tmp";
+}
+
+}  // namespace
 
 Result<SyncStats> SyncDirectory(const std::string& dir, const FileSet& files) {
   SyncStats stats;
@@ -365,23 +404,56 @@ Result<SyncStats> SyncDirectory(const std::string& dir, const FileSet& files) {
       size_t nl = old->find('\n', start);
       if (nl == std::string::npos) nl = old->size();
       std::string name = old->substr(start, nl - start);
-      // Only plain relative paths written by us; never ".." or absolute.
-      if (!name.empty() && name[0] != '/' && name.find("..") == std::string::npos) previous.insert(name);
+      // Only paths this code could have written; never absolute or "..".
+      if (SafeRelativePath(name)) previous.insert(name);
       start = nl + 1;
     }
   }
+  // Phase 1: every changed file goes to a temporary beside it, unsynced.
   std::set<std::string> dirs;
+  std::vector<std::string> pending;  // relative paths whose temp is written
+  auto cleanup = [&] {
+    for (const auto& rel : pending) ::unlink(TempPath(dir + "/" + rel).c_str());
+  };
   for (const auto& [rel, content] : files) {
     const std::string path = dir + "/" + rel;
     const std::string parent = DirName(path);
     if (dirs.insert(parent).second) {
-      if (Status st = EnsureDir(parent); !st.ok()) return st;
+      if (Status st = EnsureDir(parent); !st.ok()) {
+        cleanup();
+        return st;
+      }
     }
     if (auto existing = ReadFile(path, content.size() + 1); existing.ok() && *existing == content) {
       ++stats.unchanged;
       continue;
     }
-    if (Status st = WriteFileAtomic(path, content, 0644); !st.ok()) return st;
+    if (Status st = WritePlain(TempPath(path), content); !st.ok()) {
+      cleanup();
+      return st;
+    }
+    pending.push_back(rel);
+  }
+  // Phase 2: one flush of the file system makes every temporary durable
+  // (one syncfs instead of an fsync per file: thousands of targets).
+  if (!pending.empty()) {
+    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || ::syncfs(dfd) != 0) {
+      Status st = OsError("syncfs", dir);
+      if (dfd >= 0) ::close(dfd);
+      cleanup();
+      return st;
+    }
+    ::close(dfd);
+  }
+  // Phase 3: renames make each file switch from old to new content at once.
+  for (const auto& rel : pending) {
+    const std::string path = dir + "/" + rel;
+    if (::rename(TempPath(path).c_str(), path.c_str()) != 0) {
+      Status st = OsError("rename to", path);
+      cleanup();
+      return st;
+    }
     ++stats.written;
   }
   for (const auto& rel : previous) {
@@ -389,10 +461,14 @@ Result<SyncStats> SyncDirectory(const std::string& dir, const FileSet& files) {
     if (RemoveFile(dir + "/" + rel).ok()) ++stats.removed;
     dirs.insert(DirName(dir + "/" + rel));
   }
-  for (const auto& d : dirs) FsyncDir(d);
+  if (stats.written > 0 || stats.removed > 0) {
+    for (const auto& d : dirs) FsyncDir(d);
+  }
   std::string manifest;
   for (const auto& [rel, _] : files) manifest += rel + "\n";
-  if (Status st = WriteFileAtomic(manifest_path, manifest, 0644); !st.ok()) return st;
+  if (auto old = ReadFile(manifest_path, 64 << 20); !old.ok() || *old != manifest) {
+    if (Status st = WriteFileAtomic(manifest_path, manifest, 0644); !st.ok()) return st;
+  }
   return stats;
 }
 

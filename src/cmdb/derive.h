@@ -3,9 +3,12 @@
 //  - file_sd target files under scrape.targets_dir (`<job>/<name>.yml`,
 //    labels ip/ins/cls) that Pigsty's built-in scrape jobs read: node, ping,
 //    pgsql, patroni, etcd, minio, redis, infra, docker;
-//  - hosts files ("IP name...") for the dns component: dns_records and
-//    infra_portal domains, node names, PostgreSQL instances and clusters,
-//    node cluster VIPs.
+//  - hosts files ("IP name...") for the dns component, four files whatever
+//    the fleet's size (a file per instance, as Pigsty writes, costs
+//    thousands of file creations on a large fleet): `default` (dns_records
+//    and infra_portal domains -> admin_ip), `nodes` (nodename -> IP),
+//    `pgsql` (instance -> IP, cluster -> VIP or primary), `vip` (node
+//    cluster VIPs).
 //
 // Derivation is a pure function of the inventory; DerivedWriter puts the
 // result on disk atomically and removes what an earlier run wrote and this
