@@ -9,6 +9,7 @@
 
 #include "alertmanager/commands.h"
 #include "base/build_info.h"
+#include "cmdb_service/commands.h"
 #include "config/config.h"
 #include "rules/rule_file.h"
 #include "server/app.h"
@@ -103,6 +104,42 @@ int Main(int argc, char** argv) {
   am_routes->add_option("--config.file,-f", am_routes_file, "alertmanager.yml")->required();
   am_routes->add_option("labels", am_routes_labels, "name=value labels");
 
+  // The CMDB: every command opens the store itself (no server needed).
+  CLI::App* cmdb = app.add_subcommand("cmdb", "The inventory (CMDB): load, dump, get/set/rm vars, list hosts");
+  cmdb->require_subcommand(1);
+  config::LoadOptions cmdb_opts;
+  std::string cmdb_file, cmdb_key, cmdb_value, cmdb_group;
+  bool cmdb_merge = false;
+  cmdb_service::VarScope cmdb_scope;
+  CLI::App* cmdb_load = cmdb->add_subcommand("load", "Load an Ansible YAML inventory (pigsty.yml): replace, or --merge");
+  cmdb_load->add_option("file", cmdb_file, "Inventory file")->required();
+  cmdb_load->add_flag("--merge", cmdb_merge, "Overlay on the stored inventory instead of replacing it");
+  CLI::App* cmdb_dump = cmdb->add_subcommand("dump", "Print the inventory as YAML");
+  CLI::App* cmdb_get = cmdb->add_subcommand("get", "Print a var (global, --group G, or --host H)");
+  CLI::App* cmdb_set = cmdb->add_subcommand("set", "Set a var (global, --group G, or --host H); VALUE is YAML");
+  CLI::App* cmdb_rm = cmdb->add_subcommand("rm", "Remove a var (global, --group G, or --host H)");
+  for (CLI::App* c : {cmdb_get, cmdb_set, cmdb_rm}) {
+    c->add_option("key", cmdb_key, "Var name")->required();
+    if (c == cmdb_set) c->add_option("value", cmdb_value, "Value (YAML)")->required();
+    c->add_option("--group,-g", cmdb_scope.group, "Group (cluster)");
+    c->add_option("--host,-H", cmdb_scope.host, "Host (IP)");
+  }
+  CLI::App* cmdb_hosts = cmdb->add_subcommand("hosts", "List hosts and their groups");
+  cmdb_hosts->add_option("--group,-g", cmdb_group, "Only the hosts of this group");
+  for (CLI::App* c : {cmdb_load, cmdb_dump, cmdb_get, cmdb_set, cmdb_rm, cmdb_hosts}) AddConfigOptions(c, &cmdb_opts);
+
+  config::LoadOptions inv_opts;
+  bool inv_list = false;
+  std::string inv_host, inv_script_path = "inventory.sh";
+  CLI::App* inventory = app.add_subcommand("inventory", "Ansible dynamic inventory from the CMDB (--list, --host H)");
+  inventory->add_flag("--list", inv_list, "Print every group, host and var as Ansible JSON");
+  inventory->add_option("--host", inv_host, "Print one host's vars");
+  AddConfigOptions(inventory, &inv_opts);
+  inventory->require_subcommand(0, 1);
+  CLI::App* inv_script = inventory->add_subcommand("script", "Write the executable that Ansible runs (ansible -i PATH)");
+  inv_script->add_option("path", inv_script_path, "Where to write it (default ./inventory.sh)");
+  AddConfigOptions(inv_script, &inv_opts);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -118,6 +155,14 @@ int Main(int argc, char** argv) {
   if (*rules_check) return CheckRules(rule_files);
   if (*am_check) return alertmanager::CheckConfigCommand(am_check_files);
   if (*am_routes) return alertmanager::RoutesTestCommand(am_routes_file, am_routes_labels);
+  if (*cmdb_load) return cmdb_service::LoadCommand(cmdb_opts, cmdb_file, cmdb_merge);
+  if (*cmdb_dump) return cmdb_service::DumpCommand(cmdb_opts);
+  if (*cmdb_get) return cmdb_service::GetCommand(cmdb_opts, cmdb_scope, cmdb_key);
+  if (*cmdb_set) return cmdb_service::SetCommand(cmdb_opts, cmdb_scope, cmdb_key, cmdb_value);
+  if (*cmdb_rm) return cmdb_service::RmCommand(cmdb_opts, cmdb_scope, cmdb_key);
+  if (*cmdb_hosts) return cmdb_service::HostsCommand(cmdb_opts, cmdb_group);
+  if (*inv_script) return cmdb_service::InventoryScriptCommand(inv_opts, inv_script_path);
+  if (*inventory) return cmdb_service::InventoryCommand(inv_opts, inv_list, inv_host);
   if (*serve) {
     size_t start = 0;
     while (start < only.size()) {

@@ -213,6 +213,7 @@ Schema Build() {
       "cmdb", "the inventory: embedded SQLite by default, or PostgreSQL",
       {Enabled(), HostPort("listen", "0.0.0.0:9099", "HTTP API address"),
        String("url", "", "postgres://... to use PostgreSQL; \"\" uses SQLite at ${data_dir}/cmdb.db"),
+       String("api_token", "", "bearer token the change endpoints require; \"\" makes the API read-only"),
        MaxBody("32MiB")}));
   return s;
 }

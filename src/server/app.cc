@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "config/values.h"
 #include "base/process_metrics.h"
+#include "cmdb_service/cmdb_component.h"
 #include "dns/dns_component.h"
 #include "logs/logs_component.h"
 #include "metrics/metrics_component.h"
@@ -66,6 +67,7 @@ std::unique_ptr<service::Component> App::MakeComponent(const service::ServiceCon
   if (c.name == "probe") return std::make_unique<probe::ProbeComponent>(ctx, settings_, c);
   if (c.name == "logs") return std::make_unique<logs::LogsComponent>(ctx, settings_, c);
   if (c.name == "portal") return std::make_unique<portal::PortalComponent>(ctx, settings_, c);
+  if (c.name == "cmdb") return std::make_unique<cmdb_service::CmdbComponent>(ctx, settings_, c);
   // Components whose protocol has not landed yet serve the common endpoints.
   return std::make_unique<service::HttpComponent>(ctx, settings_, c);
 }
