@@ -179,6 +179,19 @@ bool ParseLogTimestamp(std::string_view s, int64_t now_ns, int64_t* out_ns) {
     else *out_ns = v * 1'000'000'000;                                     // s
     return true;
   }
+  if (const size_t dot = s.find('.');
+      dot != std::string_view::npos && dot > 0 && s.find_first_not_of("0123456789.-") == std::string_view::npos) {
+    // Seconds with a fraction, exactly: "1700000000.25".
+    int64_t secs = 0;
+    std::string_view frac = s.substr(dot + 1);
+    if (!ParseInt64(s.substr(0, dot), &secs) || frac.empty() || frac.size() > 9 ||
+        frac.find_first_not_of("0123456789") != std::string_view::npos || std::abs(secs) > 9'000'000'000)
+      return false;
+    int64_t ns = 0;
+    for (size_t i = 0; i < 9; ++i) ns = ns * 10 + (i < frac.size() ? frac[i] - '0' : 0);
+    *out_ns = secs * 1'000'000'000 + (s[0] == '-' ? -ns : ns);
+    return true;
+  }
   if (s.find_first_not_of("0123456789.-+eE") == std::string_view::npos && s.size() > 4) {
     double d = 0;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), d);

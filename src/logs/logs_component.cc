@@ -47,7 +47,11 @@ LogsComponent::LogsComponent(const service::ServiceContext& ctx, const config::S
     : HttpComponent(ctx, settings, own),
       data_dir_(settings.data_dir),
       own_(own),
-      max_line_bytes_(config::GetSize(own.section, "max_line_size")) {
+      max_line_bytes_(config::GetSize(own.section, "max_line_size")),
+      max_query_duration_ns_(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(config::GetDuration(own.section, "max_query_duration"))
+              .count()),
+      query_slots_(config::GetInt(own.section, "max_concurrent_queries")) {
   rows_ingested_ = &registry().AddCounterFamily("vl_rows_ingested_total", "Log entries stored, per ingestion format",
                                                 {"type"});
   rows_dropped_ = &registry().AddCounterFamily(

@@ -9,6 +9,8 @@
 
 #include <atomic>
 #include <memory>
+#include <semaphore>
+#include <functional>
 
 #include "logstore/row.h"
 #include "service/http_component.h"
@@ -50,9 +52,31 @@ class LogsComponent : public service::HttpComponent {
   net::HttpResponse InsertLoki(net::HttpRequest& req);
   void RegisterQueryRoutes(net::Router& router);
 
+  // Query endpoints (query_handlers.cc).
+  struct QueryRequest;
+  // Parses `query` (+ `extra_filters`, + `extra_pipe` appended as "| pipe"),
+  // `start`, `end` and `timeout` into a query and its execution options.
+  Result<QueryRequest> PrepareQuery(const net::HttpRequest& req, std::string_view extra_pipe) const;
+  // Runs the query in a concurrency slot; an empty response (status 200) on
+  // success, else the error response.
+  net::HttpResponse RunQuery(QueryRequest& q, const std::function<bool(const std::vector<logstore::Field>&)>& sink);
+  net::HttpResponse SelectQuery(net::HttpRequest& req);
+  net::HttpResponse SelectHits(net::HttpRequest& req);
+  net::HttpResponse SelectFieldNames(net::HttpRequest& req);
+  // Values of `field` ("" = the `field` arg) with hits.
+  net::HttpResponse SelectFieldValues(net::HttpRequest& req, std::string_view field);
+  // Label names (or values of label `field`) of the matching streams.
+  net::HttpResponse SelectStreamFields(net::HttpRequest& req, bool values_of_field);
+  // stats_query (instant, Prometheus vector) or stats_query_range (matrix).
+  net::HttpResponse SelectStatsQuery(net::HttpRequest& req, bool range);
+
   std::string data_dir_;
   config::ComponentSettings own_;
   size_t max_line_bytes_;
+  int64_t max_query_duration_ns_;
+  // /select/logsql/query answers are cut at this many bytes.
+  size_t max_response_bytes_ = size_t{256} << 20;
+  std::counting_semaphore<> query_slots_;
   std::unique_ptr<logstore::LogStore> store_;
   Family<Counter>* rows_ingested_ = nullptr;
   Family<Counter>* rows_dropped_ = nullptr;
