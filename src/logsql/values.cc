@@ -182,9 +182,18 @@ std::optional<TimePeriod> ParseTimePeriod(std::string_view s) {
     size_t int_digits = 0;
     while (int_digits < s.size() && IsDigit(s[int_digits])) ++int_digits;
     if (int_digits > 4 && (int_digits == s.size() || s[int_digits] == '.')) {
-      auto v = ParsePlainFloat(s);
-      if (!v || *v > 9.2e9) return std::nullopt;
-      const auto ns = static_cast<int64_t>(std::llround(*v * 1e9));
+      if (int_digits > 10) return std::nullopt;
+      int64_t ns = 0;
+      for (size_t i = 0; i < int_digits; ++i) ns = ns * 10 + (s[i] - '0');
+      ns *= kSecond;
+      if (int_digits < s.size()) {
+        int64_t scale = kSecond;
+        for (size_t i = int_digits + 1; i < s.size(); ++i) {
+          if (!IsDigit(s[i])) return std::nullopt;
+          scale /= 10;
+          ns += (s[i] - '0') * scale;
+        }
+      }
       return TimePeriod{ns, ns + 1};
     }
   }
