@@ -13,6 +13,15 @@
 namespace vigil::logsql {
 namespace {
 
+// A field value as math sees it: a number, an RFC 3339 time (ns) or an
+// IPv4 address (uint32); NaN otherwise.
+double ValueAsNumber(std::string_view v) {
+  if (auto n = ParseNumber(v)) return *n;
+  if (auto t = ParseRfc3339Nano(v)) return static_cast<double>(*t);
+  if (auto ip = ParseIpv4(v)) return static_cast<double>(*ip);
+  return std::nan("");
+}
+
 struct Expr {
   enum class Kind { kNumber, kField, kUnary, kBinary, kCall };
   Kind kind = Kind::kNumber;
@@ -23,13 +32,11 @@ struct Expr {
   double Eval(const Row& row) const {
     switch (kind) {
       case Kind::kNumber: return number;
-      case Kind::kField: {
-        auto v = ParseNumber(FieldValue(row, name));
-        return v ? *v : std::nan("");
-      }
+      case Kind::kField: return ValueAsNumber(FieldValue(row, name));
       case Kind::kUnary: return -args[0].Eval(row);
       case Kind::kBinary: {
         const double a = args[0].Eval(row), b = args[1].Eval(row);
+        if (name == "default") return std::isnan(a) ? b : a;
         switch (name[0]) {
           case '+': return a + b;
           case '-': return a - b;
@@ -95,6 +102,18 @@ class MathParser {
   explicit MathParser(Lexer* lex) : lex_(*lex) {}
 
   Result<Expr> ParseExpr(int depth = 0) {
+    auto left = ParseSum(depth);
+    if (!left.ok()) return left;
+    while (lex_.ConsumeKeyword("default")) {
+      auto right = ParseSum(depth);
+      if (!right.ok()) return right;
+      left = Binary("default", std::move(left).value(), std::move(right).value());
+    }
+    return left;
+  }
+
+ private:
+  Result<Expr> ParseSum(int depth) {
     if (depth > 100) return lex_.ErrorAt(lex_.pos(), "too deeply nested math expression");
     auto left = ParseTerm(depth);
     if (!left.ok()) return left;
@@ -108,7 +127,6 @@ class MathParser {
     }
   }
 
- private:
   static Expr Binary(std::string op, Expr a, Expr b) {
     Expr e;
     e.kind = Expr::Kind::kBinary;
@@ -163,6 +181,11 @@ class MathParser {
       auto name = lex_.ReadString(nullptr, &err);
       if (!name) return err.ok() ? lex_.Error("field name") : err;
       Expr e;
+      const double constant = ValueAsNumber(*name);
+      if (!std::isnan(constant)) {
+        e.number = constant;
+        return e;
+      }
       e.kind = Expr::Kind::kField;
       e.name = *name;
       return e;

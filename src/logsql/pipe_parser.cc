@@ -82,7 +82,8 @@ Result<std::shared_ptr<const Filter>> ReadCondition(Lexer* lex) {
 
 Result<PipePtr> ParseSort(Lexer* lex) {
   std::vector<SortKey> keys;
-  if (lex->ConsumeKeyword("by")) {
+  const bool by = lex->ConsumeKeyword("by");
+  if (by || lex->Peek() == '(') {
     if (!lex->Consume("(")) return lex->Error("\"(\"");
     while (!lex->Consume(")")) {
       auto name = ReadName(lex, "field name");
@@ -181,8 +182,19 @@ Result<PipePtr> ParseStats(Lexer* lex) {
         lex->set_pos(lex->raw_pos() + 1);
         const size_t at = lex->pos();
         const std::string_view raw = lex->ReadRaw(",)");
-        if (b.field == "_time") {
-          auto d = ParseDurationNs(raw);
+        static constexpr std::pair<std::string_view, std::string_view> kNamedSteps[] = {
+            {"nanosecond", "1ns"}, {"microsecond", "1us"}, {"millisecond", "1ms"}, {"second", "1s"},
+            {"minute", "1m"},      {"hour", "1h"},         {"day", "1d"},          {"week", "1w"}};
+        std::string_view step = raw;
+        for (const auto& [word, dur] : kNamedSteps)
+          if (raw == word) step = dur;
+        if (!raw.empty() && raw[0] == '/') {
+          auto bits = ParseNumber(raw.substr(1));
+          if (!bits || *bits < 1 || *bits > 32 || *bits != std::floor(*bits))
+            return lex->ErrorAt(at, "cannot parse IPv4 mask \"" + std::string(raw) + "\"");
+          b.ipv4_mask_bits = static_cast<unsigned>(*bits);
+        } else if (b.field == "_time") {
+          auto d = ParseDurationNs(step);
           if (!d || *d <= 0) return lex->ErrorAt(at, "cannot parse _time bucket \"" + std::string(raw) + "\"");
           b.step = static_cast<double>(*d);
         } else {
@@ -234,17 +246,17 @@ Result<PipePtr> ParseAsPairs(Lexer* lex, bool copy) {
 
 Result<PipePtr> ParseUnpack(Lexer* lex, bool logfmt) {
   std::string from = "_msg", prefix;
-  std::vector<std::string> fields;
   std::shared_ptr<const Filter> cond;
+  UnpackOptions opts;
   while (!IsPipeEnd(lex)) {
     if (lex->ConsumeKeyword("from")) {
       auto f = ReadName(lex, "field name");
       if (!f.ok()) return f.status();
       from = f.value();
     } else if (lex->ConsumeKeyword("fields")) {
-      auto f = ReadNames(lex, true);
+      auto f = ReadPatterns(lex);
       if (!f.ok()) return f.status();
-      fields = f.value();
+      opts.fields = std::move(f).value();
     } else if (lex->ConsumeKeyword("result_prefix")) {
       auto f = ReadName(lex, "prefix");
       if (!f.ok()) return f.status();
@@ -253,12 +265,18 @@ Result<PipePtr> ParseUnpack(Lexer* lex, bool logfmt) {
       auto c = ReadCondition(lex);
       if (!c.ok()) return c.status();
       cond = std::move(c).value();
-    } else if (lex->ConsumeKeyword("keep_original_fields") || lex->ConsumeKeyword("skip_empty_results")) {
+    } else if (lex->ConsumeKeyword("keep_original_fields")) {
+      opts.keep_original_fields = true;
+    } else if (lex->ConsumeKeyword("skip_empty_results")) {
+      opts.skip_empty_results = true;
     } else {
       return lex->Error("\"from\", \"fields\", \"result_prefix\", \"if\" or \"|\"");
     }
   }
-  return MakeUnpackPipe(logfmt, std::move(from), std::move(fields), std::move(prefix), std::move(cond));
+  opts.logfmt = logfmt;
+  opts.from = std::move(from);
+  opts.prefix = std::move(prefix);
+  return MakeUnpackPipe(std::move(opts), std::move(cond));
 }
 
 }  // namespace
@@ -329,14 +347,25 @@ Result<PipePtr> ParsePipe(Lexer* lex) {
     lex->ConsumeKeyword("by");
     auto f = ReadNames(lex, false);
     if (!f.ok()) return f.status();
-    std::string hits = "hits";
-    if (lex->ConsumeKeyword("hits")) {
-      if (!lex->ConsumeKeyword("as")) return lex->Error("\"as\"");
-      auto h = ReadName(lex, "hits field name");
-      if (!h.ok()) return h.status();
-      hits = h.value();
+    std::string hits = "hits", rank;
+    while (!IsPipeEnd(lex)) {
+      if (lex->ConsumeKeyword("hits")) {
+        if (!lex->ConsumeKeyword("as")) return lex->Error("\"as\"");
+        auto h = ReadName(lex, "hits field name");
+        if (!h.ok()) return h.status();
+        hits = h.value();
+      } else if (lex->ConsumeKeyword("rank")) {
+        rank = "rank";
+        if (lex->ConsumeKeyword("as")) {
+          auto r = ReadName(lex, "rank field name");
+          if (!r.ok()) return r.status();
+          rank = r.value();
+        }
+      } else {
+        return lex->Error("\"hits as\", \"rank\" or \"|\"");
+      }
     }
-    return MakeTopPipe(n, std::move(f).value(), std::move(hits));
+    return MakeTopPipe(n, std::move(f).value(), std::move(hits), std::move(rank));
   }
   if (name == "stats") return ParseStats(lex);
   if (IsStatsFunction(name) && lex->PeekRaw() == '(') {

@@ -262,8 +262,14 @@ class SortPipe final : public Pipe {
 class GroupCountPipe final : public Pipe {
  public:
   enum class Mode { kUniq, kTop, kFieldValues };
-  GroupCountPipe(Mode mode, std::vector<std::string> fields, bool with_hits, uint64_t limit, std::string hits)
-      : mode_(mode), fields_(std::move(fields)), with_hits_(with_hits), limit_(limit), hits_(std::move(hits)) {}
+  GroupCountPipe(Mode mode, std::vector<std::string> fields, bool with_hits, uint64_t limit, std::string hits,
+                 std::string rank = "")
+      : mode_(mode),
+        fields_(std::move(fields)),
+        with_hits_(with_hits),
+        limit_(limit),
+        hits_(std::move(hits)),
+        rank_(std::move(rank)) {}
   void AppendString(std::string* out) const override {
     switch (mode_) {
       case Mode::kUniq:
@@ -274,6 +280,7 @@ class GroupCountPipe final : public Pipe {
       case Mode::kTop:
         out->append("top " + std::to_string(limit_) + " by (" + NameList(fields_) + ")");
         if (hits_ != "hits") out->append(" hits as " + hits_);
+        if (!rank_.empty()) out->append(" rank as " + rank_);
         break;
       case Mode::kFieldValues:
         out->append("field_values " + NameList(fields_));
@@ -317,6 +324,7 @@ class GroupCountPipe final : public Pipe {
           Row row;
           for (size_t f = 0; f < p_.fields_.size(); ++f) row.push_back({p_.fields_[f], (*items[i].first)[f]});
           if (p_.mode_ != Mode::kUniq || p_.with_hits_) row.push_back({p_.hits_, std::to_string(items[i].second)});
+          if (!p_.rank_.empty()) row.push_back({p_.rank_, std::to_string(i + 1)});
           if (!next_->Push(std::move(row))) break;
         }
         return next_->Finish();
@@ -338,6 +346,7 @@ class GroupCountPipe final : public Pipe {
   bool with_hits_;
   uint64_t limit_;
   std::string hits_;
+  std::string rank_;
 };
 
 class FieldNamesPipe final : public Pipe {
@@ -454,8 +463,9 @@ PipePtr MakeUniqPipe(std::vector<std::string> fields, bool with_hits, uint64_t l
   return std::make_unique<GroupCountPipe>(GroupCountPipe::Mode::kUniq, std::move(fields), with_hits, limit, "hits");
 }
 
-PipePtr MakeTopPipe(uint64_t n, std::vector<std::string> fields, std::string hits_name) {
-  return std::make_unique<GroupCountPipe>(GroupCountPipe::Mode::kTop, std::move(fields), true, n, std::move(hits_name));
+PipePtr MakeTopPipe(uint64_t n, std::vector<std::string> fields, std::string hits_name, std::string rank_name) {
+  return std::make_unique<GroupCountPipe>(GroupCountPipe::Mode::kTop, std::move(fields), true, n, std::move(hits_name),
+                                          std::move(rank_name));
 }
 
 PipePtr MakeFieldNamesPipe() { return std::make_unique<FieldNamesPipe>(); }

@@ -44,7 +44,8 @@ struct SortKey {
 // keys empty = every field by name. limit 0 = none.
 PipePtr MakeSortPipe(std::vector<SortKey> keys, bool desc, uint64_t offset, uint64_t limit);
 PipePtr MakeUniqPipe(std::vector<std::string> fields, bool with_hits, uint64_t limit);
-PipePtr MakeTopPipe(uint64_t n, std::vector<std::string> fields, std::string hits_name);
+// `top N by (fields) [hits as name] [rank [as name]]`; rank_name "" = no rank.
+PipePtr MakeTopPipe(uint64_t n, std::vector<std::string> fields, std::string hits_name, std::string rank_name = "");
 PipePtr MakeFieldNamesPipe();
 PipePtr MakeFieldValuesPipe(std::string field, uint64_t limit);
 

@@ -171,6 +171,14 @@ class StatsState {
 // The bucketed value of a by-field for `row`.
 std::string ByValue(const StatsBy& by, const Row& row) {
   const std::string_view v = FieldValue(row, by.field);
+  if (by.ipv4_mask_bits > 0) {
+    const auto ip = ParseIpv4(v);
+    if (!ip) return std::string(v);
+    const uint32_t mask = by.ipv4_mask_bits >= 32 ? ~uint32_t{0} : ~(~uint32_t{0} >> by.ipv4_mask_bits);
+    const uint32_t net = *ip & mask;
+    return std::to_string(net >> 24) + "." + std::to_string((net >> 16) & 255) + "." + std::to_string((net >> 8) & 255) +
+           "." + std::to_string(net & 255);
+  }
   if (by.step <= 0) return std::string(v);
   if (by.field == "_time") {
     const auto t = ParseRfc3339Nano(v);
@@ -248,7 +256,6 @@ bool IsStatsFunction(std::string_view name) {
 std::string StatsFunc::String() const {
   std::string out = func + "(";
   if (func == "quantile") out += FormatFloat(phi) + (fields.empty() ? "" : ", ");
-  if (fields.empty() && (func == "count" || func == "count_empty" || func == "count_uniq")) out += "*";
   for (size_t i = 0; i < fields.size(); ++i) {
     if (i > 0) out += ", ";
     if (fields[i] == "*")
@@ -275,7 +282,7 @@ void StatsPipe::AppendString(std::string* out) const {
     for (size_t i = 0; i < by_.size(); ++i) {
       if (i > 0) out->append(", ");
       AppendLogsqlString(out, by_[i].field);
-      if (by_[i].step > 0) {
+      if (by_[i].step > 0 || by_[i].ipv4_mask_bits > 0) {
         out->push_back(':');
         out->append(by_[i].text);
       }

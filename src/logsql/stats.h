@@ -21,6 +21,8 @@ struct StatsBy {
   // Bucket width: ns for `_time`, a number for other fields; 0 = no bucket.
   double step = 0;
   int64_t offset_ns = 0;
+  // `ip:/24`: IPv4 values grouped by their network of this many bits.
+  unsigned ipv4_mask_bits = 0;
   std::string text;  // how the bucket was written after `field:` ("1h offset 30m")
 };
 

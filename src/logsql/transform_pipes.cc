@@ -413,44 +413,49 @@ PipePtr MakeReplacePipe(std::string old_text, std::string new_text, std::string 
                                   });
 }
 
-PipePtr MakeUnpackPipe(bool logfmt, std::string from, std::vector<std::string> fields, std::string prefix,
-                       std::shared_ptr<const Filter> cond) {
-  std::string text = WithCondition(logfmt ? "unpack_logfmt" : "unpack_json", cond);
-  if (from != "_msg") {
+PipePtr MakeUnpackPipe(UnpackOptions o, std::shared_ptr<const Filter> cond) {
+  std::string text = WithCondition(o.logfmt ? "unpack_logfmt" : "unpack_json", cond);
+  if (o.from != "_msg") {
     text += " from ";
-    AppendLogsqlString(&text, from);
+    AppendLogsqlString(&text, o.from);
   }
-  if (!fields.empty()) {
+  if (!o.fields.empty()) {
     text += " fields (";
-    for (size_t i = 0; i < fields.size(); ++i) {
+    for (size_t i = 0; i < o.fields.size(); ++i) {
       if (i > 0) text += ", ";
-      AppendLogsqlString(&text, fields[i]);
+      text += o.fields[i].String();
     }
     text += ")";
   }
-  if (!prefix.empty()) {
+  if (!o.prefix.empty()) {
     text += " result_prefix ";
-    AppendLogsqlString(&text, prefix);
+    AppendLogsqlString(&text, o.prefix);
   }
-  return std::make_unique<FnPipe>(
-      logfmt ? "unpack_logfmt" : "unpack_json", std::move(text), std::move(cond),
-      [logfmt, from = std::move(from), fields = std::move(fields), prefix = std::move(prefix)](Row* row) {
-        const std::string value(FieldValue(*row, from));
-        std::vector<std::pair<std::string, std::string>> pairs;
-        if (logfmt) {
-          pairs = ParseLogfmt(value);
-        } else {
-          auto parsed = FlattenJsonObject(value);
-          if (!parsed) return;
-          pairs = std::move(*parsed);
-        }
-        for (auto& [name, v] : pairs) {
-          if (!fields.empty() && std::find(fields.begin(), fields.end(), name) == fields.end()) continue;
-          SetField(row, prefix + name, std::move(v));
-        }
-        for (const auto& f : fields)
-          if (FieldValue(*row, prefix + f).empty()) SetField(row, prefix + f, "");
-      });
+  if (o.keep_original_fields) text += " keep_original_fields";
+  if (o.skip_empty_results) text += " skip_empty_results";
+  const std::string_view name = o.logfmt ? "unpack_logfmt" : "unpack_json";
+  return std::make_unique<FnPipe>(name, std::move(text), std::move(cond), [o = std::move(o)](Row* row) {
+    const std::string value(FieldValue(*row, o.from));
+    std::vector<std::pair<std::string, std::string>> pairs;
+    if (o.logfmt) {
+      pairs = ParseLogfmt(value);
+    } else {
+      auto parsed = FlattenJsonObject(value);
+      if (!parsed) return;
+      pairs = std::move(*parsed);
+    }
+    auto wanted = [&](const std::string& n) {
+      return o.fields.empty() ||
+             std::any_of(o.fields.begin(), o.fields.end(), [&](const FieldPattern& p) { return p.Matches(n); });
+    };
+    for (auto& [name, v] : pairs) {
+      if (!wanted(name)) continue;
+      const std::string target = o.prefix + name;
+      if (o.keep_original_fields && !FieldValue(*row, target).empty()) continue;
+      if (o.skip_empty_results && v.empty()) continue;
+      SetField(row, target, std::move(v));
+    }
+  });
 }
 
 }  // namespace vigil::logsql

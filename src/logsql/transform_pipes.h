@@ -10,6 +10,7 @@
 #include "base/status.h"
 #include "logsql/filter.h"
 #include "logsql/pipe.h"
+#include "logsql/simple_pipes.h"
 
 namespace vigil::logsql {
 
@@ -22,10 +23,18 @@ Result<PipePtr> MakeFormatPipe(std::string pattern, std::string result, std::sha
 // `replace ("old", "new") [at f] [limit N]`.
 PipePtr MakeReplacePipe(std::string old_text, std::string new_text, std::string at, uint64_t limit,
                         std::shared_ptr<const Filter> cond);
-// `unpack_json [from f] [fields (a, b)] [result_prefix p]`: nested objects
+// How `unpack_json` / `unpack_logfmt` were written.
+struct UnpackOptions {
+  bool logfmt = false;
+  std::string from = "_msg";
+  std::vector<FieldPattern> fields;  // empty = every unpacked field
+  std::string prefix;                // result_prefix
+  bool keep_original_fields = false;  // never overwrite a non-empty field
+  bool skip_empty_results = false;    // never overwrite with an empty value
+};
+// `unpack_json [from f] [fields (a, b*)] [result_prefix p]`: nested objects
 // flattened with dots; arrays and non-string scalars kept as JSON text.
-PipePtr MakeUnpackPipe(bool logfmt, std::string from, std::vector<std::string> fields, std::string prefix,
-                       std::shared_ptr<const Filter> cond);
+PipePtr MakeUnpackPipe(UnpackOptions options, std::shared_ptr<const Filter> cond);
 
 // Parses `| math ...` after the keyword (expressions `as` names).
 Result<PipePtr> ParseMathPipe(class Lexer* lex);

@@ -92,14 +92,14 @@ TEST(Parse, PipesRenderCanonically) {
   ExpectCanonical("* | uniq by (a, b) with hits limit 3", "* | uniq by (a, b) with hits limit 3");
   ExpectCanonical("* | top 3 by (ip) hits as n", "* | top 3 by (ip) hits as n");
   ExpectCanonical("* | top by (ip)", "* | top 10 by (ip)");
-  ExpectCanonical("* | stats count()", "* | stats count(*) as \"count(*)\"");
-  ExpectCanonical("* | count()", "* | stats count(*) as \"count(*)\"");
+  ExpectCanonical("* | stats count()", "* | stats count() as \"count()\"");
+  ExpectCanonical("* | count()", "* | stats count() as \"count()\"");
   ExpectCanonical("* | stats by (host, _time:1h offset 30m) count() n, sum(x) as s",
-                  "* | stats by (host, _time:1h offset 30m) count(*) as n, sum(x) as s");
+                  "* | stats by (host, _time:1h offset 30m) count() as n, sum(x) as s");
   ExpectCanonical("* | stats quantile(0.9, d) p90, median(d), count_uniq(a, b), values(x) limit 3",
                   "* | stats quantile(0.9, d) as p90, median(d) as \"median(d)\", "
                   "count_uniq(a, b) as \"count_uniq(a, b)\", values(x) limit 3 as \"values(x) limit 3\"");
-  ExpectCanonical("* | stats count() if (error) errors", "* | stats count(*) if (error) as errors");
+  ExpectCanonical("* | stats count() if (error) errors", "* | stats count() if (error) as errors");
   ExpectCanonical("* | filter n:>10", "* | filter n:>10");
   ExpectCanonical("* | extract \"ip=<ip> \" from m", "* | extract \"ip=<ip> \" from m");
   ExpectCanonical("* | extract if (x) \"<a>\"", "* | extract if (x) \"<a>\"");
