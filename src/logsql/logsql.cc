@@ -1,0 +1,239 @@
+#include "logsql/logsql.h"
+
+#include <algorithm>
+#include <queue>
+
+#include "logsql/filter_parser.h"
+#include "logsql/lexer.h"
+#include "logsql/simple_pipes.h"
+#include "logsql/sources.h"
+#include "logsql/stats.h"
+#include "logsql/values.h"
+
+namespace vigil::logsql {
+
+Query::Query(FilterPtr filter, std::vector<PipePtr> pipes) : filter_(std::move(filter)), pipes_(std::move(pipes)) {}
+Query::Query(Query&&) noexcept = default;
+Query& Query::operator=(Query&&) noexcept = default;
+Query::~Query() = default;
+
+std::string Query::String() const {
+  std::string out;
+  filter_->AppendString(&out);
+  for (const auto& p : pipes_) {
+    out.append(" | ");
+    p->AppendString(&out);
+  }
+  return out;
+}
+
+bool Query::EndsWithStats() const {
+  return !pipes_.empty() && dynamic_cast<const StatsPipe*>(pipes_.back().get()) != nullptr;
+}
+
+std::vector<std::string> Query::StatsByFields() const {
+  if (!EndsWithStats()) return {};
+  return static_cast<const StatsPipe&>(*pipes_.back()).ByNames();
+}
+
+std::vector<std::string> Query::StatsResultNames() const {
+  if (!EndsWithStats()) return {};
+  return static_cast<const StatsPipe&>(*pipes_.back()).ResultNames();
+}
+
+Status Query::AddTimeBucketToFinalStats(int64_t step_ns, int64_t offset_ns) {
+  if (!EndsWithStats()) return Status::InvalidArgument("the query must end with a stats pipe");
+  if (step_ns <= 0) return Status::InvalidArgument("step must be positive");
+  static_cast<StatsPipe&>(*pipes_.back()).SetTimeBucket(step_ns, offset_ns);
+  return Status::Ok();
+}
+
+bool Query::IsTailCompatible() const {
+  static constexpr std::string_view kBlocking[] = {"stats", "uniq", "top", "sort", "limit", "head", "offset",
+                                                   "skip", "field_names", "field_values"};
+  for (const auto& p : pipes_)
+    for (auto name : kBlocking)
+      if (p->name() == name) return false;
+  return true;
+}
+
+Result<Query> Parse(std::string_view text) {
+  Lexer lex(text);
+  if (lex.AtEnd()) return lex.Error("filter");
+  auto filter = ParseFilter(&lex);
+  if (!filter.ok()) return filter.status();
+  std::vector<PipePtr> pipes;
+  while (lex.Consume("|")) {
+    auto pipe = ParsePipe(&lex);
+    if (!pipe.ok()) return pipe.status();
+    pipes.push_back(std::move(pipe).value());
+  }
+  if (!lex.AtEnd()) return lex.Error("\"|\" or end of query");
+  return Query(std::move(filter).value(), std::move(pipes));
+}
+
+logstore::ScanRequest BuildScanRequest(const Query& query, const ExecuteOptions& options) {
+  logstore::ScanRequest req;
+  req.min_time_ns = options.start_ns;
+  req.max_time_ns = options.end_ns;
+  query.filter().NarrowTimeRange(options.now_ns, &req.min_time_ns, &req.max_time_ns);
+  query.filter().CollectRequiredTokens(&req.required_tokens);
+  std::vector<const Filter*> streams;
+  query.filter().CollectStreamFilters(&streams);
+  if (!streams.empty()) {
+    req.stream_matches = [streams](const logstore::StreamLabels& labels) {
+      for (const Filter* f : streams)
+        if (!f->MatchesStream(labels)) return false;
+      return true;
+    };
+  }
+  return req;
+}
+
+namespace {
+
+// The end of the processor chain: hands rows to the caller's sink.
+class SinkProcessor final : public RowProcessor {
+ public:
+  explicit SinkProcessor(const RowSink& sink) : sink_(sink) {}
+  bool Push(Row row) override { return sink_(row); }
+  Status Finish() override { return Status::Ok(); }
+
+ private:
+  const RowSink& sink_;
+};
+
+// limit=N without pipes: keeps the N newest rows, emits them newest first.
+class NewestRows final : public RowProcessor {
+ public:
+  NewestRows(uint64_t n, RowProcessor* next) : n_(n), next_(next) {}
+  void PushTimed(int64_t t, Row row) {
+    if (heap_.size() < n_) {
+      heap_.push({t, seq_++, std::move(row)});
+    } else if (t > heap_.top().time) {
+      heap_.pop();
+      heap_.push({t, seq_++, std::move(row)});
+    }
+  }
+  bool Push(Row row) override {
+    const auto t = ParseRfc3339Nano(FieldValue(row, "_time"));
+    PushTimed(t.value_or(0), std::move(row));
+    return true;
+  }
+  // The oldest time kept once full: older blocks cannot contribute.
+  bool Full() const { return heap_.size() >= n_; }
+  int64_t OldestKept() const { return heap_.top().time; }
+  Status Finish() override {
+    std::vector<Item> items;
+    while (!heap_.empty()) {
+      items.push_back(std::move(const_cast<Item&>(heap_.top())));
+      heap_.pop();
+    }
+    for (auto it = items.rbegin(); it != items.rend(); ++it)
+      if (!next_->Push(std::move(it->row))) break;
+    return next_->Finish();
+  }
+
+ private:
+  struct Item {
+    int64_t time;
+    uint64_t seq;
+    Row row;
+    bool operator>(const Item& o) const { return time != o.time ? time > o.time : seq > o.seq; }
+  };
+  uint64_t n_;
+  RowProcessor* next_;
+  uint64_t seq_ = 0;
+  std::priority_queue<Item, std::vector<Item>, std::greater<Item>> heap_;
+};
+
+Row MakeResultRow(const logstore::BlockView& block, BlockSource& src, size_t i) {
+  Row row;
+  row.reserve(block.columns.size() + 3);
+  row.push_back({"_time", FormatRfc3339Nano(block.timestamps[i])});
+  row.push_back({"_stream_id", src.stream_id()});
+  row.push_back({"_stream", std::string(block.stream)});
+  if (const logstore::ColumnView* msg = block.Find("_msg"); msg != nullptr && !msg->values[i].empty())
+    row.push_back({"_msg", std::string(msg->values[i])});
+  for (const auto& col : block.columns) {
+    if (col.name == "_msg" || col.values[i].empty()) continue;
+    row.push_back({std::string(col.name), std::string(col.values[i])});
+  }
+  return row;
+}
+
+}  // namespace
+
+Status Execute(const Query& query, const logstore::LogReader& reader, const ExecuteOptions& options,
+               const RowSink& sink, ExecuteStats* stats) {
+  ExecuteStats local;
+  ExecuteStats& st = stats != nullptr ? *stats : local;
+  const logstore::ScanRequest req = BuildScanRequest(query, options);
+  if (req.min_time_ns > req.max_time_ns) return Status::Ok();
+
+  PipeContext ctx;
+  ctx.now_ns = options.now_ns;
+  ctx.max_held_rows = options.max_held_rows;
+  SinkProcessor sink_proc(sink);
+  std::vector<std::unique_ptr<RowProcessor>> chain;
+  RowProcessor* head = &sink_proc;
+  std::unique_ptr<Pipe> extra_limit;
+  NewestRows* newest = nullptr;
+  if (options.limit > 0) {
+    if (query.pipes().empty()) {
+      chain.push_back(std::make_unique<NewestRows>(options.limit, head));
+      newest = static_cast<NewestRows*>(chain.back().get());
+      head = newest;
+    } else {
+      extra_limit = MakeLimitPipe(options.limit);
+      chain.push_back(extra_limit->NewProcessor(head, ctx));
+      head = chain.back().get();
+    }
+  }
+  for (auto it = query.pipes().rbegin(); it != query.pipes().rend(); ++it) {
+    chain.push_back((*it)->NewProcessor(head, ctx));
+    head = chain.back().get();
+  }
+
+  Status failure;
+  bool stopped = false;
+  Status scan = reader.Scan(req, [&](const logstore::BlockView& block) {
+    if (options.cancel != nullptr && options.cancel->load(std::memory_order_relaxed)) {
+      failure = Status::Unavailable("query canceled");
+      return false;
+    }
+    if (std::chrono::steady_clock::now() > options.deadline) {
+      failure = Status::ResourceExhausted("the query did not finish within its time limit (logs.max_query_duration)");
+      return false;
+    }
+    ++st.blocks_scanned;
+    st.rows_scanned += block.rows();
+    if (options.max_rows_scanned > 0 && st.rows_scanned > options.max_rows_scanned) {
+      failure = Status::ResourceExhausted("the query read more than " + std::to_string(options.max_rows_scanned) +
+                                          " rows; narrow it with a time range or filters");
+      return false;
+    }
+    if (block.rows() == 0) return true;
+    if (newest != nullptr && newest->Full() && block.timestamps.back() <= newest->OldestKept()) return true;
+    BlockSource src(block, options.now_ns);
+    Bitmap rows(block.rows());
+    for (size_t i = 0; i < block.rows(); ++i)
+      if (block.timestamps[i] < req.min_time_ns || block.timestamps[i] > req.max_time_ns) rows.Clear(i);
+    query.filter().Apply(src, &rows);
+    rows.ForEach([&](size_t i) {
+      if (stopped) return;
+      ++st.rows_matched;
+      if (newest != nullptr) {
+        newest->PushTimed(block.timestamps[i], MakeResultRow(block, src, i));
+      } else if (!head->Push(MakeResultRow(block, src, i))) {
+        stopped = true;
+      }
+    });
+    return !stopped;
+  });
+  if (!scan.ok()) return scan;
+  if (!failure.ok()) return failure;
+  return head->Finish();
+}
+
+}  // namespace vigil::logsql
