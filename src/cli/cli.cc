@@ -11,6 +11,7 @@
 #include "base/build_info.h"
 #include "cmdb_service/commands.h"
 #include "config/config.h"
+#include "logs/commands.h"
 #include "rules/rule_file.h"
 #include "server/app.h"
 #include "server/native_configs.h"
@@ -140,6 +141,18 @@ int Main(int argc, char** argv) {
   inv_script->add_option("path", inv_script_path, "Where to write it (default ./inventory.sh)");
   AddConfigOptions(inv_script, &inv_opts);
 
+  CLI::App* logs_cmd = app.add_subcommand("logs", "Log store tools");
+  CLI::App* logs_query = logs_cmd->add_subcommand("query", "Run a LogsQL query on a running server and print the rows");
+  config::LoadOptions logs_opts;
+  std::string logs_url, logs_query_text, logs_start, logs_end;
+  uint64_t logs_limit = 0;
+  logs_query->add_option("query", logs_query_text, "LogsQL, e.g. '_time:5m error'")->required();
+  logs_query->add_option("--url", logs_url, "Server base URL (default http://<logs.listen>)");
+  logs_query->add_option("--start", logs_start, "Start time (RFC 3339, Unix time or a duration back from now)");
+  logs_query->add_option("--end", logs_end, "End time");
+  logs_query->add_option("--limit", logs_limit, "At most this many newest rows");
+  AddConfigOptions(logs_query, &logs_opts);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -153,6 +166,7 @@ int Main(int argc, char** argv) {
   }
   if (*check) return CheckConfig(check_opts);
   if (*rules_check) return CheckRules(rule_files);
+  if (*logs_query) return logs::QueryCommand(logs_opts, logs_url, logs_query_text, logs_start, logs_end, logs_limit);
   if (*am_check) return alertmanager::CheckConfigCommand(am_check_files);
   if (*am_routes) return alertmanager::RoutesTestCommand(am_routes_file, am_routes_labels);
   if (*cmdb_load) return cmdb_service::LoadCommand(cmdb_opts, cmdb_file, cmdb_merge);

@@ -7,11 +7,11 @@
 // _stream), so they see exactly the rows /query would.
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <map>
 #include <string>
 
-#include "base/go_format.h"
 #include "base/json.h"
 #include "base/time_format.h"
 #include "config/values.h"
@@ -333,7 +333,15 @@ net::HttpResponse LogsComponent::SelectStatsQuery(net::HttpRequest& req, bool ra
     }
     body += "},";
     auto point = [&](int64_t t, const std::string& v) {
-      body += "[" + FormatGoFloat(double(t) / 1e9) + ",";
+      // Prometheus prints sample times as seconds with millisecond precision.
+      const int64_t ms = t / 1'000'000 - (t % 1'000'000 < 0 ? 1 : 0);
+      std::string secs = std::to_string(ms / 1000);
+      if (ms % 1000 != 0) {
+        std::string frac = std::to_string(1000 + (ms % 1000 + 1000) % 1000).substr(1);
+        while (frac.back() == '0') frac.pop_back();
+        secs += "." + frac;
+      }
+      body += "[" + secs + ",";
       json::AppendString(&body, v);
       body += "]";
     };
