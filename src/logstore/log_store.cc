@@ -55,19 +55,18 @@ int64_t NowNs() {
 // Rows of one stream grouped into days, for writing parts.
 using RowsByDay = std::map<int64_t, std::vector<StreamRows>>;
 
-void GroupByDay(std::vector<std::pair<StreamLabels, std::vector<LogEntry>>>& streams, RowsByDay* out) {
-  for (auto& [labels, rows] : streams) {
-    std::stable_sort(rows.begin(), rows.end(), [](const LogEntry& a, const LogEntry& b) { return a.time_ns < b.time_ns; });
-    StreamRows* current = nullptr;
-    int64_t current_day = 0;
-    for (const LogEntry& e : rows) {
-      const int64_t day = DayOf(e.time_ns);
-      if (current == nullptr || day != current_day) {
-        current = &(*out)[day].emplace_back(StreamRows{labels, {}});
-        current_day = day;
-      }
-      current->rows.push_back(&e);
+// Adds the rows of one stream to `out`, sorted by time and split per day.
+void GroupByDay(const StreamLabels& labels, std::vector<const LogEntry*> rows, RowsByDay* out) {
+  std::stable_sort(rows.begin(), rows.end(), [](const LogEntry* a, const LogEntry* b) { return a->time_ns < b->time_ns; });
+  StreamRows* current = nullptr;
+  int64_t current_day = 0;
+  for (const LogEntry* e : rows) {
+    const int64_t day = DayOf(e->time_ns);
+    if (current == nullptr || day != current_day) {
+      current = &(*out)[day].emplace_back(StreamRows{labels, {}});
+      current_day = day;
     }
+    current->rows.push_back(e);
   }
 }
 
@@ -163,12 +162,24 @@ Status LogStore::Add(std::vector<LogEntry> entries) {
   const uint64_t too_old = before - entries.size();
   std::string record;
   EncodeEntries(entries, &record);
-  std::lock_guard lock(mu_);
-  stats_.rows_too_old += too_old;
-  if (entries.empty()) return Status::Ok();
-  if (Status s = wal_->Append(record); !s.ok()) return s;
-  stats_.rows_added += entries.size();
-  for (auto& e : entries) head_->Add(std::move(e));
+  bool flush_early = false;
+  {
+    std::lock_guard lock(mu_);
+    stats_.rows_too_old += too_old;
+    if (entries.empty()) return Status::Ok();
+    if (Status s = wal_->Append(record); !s.ok()) return s;
+    stats_.rows_added += entries.size();
+    head_bytes_ += record.size();
+    for (auto& e : entries) head_->Add(std::move(e));
+    flush_early = head_bytes_ >= options_.max_head_bytes;
+  }
+  if (flush_early) {
+    {
+      std::lock_guard lock(bg_mu_);
+      flush_now_ = true;
+    }
+    bg_cv_.notify_all();
+  }
   return Status::Ok();
 }
 
@@ -237,10 +248,17 @@ Status LogStore::Flush() {
     segment = wal_->CurrentSegment();
     frozen_ = std::move(head_);
     head_ = std::make_shared<MemoryLogStore>();
+    head_bytes_ = 0;
   }
-  auto rows = frozen_->Rows();
+  // The frozen head takes no more Adds, so its rows are read in place; it
+  // keeps serving scans until the parts holding its rows are visible.
   RowsByDay by_day;
-  GroupByDay(rows, &by_day);
+  frozen_->ForEachStream([&](const StreamLabels& labels, const std::vector<LogEntry>& rows) {
+    std::vector<const LogEntry*> pointers;
+    pointers.reserve(rows.size());
+    for (const auto& e : rows) pointers.push_back(&e);
+    GroupByDay(labels, std::move(pointers), &by_day);
+  });
   std::vector<std::pair<int64_t, std::shared_ptr<Part>>> written;
   Status status;
   for (const auto& [day, streams] : by_day) {
@@ -261,8 +279,9 @@ Status LogStore::Flush() {
   if (!status.ok()) {
     // Keep the rows readable in the head; the WAL still holds them.
     for (const auto& [day, part] : written) (void)RemoveFile(part->path());
-    for (auto& [labels, stream_rows] : rows)
-      for (auto& e : stream_rows) head_->Add(std::move(e));
+    frozen_->ForEachStream([&](const StreamLabels&, const std::vector<LogEntry>& rows) {
+      for (const auto& e : rows) head_->Add(e);
+    });
     frozen_.reset();
     return status;
   }
@@ -294,39 +313,43 @@ Status LogStore::MergeSmallParts(int64_t day) {
   if (count < 2) return Status::Ok();
   inputs.resize(count);
 
-  std::map<uint64_t, std::pair<StreamLabels, std::vector<LogEntry>>> by_stream;
+  // One stream at a time: decode its blocks from every input, sort, encode.
+  std::map<uint64_t, const StreamLabels*> stream_ids;
+  for (const auto& part : inputs)
+    for (const auto& [id, labels] : part->streams()) stream_ids.emplace(id, &labels);
+  PartBuilder builder(3);
   DecodedBlock decoded;
-  for (const auto& part : inputs) {
-    for (const BlockMeta& block : part->blocks()) {
-      const StreamLabels& labels = part->streams().at(block.stream_id);
-      if (Status s = part->Decode(block, {}, &labels, {}, &decoded); !s.ok()) {
-        ++corrupt_blocks_;
-        VLOG_WARN("dropping corrupt log block while merging", {{"error", s.message()}});
-        continue;
-      }
-      auto& [stream_labels, rows] = by_stream[block.stream_id];
-      stream_labels = labels;
-      const BlockView& v = decoded.view();
-      for (size_t r = 0; r < v.rows(); ++r) {
-        LogEntry& e = rows.emplace_back();
-        e.time_ns = v.timestamps[r];
-        for (const ColumnView& c : v.columns)
-          if (!c.values[r].empty()) e.fields.push_back(Field{std::string(c.name), std::string(c.values[r])});
+  for (const auto& [id, labels] : stream_ids) {
+    std::vector<LogEntry> rows;
+    for (const auto& part : inputs) {
+      for (const BlockMeta& block : part->blocks()) {
+        if (block.stream_id != id) continue;
+        if (Status s = part->Decode(block, {}, labels, {}, &decoded); !s.ok()) {
+          ++corrupt_blocks_;
+          VLOG_WARN("dropping corrupt log block while merging", {{"error", s.message()}});
+          continue;
+        }
+        const BlockView& v = decoded.view();
+        for (size_t r = 0; r < v.rows(); ++r) {
+          LogEntry& e = rows.emplace_back();
+          e.time_ns = v.timestamps[r];
+          for (const ColumnView& c : v.columns)
+            if (!c.values[r].empty()) e.fields.push_back(Field{std::string(c.name), std::string(c.values[r])});
+        }
       }
     }
+    std::stable_sort(rows.begin(), rows.end(), [](const LogEntry& a, const LogEntry& b) { return a.time_ns < b.time_ns; });
+    StreamRows stream{*labels, {}};
+    stream.rows.reserve(rows.size());
+    for (const auto& e : rows) stream.rows.push_back(&e);
+    builder.AddStream(stream);
   }
-  std::vector<std::pair<StreamLabels, std::vector<LogEntry>>> streams;
-  for (auto& [id, entry] : by_stream) streams.push_back(std::move(entry));
-  RowsByDay grouped;
-  GroupByDay(streams, &grouped);
   std::vector<uint64_t> superseded;
   for (const auto& p : inputs) superseded.push_back(p->seq());
   const std::string dir = PartitionDir(day);
   const uint64_t seq = next_seq_++;
   const std::string path = fmt::format("{}/{:016x}.part", dir, seq);
-  std::vector<StreamRows> all;
-  for (auto& [d, rows] : grouped) all.insert(all.end(), rows.begin(), rows.end());
-  if (Status s = WritePart(path, all, superseded, 3); !s.ok()) return s;
+  if (Status s = builder.Finish(path, superseded); !s.ok()) return s;
   auto merged = Part::Open(path, seq);
   if (!merged.ok()) return merged.status();
   {
@@ -407,8 +430,9 @@ void LogStore::BackgroundLoop() {
   int round = 0;
   std::unique_lock lock(bg_mu_);
   while (!stopping_) {
-    bg_cv_.wait_for(lock, options_.flush_interval, [&] { return stopping_; });
+    bg_cv_.wait_for(lock, options_.flush_interval, [&] { return stopping_ || flush_now_; });
     if (stopping_) break;
+    flush_now_ = false;
     lock.unlock();
     if (Status s = Flush(); !s.ok()) VLOG_WARN("log flush failed", {{"error", s.message()}});
     if (++round % 10 == 0) {

@@ -45,6 +45,9 @@ struct LogStoreOptions {
   uint64_t max_disk_bytes = uint64_t{50} << 30;
   // How often the background thread flushes the head and runs maintenance.
   std::chrono::milliseconds flush_interval{1000};
+  // The background thread flushes early once the head holds this many bytes
+  // of field names and values, bounding memory under heavy ingestion.
+  uint64_t max_head_bytes = uint64_t{32} << 20;
   // Run the background thread (tests drive Flush/Maintain themselves).
   bool background = true;
   // A partition with at least this many parts gets its smallest ones merged.
@@ -118,6 +121,7 @@ class LogStore : public LogReader {
   mutable std::mutex mu_;
   std::shared_ptr<MemoryLogStore> head_;    // GUARDED_BY(mu_)
   std::shared_ptr<MemoryLogStore> frozen_;  // GUARDED_BY(mu_): being flushed
+  uint64_t head_bytes_ = 0;                 // GUARDED_BY(mu_): field bytes in head_
   std::map<int64_t, Partition> partitions_; // GUARDED_BY(mu_): by day number
   LogStoreStats stats_;                     // GUARDED_BY(mu_) (head_rows/parts/... computed)
 
@@ -128,6 +132,7 @@ class LogStore : public LogReader {
   std::mutex bg_mu_;
   std::condition_variable bg_cv_;
   bool stopping_ = false;  // GUARDED_BY(bg_mu_)
+  bool flush_now_ = false; // GUARDED_BY(bg_mu_): the head grew past max_head_bytes
   bool closed_ = false;    // GUARDED_BY(flush_mu_)
   std::thread bg_;
 };

@@ -34,12 +34,10 @@ size_t MemoryLogStore::size() const {
   return size_;
 }
 
-std::vector<std::pair<StreamLabels, std::vector<LogEntry>>> MemoryLogStore::Rows() const {
+void MemoryLogStore::ForEachStream(
+    const std::function<void(const StreamLabels&, const std::vector<LogEntry>&)>& fn) const {
   std::lock_guard lock(mu_);
-  std::vector<std::pair<StreamLabels, std::vector<LogEntry>>> out;
-  out.reserve(streams_.size());
-  for (const auto& [labels, stream] : streams_) out.emplace_back(labels, stream->rows);
-  return out;
+  for (const auto& [labels, stream] : streams_) fn(labels, stream->rows);
 }
 
 Status MemoryLogStore::Scan(const ScanRequest& request, const BlockFn& fn) const {

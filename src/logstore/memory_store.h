@@ -3,6 +3,7 @@
 // the log store's unflushed head and as the reference store in tests of
 // LogsQL (it never skips a block, so it is the brute-force baseline).
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -26,8 +27,10 @@ class MemoryLogStore : public LogReader {
   // Number of stored rows.
   size_t size() const;
 
-  // A copy of every stream's rows, in insertion order.
-  std::vector<std::pair<StreamLabels, std::vector<LogEntry>>> Rows() const;
+  // Calls fn(labels, rows) for every stream, rows in insertion order. The
+  // references stay valid while the store lives and no Add runs, so a frozen
+  // store (no more Adds) can be read after the call without copying.
+  void ForEachStream(const std::function<void(const StreamLabels&, const std::vector<LogEntry>&)>& fn) const;
 
   // Visits the rows of each stream in blocks of at most kBlockRows rows
   // sorted by time, skipping streams that fail request.stream_matches and

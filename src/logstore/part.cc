@@ -202,33 +202,43 @@ bool ColumnWanted(std::string_view name, std::span<const std::string> columns) {
 
 }  // namespace
 
+PartBuilder::PartBuilder(int zstd_level) : zstd_level_(zstd_level), file_(kMagic) {}
+
+void PartBuilder::AddStream(const StreamRows& stream) {
+  const uint64_t id = StreamIdOf(stream.labels);
+  if (streams_.emplace(id, stream.labels).second) stream_order_.push_back(id);
+  size_t begin = 0;
+  while (begin < stream.rows.size()) {
+    size_t end = begin;
+    size_t raw_bytes = 0;
+    while (end < stream.rows.size() && end - begin < kMaxBlockRows && raw_bytes < kMaxBlockRawBytes) {
+      for (const Field& f : stream.rows[end]->fields) raw_bytes += f.name.size() + f.value.size();
+      ++end;
+    }
+    blocks_.push_back(EncodeBlock(std::span(stream.rows).subspan(begin, end - begin), id, &file_, zstd_level_));
+    begin = end;
+  }
+}
+
+Status PartBuilder::Finish(const std::string& path, const std::vector<uint64_t>& superseded) {
+  std::vector<StreamRows> streams;
+  for (uint64_t id : stream_order_) streams.push_back(StreamRows{streams_.at(id), {}});
+  std::string index;
+  EncodeIndex(streams, superseded, blocks_, &index);
+  const uint64_t index_offset = file_.size();
+  file_ += index;
+  PutFixed64(&file_, index_offset);
+  PutFixed64(&file_, index.size());
+  PutFixed32(&file_, crc32c::Value(index.data(), index.size()));
+  file_.append(kEndMagic);
+  return WriteFileAtomic(path, file_);
+}
+
 Status WritePart(const std::string& path, const std::vector<StreamRows>& streams,
                  const std::vector<uint64_t>& superseded, int zstd_level) {
-  std::string file(kMagic);
-  std::vector<BlockMeta> blocks;
-  for (const auto& s : streams) {
-    const uint64_t id = StreamIdOf(s.labels);
-    size_t begin = 0;
-    while (begin < s.rows.size()) {
-      size_t end = begin;
-      size_t raw_bytes = 0;
-      while (end < s.rows.size() && end - begin < kMaxBlockRows && raw_bytes < kMaxBlockRawBytes) {
-        for (const Field& f : s.rows[end]->fields) raw_bytes += f.name.size() + f.value.size();
-        ++end;
-      }
-      blocks.push_back(EncodeBlock(std::span(s.rows).subspan(begin, end - begin), id, &file, zstd_level));
-      begin = end;
-    }
-  }
-  std::string index;
-  EncodeIndex(streams, superseded, blocks, &index);
-  const uint64_t index_offset = file.size();
-  file += index;
-  PutFixed64(&file, index_offset);
-  PutFixed64(&file, index.size());
-  PutFixed32(&file, crc32c::Value(index.data(), index.size()));
-  file.append(kEndMagic);
-  return WriteFileAtomic(path, file);
+  PartBuilder builder(zstd_level);
+  for (const auto& s : streams) builder.AddStream(s);
+  return builder.Finish(path, superseded);
 }
 
 Result<std::shared_ptr<Part>> Part::Open(const std::string& path, uint64_t seq) {

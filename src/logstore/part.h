@@ -63,6 +63,25 @@ struct StreamRows {
 inline constexpr size_t kMaxBlockRows = 8192;
 inline constexpr size_t kMaxBlockRawBytes = size_t{4} << 20;
 
+// Builds a part file in memory (compressed), stream by stream, so that a
+// merge can hold the rows of one stream at a time. Not thread-safe.
+class PartBuilder {
+ public:
+  explicit PartBuilder(int zstd_level);
+  // Encodes the stream's rows (sorted by time) into blocks. A stream may be
+  // added more than once (its blocks then follow each other).
+  void AddStream(const StreamRows& stream);
+  // Writes the file at `path` atomically; see WritePart.
+  Status Finish(const std::string& path, const std::vector<uint64_t>& superseded);
+
+ private:
+  int zstd_level_;
+  std::string file_;
+  std::vector<BlockMeta> blocks_;
+  std::map<uint64_t, StreamLabels> streams_;
+  std::vector<uint64_t> stream_order_;
+};
+
 // Writes a part file at `path` atomically (temp, fsync, rename, fsync dir)
 // holding `streams`. `superseded` names the sequence numbers of parts this one
 // replaces (a merge): opening the store deletes those if they still exist.
