@@ -7,6 +7,7 @@ across restarts and kill -9; bad input."""
 import gzip
 import json
 import signal
+import subprocess
 import threading
 import time
 
@@ -252,3 +253,44 @@ def test_vigil_logs_query_command_prints_rows(logs):
     assert [row["seq"] for row in rows] == ["1"]
     r = run_vigil("logs", "query", "--url", logs.url("logs", ""), "bad (")
     assert r.returncode == 1 and "position" in r.stderr
+
+
+def test_syslog_ng_ships_a_file_like_vector_does(tmp_path):
+    """A real shipper: syslog-ng's http() destination posts batches of JSON
+    lines to /insert/jsonline with VL-* headers, as Pigsty's Vector sink does."""
+    source = tmp_path / "in.log"
+    source.write_text("")
+    with Vigil(only=["logs"]) as v:
+        conf = tmp_path / "syslog-ng.conf"
+        conf.write_text(f"""@version: 3.38
+options {{ stats_freq(0); }};
+source s_in {{ file("{source}" flags(no-parse) follow-freq(0.2)); }};
+destination d_vl {{
+  http(url("{v.url('logs', '/insert/jsonline')}") method("POST")
+       headers("VL-Stream-Fields: job,ins", "VL-Msg-Field: message")
+       body("$(format-json message=$MSG job=syslog ins=node-1)")
+       batch-lines(50) batch-timeout(200));
+}};
+log {{ source(s_in); destination(d_vl); }};
+""")
+        shipper = subprocess.Popen(["syslog-ng", "-F", "-f", str(conf), f"--persist-file={tmp_path}/persist",
+                                    f"--pidfile={tmp_path}/pid", f"--control={tmp_path}/ctl", "--no-caps"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            time.sleep(1)
+            with open(source, "a") as f:
+                for i in range(200):
+                    f.write(f"sshd[{i}]: Accepted publickey for admin line {i:03d}\n")
+            deadline = time.time() + 20
+            rows = []
+            while time.time() < deadline:
+                rows = query(v, "publickey")
+                if len(rows) == 200:
+                    break
+                time.sleep(0.3)
+            assert len(rows) == 200, (len(rows), shipper.poll())
+            assert {r["_stream"] for r in rows} == {'{ins="node-1",job="syslog"}'}
+            assert sorted(r["_msg"] for r in rows)[0] == "sshd[0]: Accepted publickey for admin line 000"
+        finally:
+            shipper.terminate()
+            shipper.wait(timeout=10)
