@@ -174,17 +174,17 @@ class Evaluator {
     if (!querier) return internal::ExecutionError("no storage available");
     std::unique_ptr<tsdb::SeriesSet> set = querier->Select(vs.matchers);
     size_t loaded = 0;
+    std::vector<vigil::Sample> samples;
     while (set->Next()) {
       if (out.size() % 256 == 0) PROMQL_RETURN_IF_ERROR(CheckInterrupt());
       Series s;
       s.metric = set->labels();
-      std::unique_ptr<tsdb::SampleIterator> it = set->Samples();
-      for (bool ok = it->Seek(mint); ok; ok = it->Next()) {
-        int64_t t = it->t();
-        if (t > maxt) break;
-        double v = it->v();
-        if (drop_stale && internal::IsStaleNaN(v)) continue;
-        s.points.push_back({t, v});
+      samples.clear();
+      set->Samples()->AppendRange(mint, maxt, &samples);
+      s.points.reserve(samples.size());
+      for (const vigil::Sample& sample : samples) {
+        if (drop_stale && internal::IsStaleNaN(sample.value)) continue;
+        s.points.push_back({sample.timestamp_ms, sample.value});
       }
       if (drop_stale) {
         loaded += s.points.size();

@@ -14,12 +14,6 @@
 
 namespace vigil::promql::internal {
 
-bool IsStaleNaN(double v) {
-  uint64_t bits;
-  std::memcpy(&bits, &v, sizeof(bits));
-  return bits == 0x7ff0000000000002ULL;
-}
-
 tsdb::Labels DropMetricName(const tsdb::Labels& metric) {
   if (!metric.Has(tsdb::kMetricNameLabel)) return metric;
   return tsdb::LabelsBuilder(metric).Del(tsdb::kMetricNameLabel).Build();

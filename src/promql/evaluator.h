@@ -2,6 +2,7 @@
 // Internals of the PromQL engine shared by engine.cc, eval_ops.cc and
 // eval_functions.cc. Not part of the module's public API.
 
+#include <bit>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -14,7 +15,7 @@
 namespace vigil::promql::internal {
 
 // The staleness marker Prometheus writes when a series disappears.
-bool IsStaleNaN(double v);
+inline bool IsStaleNaN(double v) { return std::bit_cast<uint64_t>(v) == 0x7ff0000000000002ULL; }
 // `metric` without __name__.
 tsdb::Labels DropMetricName(const tsdb::Labels& metric);
 // Whether two samples of `v` have the same label set.

@@ -9,6 +9,14 @@
 
 namespace vigil::tsdb {
 
+void SampleIterator::AppendRange(int64_t mint, int64_t maxt, std::vector<Sample>* out) {
+  for (bool ok = Seek(mint); ok; ok = Next()) {
+    const int64_t ts = t();
+    if (ts > maxt) break;
+    out->push_back(Sample{ts, v()});
+  }
+}
+
 namespace {
 
 // Iterates a private, immutable copy of one series' samples.
@@ -41,6 +49,14 @@ class VectorSampleIterator final : public SampleIterator {
 
   int64_t t() const override { return (*samples_)[pos_].timestamp_ms; }
   double v() const override { return (*samples_)[pos_].value; }
+
+  void AppendRange(int64_t mint, int64_t maxt, std::vector<Sample>* out) override {
+    if (!Seek(mint)) return;
+    auto end = std::upper_bound(samples_->begin() + static_cast<ptrdiff_t>(pos_), samples_->end(), maxt,
+                                [](int64_t x, const Sample& s) { return x < s.timestamp_ms; });
+    out->insert(out->end(), samples_->begin() + static_cast<ptrdiff_t>(pos_), end);
+    pos_ = static_cast<size_t>(end - samples_->begin());
+  }
 
  private:
   std::shared_ptr<const std::vector<Sample>> samples_;

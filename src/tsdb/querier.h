@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/sample_row.h"
 #include "tsdb/labels.h"
 #include "tsdb/matcher.h"
 
@@ -35,6 +36,11 @@ class SampleIterator {
   virtual int64_t t() const = 0;
   // Bit-exact: the stale marker NaN (0x7ff0000000000002) comes back as stored.
   virtual double v() const = 0;
+  // Seeks to `mint` and appends every sample with timestamp <= maxt to *out,
+  // leaving the iterator after the last one appended. Same result as a
+  // Seek/Next loop, which is the default; iterators over decoded arrays copy
+  // in bulk.
+  virtual void AppendRange(int64_t mint, int64_t maxt, std::vector<Sample>* out);
 };
 
 // Iterates selected series in label order. Call labels()/Samples() only
