@@ -500,4 +500,26 @@ size_t CountSamples(std::string_view bytes) {
          (static_cast<size_t>(static_cast<uint8_t>(bytes[2])) << 8);
 }
 
+Status AppendChunkSamples(std::string_view bytes, int64_t mint, int64_t maxt, std::vector<Sample>* out,
+                          bool* past_maxt) {
+  ChunkDecoder dec(bytes);
+  int64_t ts[128];
+  double vs[128];
+  while (true) {
+    const size_t n = dec.NextBatch(ts, vs);
+    if (n == 0) break;
+    if (ts[n - 1] < mint) continue;
+    size_t lo = 0;
+    while (lo < n && ts[lo] < mint) ++lo;
+    size_t hi = lo;
+    while (hi < n && ts[hi] <= maxt) ++hi;
+    for (size_t k = lo; k < hi; ++k) out->push_back(Sample{ts[k], vs[k]});
+    if (hi < n) {
+      *past_maxt = true;
+      break;
+    }
+  }
+  return dec.status();
+}
+
 }  // namespace vigil::tsdb

@@ -35,7 +35,9 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "base/sample_row.h"
 #include "base/status.h"
 #include "tsdb/bitstream.h"
 
@@ -195,5 +197,14 @@ Status ValidateChunk(std::string_view bytes);
 // The sample count recorded in the chunk header, without decoding; 0 if the
 // header is malformed. Does not validate the samples.
 size_t CountSamples(std::string_view bytes);
+
+
+// Appends the samples of the chunk `bytes` with mint <= t <= maxt to *out,
+// decoding in batches (NextBatch). Sets *past_maxt when the chunk holds a
+// sample after maxt (later chunks of the series need not be read). Returns
+// the decoder's status (Corruption for a damaged chunk; samples before the
+// damage are appended).
+Status AppendChunkSamples(std::string_view bytes, int64_t mint, int64_t maxt, std::vector<Sample>* out,
+                          bool* past_maxt);
 
 }  // namespace vigil::tsdb

@@ -12,13 +12,9 @@ bool SampleBefore(const Sample& a, const Sample& b) { return a.timestamp_ms < b.
 
 // Appends the samples of `bytes` with mint <= t <= maxt to `*out`.
 void DecodeRange(std::string_view bytes, int64_t mint, int64_t maxt, std::vector<Sample>* out) {
-  ChunkDecoder dec(bytes);
-  if (!dec.Seek(mint)) return;
-  do {
-    if (dec.t() > maxt) break;
-    out->push_back(Sample{dec.t(), dec.v()});
-  } while (dec.Next());
-  assert(dec.status().ok());
+  bool past_maxt = false;
+  [[maybe_unused]] Status s = AppendChunkSamples(bytes, mint, maxt, out, &past_maxt);
+  assert(s.ok());
 }
 
 // Whether the chunk has a sample with mint <= t <= maxt.

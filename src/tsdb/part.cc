@@ -283,16 +283,10 @@ Status Part::CollectSamples(SeriesRef ref, int64_t mint, int64_t maxt, std::vect
   for (uint64_t i = 0; i < nchunks; ++i) {
     std::string_view chunk;
     if (!GetLengthPrefixed(&in, &chunk)) return Bad(path(), "truncated chunk");
-    ChunkDecoder dec(chunk);
-    if (!dec.Seek(mint)) {
-      if (!dec.status().ok()) return Bad(path(), "chunk: " + dec.status().message());
-      continue;
-    }
-    do {
-      if (dec.t() > maxt) return Status::Ok();
-      out->push_back(Sample{dec.t(), dec.v()});
-    } while (dec.Next());
-    if (!dec.status().ok()) return Bad(path(), "chunk: " + dec.status().message());
+    bool past_maxt = false;
+    Status s = AppendChunkSamples(chunk, mint, maxt, out, &past_maxt);
+    if (!s.ok()) return Bad(path(), "chunk: " + s.message());
+    if (past_maxt) return Status::Ok();
   }
   return Status::Ok();
 }
