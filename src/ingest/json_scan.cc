@@ -2,35 +2,12 @@
 
 #include <fmt/format.h>
 
+#include "base/utf8.h"
+
 namespace vigil::ingest {
 namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-void AppendUtf8(std::string* out, unsigned cp) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xc0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xe0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else {
-    out->push_back(static_cast<char>(0xf0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  }
-}
 
 constexpr unsigned kReplacementChar = 0xfffd;
 
@@ -75,7 +52,7 @@ bool JsonCursor::ReadHex4(unsigned* out) {
   if (text_.size() - pos_ < 4) return Fail("truncated \\u escape");
   unsigned v = 0;
   for (int i = 0; i < 4; ++i) {
-    const int h = HexValue(text_[pos_ + static_cast<size_t>(i)]);
+    const int h = HexDigitValue(text_[pos_ + static_cast<size_t>(i)]);
     if (h < 0) return Fail("invalid \\u escape");
     v = (v << 4) | static_cast<unsigned>(h);
   }

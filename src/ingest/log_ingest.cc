@@ -267,6 +267,12 @@ bool FlattenJsonObject(std::string_view text, std::vector<Field>* out, std::stri
   return true;
 }
 
+// One JSON document (a JSON line, a bulk document) into an entry.
+static bool ParseDocument(std::string_view line, const LogIngestOptions& options, LogEntry* out, std::string* error) {
+  std::vector<Field> fields;
+  return FlattenJsonObject(line, &fields, error) && MakeLogEntry(std::move(fields), options, out, error);
+}
+
 void ParseJsonLines(std::string_view body, const LogIngestOptions& options, std::vector<LogEntry>* out,
                     LogIngestStats* stats) {
   ForEachContentLine(body, CommentLines::kKeep, [&](std::string_view line, size_t line_no) {
@@ -274,10 +280,9 @@ void ParseJsonLines(std::string_view body, const LogIngestOptions& options, std:
       ++stats->too_long;
       return true;
     }
-    std::vector<Field> fields;
     std::string error;
     LogEntry e;
-    if (!FlattenJsonObject(line, &fields, &error) || !MakeLogEntry(std::move(fields), options, &e, &error)) {
+    if (!ParseDocument(line, options, &e, &error)) {
       NoteBad(stats, line_no, error);
       return true;
     }
@@ -303,10 +308,9 @@ void ParseElasticsearchBulk(std::string_view body, const LogIngestOptions& optio
       items->push_back(false);
       return true;
     }
-    std::vector<Field> fields;
     std::string error;
     LogEntry e;
-    if (!FlattenJsonObject(line, &fields, &error) || !MakeLogEntry(std::move(fields), options, &e, &error)) {
+    if (!ParseDocument(line, options, &e, &error)) {
       NoteBad(stats, line_no, error);
       items->push_back(false);
       return true;

@@ -1,37 +1,13 @@
 #include "logsql/lexer.h"
 
 #include "base/go_format.h"
+#include "base/utf8.h"
 #include "logsql/values.h"
 
 namespace vigil::logsql {
 namespace {
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-void AppendUtf8(std::string* out, uint32_t cp) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
 
 }  // namespace
 
@@ -103,7 +79,7 @@ std::optional<std::string> Lexer::ReadString(bool* quoted, Status* error) {
           uint32_t v = 0;
           bool ok = i + n <= text_.size();
           for (size_t k = 0; ok && k < n; ++k) {
-            const int h = HexValue(text_[i + k]);
+            const int h = HexDigitValue(text_[i + k]);
             ok = h >= 0;
             v = v * 16 + static_cast<uint32_t>(h < 0 ? 0 : h);
           }

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "base/utf8.h"
+
 namespace vigil::promql {
 namespace {
 
@@ -15,31 +17,6 @@ Status ErrorAt(size_t pos, const std::string& msg) {
 void SkipSpace(std::string_view in, size_t* pos) {
   while (*pos < in.size() && (in[*pos] == ' ' || in[*pos] == '\t' || in[*pos] == '\n' || in[*pos] == '\r')) {
     ++*pos;
-  }
-}
-
-int Hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-void AppendUtf8(std::string* out, uint32_t cp) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
   }
 }
 
@@ -93,8 +70,8 @@ Result<std::string> ParseStringLiteral(std::string_view in, size_t* pos) {
         int digits = e == 'x' ? 2 : (e == 'u' ? 4 : 8);
         uint32_t v = 0;
         for (int k = 0; k < digits; ++k) {
-          if (i >= in.size() || Hex(in[i]) < 0) return ErrorAt(i, "invalid escape sequence in string");
-          v = v * 16 + static_cast<uint32_t>(Hex(in[i]));
+          if (i >= in.size() || HexDigitValue(in[i]) < 0) return ErrorAt(i, "invalid escape sequence in string");
+          v = v * 16 + static_cast<uint32_t>(HexDigitValue(in[i]));
           ++i;
         }
         if (e == 'x') {
