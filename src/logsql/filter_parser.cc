@@ -2,6 +2,7 @@
 
 #include <re2/re2.h>
 
+#include <cctype>
 #include <cmath>
 #include <limits>
 
@@ -381,6 +382,7 @@ class FilterParser {
       spec.offset_ns = *d;
     }
     spec.text = std::string(lex_.text().substr(start, lex_.raw_pos() - start));
+    while (!spec.text.empty() && std::isspace(static_cast<unsigned char>(spec.text.back()))) spec.text.pop_back();
     return MakeTimeFilter(std::move(spec));
   }
 

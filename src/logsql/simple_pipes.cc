@@ -420,7 +420,9 @@ PipePtr MakeRenamePipe(std::vector<std::pair<std::string, std::string>> pairs, b
   }
   return std::make_unique<MapPipe>(copy ? "copy" : "rename", std::move(text),
                                    [pairs = std::move(pairs), copy](Row* row) {
-                                     for (const auto& [from, to] : pairs) {
+                                     for (const auto& pair : pairs) {
+                                       const std::string& from = pair.first;
+                                       const std::string& to = pair.second;
                                        if (from == to) continue;
                                        std::string value(FieldValue(*row, from));
                                        if (!copy)
