@@ -49,6 +49,7 @@ class ValueFilter final : public Filter {
     if (tokens_.empty() || IsSpecialField(field_)) return;
     out->push_back({field_, tokens_});
   }
+  void CollectFields(std::vector<std::string>* out) const override { out->push_back(field_); }
 
  private:
   std::string field_;

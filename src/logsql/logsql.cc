@@ -78,6 +78,26 @@ logstore::ScanRequest BuildScanRequest(const Query& query, const ExecuteOptions&
   req.max_time_ns = options.end_ns;
   query.filter().NarrowTimeRange(options.now_ns, &req.min_time_ns, &req.max_time_ns);
   query.filter().CollectRequiredTokens(&req.required_tokens);
+  // Columns: what the filter reads plus what the first pipe reads, when that
+  // pipe drops every other field; else all (empty list).
+  std::vector<std::string> fields;
+  if (!query.pipes().empty() && query.pipes()[0]->InputFields(&fields)) {
+    query.filter().CollectFields(&fields);
+    std::vector<std::string> columns;
+    bool all = false;
+    for (auto& f : fields) {
+      if (f == "_time" || f == "_stream" || f == "_stream_id") continue;
+      all |= f == "*" || f.empty();  // a bare `*` pattern: every column
+      if (std::find(columns.begin(), columns.end(), f) == columns.end()) columns.push_back(f);
+    }
+    // `_time` is never a column: asking only for it reads no column at all
+    // (an empty list would mean "every column").
+    if (all)
+      columns.clear();
+    else if (columns.empty())
+      columns.push_back("_time");
+    req.columns = std::move(columns);
+  }
   std::vector<const Filter*> streams;
   query.filter().CollectStreamFilters(&streams);
   if (!streams.empty()) {

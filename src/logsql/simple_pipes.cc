@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "logsql/sources.h"
@@ -72,9 +73,15 @@ class MapPipe final : public Pipe {
  public:
   // fn transforms the row in place; returns false to drop it.
   using MapFn = std::function<bool(Row*)>;
-  MapPipe(std::string_view name, std::string text, MapFn fn) : name_(name), text_(std::move(text)), fn_(std::move(fn)) {}
+  MapPipe(std::string_view name, std::string text, MapFn fn, std::optional<std::vector<std::string>> inputs = {})
+      : name_(name), text_(std::move(text)), fn_(std::move(fn)), inputs_(std::move(inputs)) {}
   void AppendString(std::string* out) const override { out->append(text_); }
   std::string_view name() const override { return name_; }
+  bool InputFields(std::vector<std::string>* out) const override {
+    if (!inputs_) return false;
+    out->insert(out->end(), inputs_->begin(), inputs_->end());
+    return true;
+  }
   std::unique_ptr<RowProcessor> NewProcessor(RowProcessor* next, const PipeContext&) const override {
     class Proc final : public RowProcessor {
      public:
@@ -93,6 +100,7 @@ class MapPipe final : public Pipe {
   std::string_view name_;
   std::string text_;
   MapFn fn_;
+  std::optional<std::vector<std::string>> inputs_;
 };
 
 // Holds every row until Finish, then hands them to `finish` in one go.
@@ -291,6 +299,10 @@ class GroupCountPipe final : public Pipe {
   std::string_view name() const override {
     return mode_ == Mode::kUniq ? "uniq" : mode_ == Mode::kTop ? "top" : "field_values";
   }
+  bool InputFields(std::vector<std::string>* out) const override {
+    out->insert(out->end(), fields_.begin(), fields_.end());
+    return true;
+  }
   std::unique_ptr<RowProcessor> NewProcessor(RowProcessor* next, const PipeContext& ctx) const override {
     class Proc final : public RowProcessor {
      public:
@@ -380,6 +392,8 @@ class FieldNamesPipe final : public Pipe {
 
 PipePtr MakeFieldsPipe(std::vector<FieldPattern> fields) {
   std::string text = "fields " + PatternList(fields);
+  std::vector<std::string> inputs;
+  for (const auto& p : fields) inputs.push_back(p.prefix ? p.name + "*" : p.name);
   return std::make_unique<MapPipe>("fields", std::move(text), [fields = std::move(fields)](Row* row) {
     Row out;
     for (const auto& p : fields) {
@@ -394,7 +408,7 @@ PipePtr MakeFieldsPipe(std::vector<FieldPattern> fields) {
     }
     *row = std::move(out);
     return true;
-  });
+  }, std::move(inputs));
 }
 
 PipePtr MakeDeletePipe(std::vector<FieldPattern> fields) {

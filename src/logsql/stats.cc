@@ -301,6 +301,19 @@ std::unique_ptr<RowProcessor> StatsPipe::NewProcessor(RowProcessor* next, const 
   return std::make_unique<StatsProcessor>(*this, next, ctx);
 }
 
+bool StatsPipe::InputFields(std::vector<std::string>* out) const {
+  for (const auto& b : by_) out->push_back(b.field);
+  for (const auto& f : funcs_) {
+    if (f.condition) f.condition->CollectFields(out);
+    if (f.fields.empty() || (f.fields.size() == 1 && f.fields[0] == "*")) {
+      if (f.func != "count") return false;  // every field
+      continue;
+    }
+    out->insert(out->end(), f.fields.begin(), f.fields.end());
+  }
+  return true;
+}
+
 std::vector<std::string> StatsPipe::ByNames() const {
   std::vector<std::string> out;
   for (const auto& b : by_) out.push_back(b.field);

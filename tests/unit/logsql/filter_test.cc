@@ -286,3 +286,28 @@ TEST(ScanRequest, TimeRangeIsTheIntersectionOfOptionsAndAndedTimeFilters) {
 
 }  // namespace
 }  // namespace vigil::logsql
+
+namespace vigil::logsql {
+namespace {
+
+std::vector<std::string> ColumnsOf(std::string_view q) {
+  auto parsed = Parse(q);
+  EXPECT_TRUE(parsed.ok()) << q;
+  return BuildScanRequest(parsed.value(), ExecuteOptions{}).columns;
+}
+
+TEST(ScanRequest, ColumnsNarrowOnlyWhenTheFirstPipeDropsOtherFields) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(ColumnsOf("error"), V{});  // rows carry every field
+  EXPECT_EQ(ColumnsOf("error | sort by (a)"), V{});
+  EXPECT_EQ(ColumnsOf("error | fields a, b* | sort by (c)"), (V{"a", "b*", "_msg"}));
+  EXPECT_EQ(ColumnsOf("level:x | stats by (host, _time:5m) count() if (code:500) c, sum(d)"),
+            (V{"host", "code", "d", "level"}));
+  EXPECT_EQ(ColumnsOf("_time:5m {a=\"b\"} | stats by (_time:1m) count()"), V{"_time"});
+  EXPECT_EQ(ColumnsOf("* | stats sum(*)"), V{});
+  EXPECT_EQ(ColumnsOf("* | fields *"), V{});
+  EXPECT_EQ(ColumnsOf("x | uniq by (u)"), (V{"u", "_msg"}));
+}
+
+}  // namespace
+}  // namespace vigil::logsql
