@@ -167,16 +167,46 @@ class NewestRows final : public RowProcessor {
   std::priority_queue<Item, std::vector<Item>, std::greater<Item>> heap_;
 };
 
-Row MakeResultRow(const logstore::BlockView& block, BlockSource& src, size_t i) {
+// Which fields result rows need: all, or only those the first pipe reads.
+class Projection {
+ public:
+  explicit Projection(const Query& query) {
+    std::vector<std::string> fields;
+    if (query.pipes().empty() || !query.pipes()[0]->InputFields(&fields)) return;
+    all_ = false;
+    for (auto& f : fields) {
+      if (!f.empty() && f.back() == '*')
+        prefixes_.push_back(f.substr(0, f.size() - 1));
+      else
+        names_.push_back(std::move(f));
+    }
+  }
+  bool Wants(std::string_view name) const {
+    if (all_) return true;
+    for (const auto& n : names_)
+      if (n == name) return true;
+    for (const auto& p : prefixes_)
+      if (name.substr(0, p.size()) == p) return true;
+    return false;
+  }
+
+ private:
+  bool all_ = true;
+  std::vector<std::string> names_;
+  std::vector<std::string> prefixes_;
+};
+
+Row MakeResultRow(const logstore::BlockView& block, BlockSource& src, size_t i, const Projection& proj) {
   Row row;
   row.reserve(block.columns.size() + 3);
-  row.push_back({"_time", FormatRfc3339Nano(block.timestamps[i])});
-  row.push_back({"_stream_id", src.stream_id()});
-  row.push_back({"_stream", std::string(block.stream)});
-  if (const logstore::ColumnView* msg = block.Find("_msg"); msg != nullptr && !msg->values[i].empty())
+  if (proj.Wants("_time")) row.push_back({"_time", FormatRfc3339Nano(block.timestamps[i])});
+  if (proj.Wants("_stream_id")) row.push_back({"_stream_id", src.stream_id()});
+  if (proj.Wants("_stream")) row.push_back({"_stream", std::string(block.stream)});
+  if (const logstore::ColumnView* msg = block.Find("_msg");
+      msg != nullptr && !msg->values[i].empty() && proj.Wants("_msg"))
     row.push_back({"_msg", std::string(msg->values[i])});
   for (const auto& col : block.columns) {
-    if (col.name == "_msg" || col.values[i].empty()) continue;
+    if (col.name == "_msg" || col.values[i].empty() || !proj.Wants(col.name)) continue;
     row.push_back({std::string(col.name), std::string(col.values[i])});
   }
   return row;
@@ -215,6 +245,7 @@ Status Execute(const Query& query, const logstore::LogReader& reader, const Exec
     head = chain.back().get();
   }
 
+  const Projection projection(query);
   Status failure;
   bool stopped = false;
   Status scan = reader.Scan(req, [&](const logstore::BlockView& block) {
@@ -244,8 +275,8 @@ Status Execute(const Query& query, const logstore::LogReader& reader, const Exec
       if (stopped) return;
       ++st.rows_matched;
       if (newest != nullptr) {
-        newest->PushTimed(block.timestamps[i], MakeResultRow(block, src, i));
-      } else if (!head->Push(MakeResultRow(block, src, i))) {
+        newest->PushTimed(block.timestamps[i], MakeResultRow(block, src, i, projection));
+      } else if (!head->Push(MakeResultRow(block, src, i, projection))) {
         stopped = true;
       }
     });
