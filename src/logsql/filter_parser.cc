@@ -201,13 +201,9 @@ class FilterParser {
     if (lex_.Consume(std::string_view(&close, 1))) return out;
     while (true) {
       Status err;
-      bool quoted = false;
-      auto v = lex_.ReadString(&quoted, &err);
+      auto v = lex_.ReadString(nullptr, &err);
       if (!v) return err.ok() ? lex_.Error("argument") : err;
-      if (!quoted && lex_.PeekRaw() == '*') {  // i(err*) and exact("foo"*) keep the star
-        lex_.set_pos(lex_.raw_pos() + 1);
-        v->push_back('\x01');
-      } else if (quoted && lex_.PeekRaw() == '*') {
+      if (lex_.PeekRaw() == '*') {  // i(err*) and exact("foo"*): marked for StripStar
         lex_.set_pos(lex_.raw_pos() + 1);
         v->push_back('\x01');
       }

@@ -1,7 +1,6 @@
 #include "logsql/logsql.h"
 
 #include <algorithm>
-#include <queue>
 
 #include "logsql/filter_parser.h"
 #include "logsql/lexer.h"
@@ -123,16 +122,19 @@ class SinkProcessor final : public RowProcessor {
   const RowSink& sink_;
 };
 
-// limit=N without pipes: keeps the N newest rows, emits them newest first.
+// limit=N without pipes: keeps the N newest rows (a min-heap on time, ties
+// by arrival), emits them newest first.
 class NewestRows final : public RowProcessor {
  public:
   NewestRows(uint64_t n, RowProcessor* next) : n_(n), next_(next) {}
   void PushTimed(int64_t t, Row row) {
     if (heap_.size() < n_) {
-      heap_.push({t, seq_++, std::move(row)});
-    } else if (t > heap_.top().time) {
-      heap_.pop();
-      heap_.push({t, seq_++, std::move(row)});
+      heap_.push_back({t, seq_++, std::move(row)});
+      std::push_heap(heap_.begin(), heap_.end(), Later);
+    } else if (t > heap_.front().time) {
+      std::pop_heap(heap_.begin(), heap_.end(), Later);
+      heap_.back() = {t, seq_++, std::move(row)};
+      std::push_heap(heap_.begin(), heap_.end(), Later);
     }
   }
   bool Push(Row row) override {
@@ -140,17 +142,14 @@ class NewestRows final : public RowProcessor {
     PushTimed(t.value_or(0), std::move(row));
     return true;
   }
-  // The oldest time kept once full: older blocks cannot contribute.
+  // Once full, blocks whose newest row is not newer than OldestKept() cannot
+  // contribute.
   bool Full() const { return heap_.size() >= n_; }
-  int64_t OldestKept() const { return heap_.top().time; }
+  int64_t OldestKept() const { return heap_.front().time; }
   Status Finish() override {
-    std::vector<Item> items;
-    while (!heap_.empty()) {
-      items.push_back(std::move(const_cast<Item&>(heap_.top())));
-      heap_.pop();
-    }
-    for (auto it = items.rbegin(); it != items.rend(); ++it)
-      if (!next_->Push(std::move(it->row))) break;
+    std::sort(heap_.begin(), heap_.end(), Later);
+    for (auto& item : heap_)
+      if (!next_->Push(std::move(item.row))) break;
     return next_->Finish();
   }
 
@@ -159,12 +158,14 @@ class NewestRows final : public RowProcessor {
     int64_t time;
     uint64_t seq;
     Row row;
-    bool operator>(const Item& o) const { return time != o.time ? time > o.time : seq > o.seq; }
   };
+  // Heap order with the oldest on top; sorted, newest first.
+  static bool Later(const Item& a, const Item& b) { return a.time != b.time ? a.time > b.time : a.seq < b.seq; }
+
   uint64_t n_;
   RowProcessor* next_;
   uint64_t seq_ = 0;
-  std::priority_queue<Item, std::vector<Item>, std::greater<Item>> heap_;
+  std::vector<Item> heap_;
 };
 
 // Which fields result rows need: all, or only those the first pipe reads.

@@ -147,9 +147,6 @@ Result<StatsFunc> ParseStatsFunc(Lexer* lex) {
   if (f.fields.size() == 1 && f.fields[0] == "*" && f.func != "row_any") f.fields.clear();
   if ((f.func == "row_min" || f.func == "row_max") && f.fields.empty())
     return lex->ErrorAt(at, f.func + " needs a field");
-  if (f.func != "count" && f.func != "count_empty" && f.func != "row_any" && f.fields.empty() &&
-      f.func != "count_uniq" && f.func != "values" && f.func != "uniq_values" && f.func != "sum_len")
-    f.fields.clear();  // `*` = every field
   if (lex->ConsumeKeyword("limit")) {
     auto n = ReadCount(lex, "limit");
     if (!n.ok()) return n.status();

@@ -113,6 +113,7 @@ class CollectingProcessor : public RowProcessor {
       return false;
     }
     rows_.push_back(std::move(row));
+    Compact(&rows_);
     return true;
   }
   Status Finish() override {
@@ -125,6 +126,9 @@ class CollectingProcessor : public RowProcessor {
 
  protected:
   virtual void Emit(std::vector<Row>* rows) = 0;
+  // May shrink the held rows after each Push (sort with a limit keeps only
+  // the rows that can still be emitted).
+  virtual void Compact(std::vector<Row>* /*rows*/) {}
   RowProcessor* next_;
 
  private:
@@ -220,38 +224,50 @@ class SortPipe final : public Pipe {
     if (limit_ > 0) out->append(" limit " + std::to_string(limit_));
   }
   std::string_view name() const override { return "sort"; }
+
+  bool Less(const Row& a, const Row& b) const {
+    int c = 0;
+    if (keys_.empty()) {
+      // Every field, by name order.
+      std::vector<std::string_view> names;
+      for (const auto& f : a) names.push_back(f.name);
+      for (const auto& f : b) names.push_back(f.name);
+      std::sort(names.begin(), names.end());
+      names.erase(std::unique(names.begin(), names.end()), names.end());
+      for (auto n : names)
+        if ((c = CompareValues(FieldValue(a, n), FieldValue(b, n))) != 0) break;
+    } else {
+      for (const auto& k : keys_) {
+        c = CompareValues(FieldValue(a, k.field), FieldValue(b, k.field));
+        if (k.desc) c = -c;
+        if (c != 0) break;
+      }
+    }
+    return desc_ ? c > 0 : c < 0;
+  }
+
   std::unique_ptr<RowProcessor> NewProcessor(RowProcessor* next, const PipeContext& ctx) const override {
     class Proc final : public CollectingProcessor {
      public:
       Proc(const SortPipe& p, RowProcessor* next, uint64_t max) : CollectingProcessor(next, max), p_(p) {}
       void Emit(std::vector<Row>* rows) override {
-        auto less = [&](const Row& a, const Row& b) {
-          int c = 0;
-          if (p_.keys_.empty()) {
-            // Every field, by name order.
-            std::vector<std::string_view> names;
-            for (const auto& f : a) names.push_back(f.name);
-            for (const auto& f : b) names.push_back(f.name);
-            std::sort(names.begin(), names.end());
-            names.erase(std::unique(names.begin(), names.end()), names.end());
-            for (auto n : names)
-              if ((c = CompareValues(FieldValue(a, n), FieldValue(b, n))) != 0) break;
-          } else {
-            for (const auto& k : p_.keys_) {
-              c = CompareValues(FieldValue(a, k.field), FieldValue(b, k.field));
-              if (k.desc) c = -c;
-              if (c != 0) break;
-            }
-          }
-          return p_.desc_ ? c > 0 : c < 0;
-        };
-        std::stable_sort(rows->begin(), rows->end(), less);
+        std::stable_sort(rows->begin(), rows->end(), [&](const Row& a, const Row& b) { return p_.Less(a, b); });
         uint64_t emitted = 0;
         for (uint64_t i = p_.offset_; i < rows->size(); ++i) {
           if (p_.limit_ > 0 && emitted >= p_.limit_) break;
           ++emitted;
           if (!next_->Push(std::move((*rows)[i]))) break;
         }
+      }
+      // With a limit only the first offset+limit rows in sorted order can be
+      // emitted: once twice that many are held, keep just those (a stable
+      // sort keeps arrival order among equal rows, as the final sort would).
+      void Compact(std::vector<Row>* rows) override {
+        if (p_.limit_ == 0) return;
+        const uint64_t keep = p_.offset_ + p_.limit_;
+        if (rows->size() < std::max<uint64_t>(1024, 2 * keep)) return;
+        std::stable_sort(rows->begin(), rows->end(), [&](const Row& a, const Row& b) { return p_.Less(a, b); });
+        rows->resize(keep);
       }
 
      private:
@@ -399,8 +415,7 @@ PipePtr MakeFieldsPipe(std::vector<FieldPattern> fields) {
     for (const auto& p : fields) {
       if (p.prefix) {
         for (const auto& f : *row)
-          if (p.Matches(f.name) && FieldValue(out, f.name).empty() &&
-              std::none_of(out.begin(), out.end(), [&](const auto& o) { return o.name == f.name; }))
+          if (p.Matches(f.name) && std::none_of(out.begin(), out.end(), [&](const auto& o) { return o.name == f.name; }))
             out.push_back(f);
       } else if (std::none_of(out.begin(), out.end(), [&](const auto& o) { return o.name == p.name; })) {
         out.push_back({p.name, std::string(FieldValue(*row, p.name))});

@@ -279,3 +279,19 @@ INSTANTIATE_TEST_SUITE_P(Seeds, PipesDifferential, ::testing::Values(11u, 12u, 1
 
 }  // namespace
 }  // namespace vigil::logsql
+
+namespace vigil::logsql {
+namespace {
+
+TEST(Pipes, SortWithLimitHoldsFewRowsAndKeepsStableOrder) {
+  logstore::MemoryLogStore store;
+  for (int i = 0; i < 20000; ++i)
+    store.Add({kBase + i, {}, {{"_msg", "x"}, {"k", std::to_string(i % 7)}, {"i", std::to_string(i)}}});
+  ExecuteOptions opts;
+  opts.max_held_rows = 3000;  // a full sort would need 20000
+  auto rows = test_util::RunQuery(store, "* | sort by (k desc) offset 2 limit 3 | fields k, i", opts);
+  EXPECT_EQ(test_util::Lines(rows), (std::vector<std::string>{"k=6 i=20", "k=6 i=27", "k=6 i=34"}));
+}
+
+}  // namespace
+}  // namespace vigil::logsql
