@@ -34,20 +34,6 @@ std::string FieldPattern::String() const {
   return out;
 }
 
-int CompareValues(std::string_view a, std::string_view b) {
-  const auto na = ParseNumber(a), nb = ParseNumber(b);
-  if (na && nb && !std::isnan(*na) && !std::isnan(*nb)) {
-    if (*na != *nb) return *na < *nb ? -1 : 1;
-    return a.compare(b) < 0 ? -1 : a == b ? 0 : 1;
-  }
-  if (a.size() >= 20 && b.size() >= 20) {
-    const auto ta = ParseRfc3339Nano(a), tb = ParseRfc3339Nano(b);
-    if (ta && tb && *ta != *tb) return *ta < *tb ? -1 : 1;
-  }
-  const int c = a.compare(b);
-  return c < 0 ? -1 : c > 0 ? 1 : 0;
-}
-
 namespace {
 
 std::string NameList(const std::vector<std::string>& names) {

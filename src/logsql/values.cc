@@ -358,6 +358,20 @@ std::string FormatFloat(double v) {
   return std::string(buf, ptr);
 }
 
+int CompareValues(std::string_view a, std::string_view b) {
+  const auto na = ParseNumber(a), nb = ParseNumber(b);
+  if (na && nb && !std::isnan(*na) && !std::isnan(*nb)) {
+    if (*na != *nb) return *na < *nb ? -1 : 1;
+    return a.compare(b) < 0 ? -1 : a == b ? 0 : 1;
+  }
+  if (a.size() >= 20 && b.size() >= 20) {
+    const auto ta = ParseRfc3339Nano(a), tb = ParseRfc3339Nano(b);
+    if (ta && tb && *ta != *tb) return *ta < *tb ? -1 : 1;
+  }
+  const int c = a.compare(b);
+  return c < 0 ? -1 : c > 0 ? 1 : 0;
+}
+
 std::optional<uint32_t> ParseIpv4(std::string_view s) {
   uint32_t out = 0;
   for (int part = 0; part < 4; ++part) {

@@ -70,6 +70,9 @@ TEST(Parse, FiltersRenderCanonically) {
   ExpectCanonical("_time:5m offset 1h", "_time:5m offset 1h");
   ExpectCanonical("_time:offset 1h", "_time:offset 1h");
   ExpectCanonical("_time:2023-04-25T22:45+05:30", "_time:2023-04-25T22:45+05:30");
+  ExpectCanonical("_time:day_range[08:00, 18:00) offset 2h", "_time:day_range[08:00, 18:00) offset 2h");
+  ExpectCanonical("_time:week_range(Sun, Sat)", "_time:week_range(Sun, Sat)");
+  ExpectCanonical("a:le_field(b)", "a:le_field(b)");
   ExpectCanonical("_stream:{job=\"pgsql\",ins=~\"pg-.*\"}", "{job=\"pgsql\",ins=~\"pg-.*\"}");
   ExpectCanonical("{app in (\"nginx\", \"foo.bar\")}", "{app=~\"nginx|foo\\\\.bar\"}");
   ExpectCanonical("{app not_in (a)}", "{app!~\"a\"}");
@@ -86,6 +89,8 @@ TEST(Parse, PipesRenderCanonically) {
   ExpectCanonical("* | rename a as b, c d", "* | rename a as b, c as d");
   ExpectCanonical("* | copy a as b", "* | copy a as b");
   ExpectCanonical("* | sort by (a desc, b) desc limit 5 offset 2", "* | sort by (a desc, b) desc offset 2 limit 5");
+  ExpectCanonical("* | first 3 by (a)", "* | sort by (a) limit 3");
+  ExpectCanonical("* | last by (a desc)", "* | sort by (a desc) desc limit 1");
   ExpectCanonical("* | order by (_time)", "* | sort by (_time)");
   ExpectCanonical("* | head", "* | head 10");
   ExpectCanonical("* | limit 5 | offset 3", "* | limit 5 | offset 3");
