@@ -114,7 +114,11 @@ TEST(Parse, PipesRenderCanonically) {
   ExpectCanonical("* | format \"<a>:<q:b>\" as c", "* | format \"<a>:<q:b>\" as c");
   ExpectCanonical("* | replace (\"a\", \"b\") at f limit 2", "* | replace (\"a\", \"b\") at f limit 2");
   ExpectCanonical("* | math round(duration / 1000) as s, x ^ 2 + 1",
-                  "* | math round((duration / 1000)) as s, ((x ^ 2) + 1) as \"x ^ 2 + 1\"");
+                  "* | math round(duration / 1000) as s, x ^ 2 + 1 as \"x ^ 2 + 1\"");
+  ExpectCanonical("* | math (a - b) - (c - d) - -e ^ 2 ^ 3 * (f + g) default 0, (2 ^ 3) ^ 4, Inf - 1e300",
+                  "* | math a - b - (c - d) - -e ^ 2 ^ 3 * (f + g) default 0 as "
+                  "\"(a - b) - (c - d) - -e ^ 2 ^ 3 * (f + g) default 0\", (2 ^ 3) ^ 4 as \"(2 ^ 3) ^ 4\", "
+                  "Inf - 1e+300 as \"Inf - 1e300\"");
   ExpectCanonical("* | field_names | field_values level limit 5", "* | field_names | field_values level limit 5");
   ExpectCanonical("* | len(_msg) as n | drop_empty_fields", "* | len(_msg) as n | drop_empty_fields");
 }
@@ -148,6 +152,16 @@ TEST(Parse, ErrorsNamePositionAndExpectation) {
   ExpectError("a | math nosuch(x)", "cannot parse query at position 9: unknown math function \"nosuch\"");
   ExpectError("a | extract \"no placeholders\"", "cannot parse query at position 4: the pattern has no <field> placeholder");
   ExpectError("a or", "cannot parse query at position 4: unexpected end of query; expected filter");
+}
+
+TEST(Parse, LongMathChainsRenderWithoutAddedNesting) {
+  std::string chain = "a | math x";
+  for (int i = 0; i < 500; ++i) chain += " - x";
+  auto q = Parse(chain);
+  ASSERT_TRUE(q.ok());
+  auto again = Parse(q->String());
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->String(), q->String());
 }
 
 TEST(Parse, DeepNestingIsAnErrorNotACrash) {
