@@ -49,6 +49,7 @@ class ValueFilter final : public Filter {
     if (tokens_.empty() || IsSpecialField(field_)) return;
     out->push_back({field_, tokens_});
   }
+  void CollectFields(std::vector<std::string>* out) const override { out->push_back(field_); }
 
  private:
   std::string field_;
@@ -134,6 +135,11 @@ class TimeFilter final : public Filter {
         *lo = kMin;
         *hi = now;
         break;
+      case TimeFilterSpec::Kind::kDayRange:
+      case TimeFilterSpec::Kind::kWeekRange:
+        *lo = kMin;  // periodic: no single range
+        *hi = kMax;
+        return;
     }
     if (spec_.offset_ns != 0) {
       if (*lo != kMin) *lo = SaturatingSub(*lo, spec_.offset_ns);
@@ -142,6 +148,25 @@ class TimeFilter final : public Filter {
   }
 
   void Apply(ColumnSource& src, Bitmap* rows) const override {
+    if (spec_.kind == TimeFilterSpec::Kind::kDayRange || spec_.kind == TimeFilterSpec::Kind::kWeekRange) {
+      constexpr int64_t kDay = 86400LL * 1'000'000'000;
+      rows->ForEach([&](size_t i) {
+        const auto t = src.Time(i);
+        if (!t) return rows->Clear(i);
+        const int64_t local = *t + spec_.offset_ns;
+        int64_t v = 0;
+        if (spec_.kind == TimeFilterSpec::Kind::kDayRange) {
+          v = local % kDay;
+          if (v < 0) v += kDay;
+        } else {
+          int64_t days = local / kDay - (local % kDay < 0 ? 1 : 0);
+          v = (days + 4) % 7;  // 1970-01-01 was a Thursday
+          if (v < 0) v += 7;
+        }
+        if (v < spec_.min_ns || v > spec_.max_ns) rows->Clear(i);
+      });
+      return;
+    }
     int64_t lo = 0, hi = 0;
     Bounds(src.now_ns(), &lo, &hi);
     rows->ForEach([&](size_t i) {
@@ -374,6 +399,38 @@ FilterPtr MakeIpv4RangeFilter(std::string field, uint32_t lo, uint32_t hi, std::
     const auto ip = ParseIpv4(v);
     return ip && *ip >= lo && *ip <= hi;
   });
+}
+
+FilterPtr MakeFieldCompareFilter(std::string field, std::string other, std::string op) {
+  class FieldCompare final : public Filter {
+   public:
+    FieldCompare(std::string a, std::string b, std::string op) : a_(std::move(a)), b_(std::move(b)), op_(std::move(op)) {}
+    void Apply(ColumnSource& src, Bitmap* rows) const override {
+      const Column a = src.Get(a_), b = src.Get(b_);
+      rows->ForEach([&](size_t i) {
+        const std::string_view x = a.at(i), y = b.at(i);
+        const bool ok = op_ == "eq_field" ? x == y : op_ == "lt_field" ? CompareValues(x, y) < 0 : CompareValues(x, y) <= 0;
+        if (!ok) rows->Clear(i);
+      });
+    }
+    void AppendString(std::string* out) const override {
+      if (a_ != "_msg") {
+        AppendLogsqlString(out, a_);
+        out->push_back(':');
+      }
+      out->append(op_ + "(");
+      AppendLogsqlString(out, b_);
+      out->push_back(')');
+    }
+    void CollectFields(std::vector<std::string>* out) const override {
+      out->push_back(a_);
+      out->push_back(b_);
+    }
+
+   private:
+    std::string a_, b_, op_;
+  };
+  return std::make_unique<FieldCompare>(std::move(field), std::move(other), std::move(op));
 }
 
 FilterPtr MakeInFilter(std::string field, std::vector<std::string> values) {

@@ -48,6 +48,9 @@ FilterPtr MakeStringRangeFilter(std::string field, std::string lo, bool lo_inclu
 FilterPtr MakeLenRangeFilter(std::string field, uint64_t lo, uint64_t hi, std::string text);
 // `ipv4_range(lo, hi)` (inclusive) and `ipv4_range("10.0.0.0/8")`.
 FilterPtr MakeIpv4RangeFilter(std::string field, uint32_t lo, uint32_t hi, std::string text);
+// `a:eq_field(b)`, `a:lt_field(b)`, `a:le_field(b)`: compares two fields of
+// the same row (numbers numerically, else bytewise, as sort does).
+FilterPtr MakeFieldCompareFilter(std::string field, std::string other, std::string op);
 // `in(a, b, ...)`: the value equals one of `values`.
 FilterPtr MakeInFilter(std::string field, std::vector<std::string> values);
 // `contains_all(...)` / `contains_any(...)`: every / some phrase matches.
@@ -62,13 +65,15 @@ struct TimeFilterSpec {
     kNewerThan,   // _time:<5m         (now-d, +inf]
     kAbsolute,    // min/max given in ns
     kUntilNow,    // _time:offset 1h   [-inf, now]
+    kDayRange,    // _time:day_range[08:00, 18:00) offset 2h: time of day in [min_ns, max_ns]
+    kWeekRange,   // _time:week_range[Mon, Fri]: weekday (0 = Sunday) in [min_ns, max_ns]
   };
   Kind kind = Kind::kLast;
   int64_t duration_ns = 0;
   int64_t min_ns = 0;  // kAbsolute, inclusive
   int64_t max_ns = 0;  // kAbsolute, inclusive
-  int64_t offset_ns = 0;
-  std::string text;    // rendering after `_time:` (without offset)
+  int64_t offset_ns = 0;  // day/week ranges: the time zone's offset east of UTC
+  std::string text;       // rendering after `_time:`
 };
 FilterPtr MakeTimeFilter(TimeFilterSpec spec);
 

@@ -68,6 +68,9 @@ class AndFilter final : public Filter {
   void CollectStreamFilters(std::vector<const Filter*>* out) const override {
     for (const auto& c : children_) c->CollectStreamFilters(out);
   }
+  void CollectFields(std::vector<std::string>* out) const override {
+    for (const auto& c : children_) c->CollectFields(out);
+  }
   static bool IsOr(const Filter* f);
 
  private:
@@ -110,6 +113,9 @@ class OrFilter final : public Filter {
       *max_ns = std::min(*max_ns, hi);
     }
   }
+  void CollectFields(std::vector<std::string>* out) const override {
+    for (const auto& c : children_) c->CollectFields(out);
+  }
 
  private:
   std::vector<FilterPtr> children_;
@@ -133,6 +139,7 @@ class NotFilter final : public Filter {
     child_->AppendString(out);
     if (wrap) out->push_back(')');
   }
+  void CollectFields(std::vector<std::string>* out) const override { child_->CollectFields(out); }
 
  private:
   FilterPtr child_;

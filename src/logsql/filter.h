@@ -96,6 +96,8 @@ class Filter {
   virtual void NarrowTimeRange(int64_t /*now_ns*/, int64_t* /*min_ns*/, int64_t* /*max_ns*/) const {}
   // Adds stream predicates every match must satisfy (stream filters, AND).
   virtual void CollectStreamFilters(std::vector<const Filter*>* /*out*/) const {}
+  // Adds every field name the filter reads (any branch, NOT included).
+  virtual void CollectFields(std::vector<std::string>* /*out*/) const {}
   // For stream filters: whether `labels` match. Others: true.
   virtual bool MatchesStream(const logstore::StreamLabels& /*labels*/) const { return true; }
 };

@@ -2,6 +2,7 @@
 
 #include <re2/re2.h>
 
+#include <cctype>
 #include <cmath>
 #include <limits>
 
@@ -200,13 +201,9 @@ class FilterParser {
     if (lex_.Consume(std::string_view(&close, 1))) return out;
     while (true) {
       Status err;
-      bool quoted = false;
-      auto v = lex_.ReadString(&quoted, &err);
+      auto v = lex_.ReadString(nullptr, &err);
       if (!v) return err.ok() ? lex_.Error("argument") : err;
-      if (!quoted && lex_.PeekRaw() == '*') {  // i(err*) and exact("foo"*) keep the star
-        lex_.set_pos(lex_.raw_pos() + 1);
-        v->push_back('\x01');
-      } else if (quoted && lex_.PeekRaw() == '*') {
+      if (lex_.PeekRaw() == '*') {  // i(err*) and exact("foo"*): marked for StripStar
         lex_.set_pos(lex_.raw_pos() + 1);
         v->push_back('\x01');
       }
@@ -269,6 +266,10 @@ class FilterParser {
       return MakeRegexFilter(field, a[0]);
     }
     if (name == "seq") return MakeSeqFilter(field, std::move(a));
+    if (name == "eq_field" || name == "lt_field" || name == "le_field") {
+      if (auto s = need(1, 1); !s.ok()) return s;
+      return MakeFieldCompareFilter(field, a[0], name);
+    }
     if (name == "in") return MakeInFilter(field, std::move(a));
     if (name == "contains_all") return MakeContainsFilter(field, std::move(a), true);
     if (name == "contains_any") return MakeContainsFilter(field, std::move(a), false);
@@ -317,8 +318,56 @@ class FilterParser {
     return lex_.ErrorAt(start, "unknown filter function \"" + name + "\"");
   }
 
+  // `day_range[08:00, 18:00)` / `week_range[Mon, Fri]` after `_time:`.
+  Result<FilterPtr> ParsePeriodicTime(size_t start, bool day) {
+    lex_.set_pos(lex_.pos() + (day ? 9 : 10));
+    const char open = lex_.PeekRaw();
+    lex_.set_pos(lex_.raw_pos() + 1);
+    auto parse_point = [&](std::string_view v) -> std::optional<int64_t> {
+      if (day) {
+        auto p = ParseTimePeriod("1970-01-01T" + std::string(v) + "Z");
+        if (!p || v.size() < 5 || v.size() > 8) return std::nullopt;
+        return p->start_ns;
+      }
+      static constexpr std::string_view kDays[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+      static constexpr std::string_view kLong[] = {"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"};
+      const std::string lower = AsciiLower(v);
+      for (int i = 0; i < 7; ++i)
+        if (lower == kDays[i] || lower == kLong[i]) return i;
+      return std::nullopt;
+    };
+    const size_t a_pos = lex_.pos();
+    auto a = parse_point(lex_.ReadRaw(","));
+    if (!a) return lex_.ErrorAt(a_pos, day ? "cannot parse day_range start; expected hh:mm" : "cannot parse week_range start; expected a weekday");
+    if (!lex_.Consume(",")) return lex_.Error("\",\"");
+    const size_t b_pos = lex_.pos();
+    auto b = parse_point(lex_.ReadRaw(")]"));
+    if (!b) return lex_.ErrorAt(b_pos, day ? "cannot parse day_range end; expected hh:mm" : "cannot parse week_range end; expected a weekday");
+    const char close = lex_.Peek();
+    if (close != ')' && close != ']') return lex_.Error("\")\" or \"]\"");
+    lex_.Consume(std::string_view(&close, 1));
+    TimeFilterSpec spec;
+    spec.kind = day ? TimeFilterSpec::Kind::kDayRange : TimeFilterSpec::Kind::kWeekRange;
+    spec.min_ns = *a + (open == '(' ? 1 : 0);
+    spec.max_ns = *b - (close == ')' ? 1 : 0);
+    if (lex_.ConsumeKeyword("offset")) {
+      const size_t o_pos = lex_.pos();
+      auto d = ParseDurationNs(lex_.ReadRaw(")|"));
+      if (!d) return lex_.ErrorAt(o_pos, "cannot parse offset duration");
+      spec.offset_ns = *d;
+    }
+    spec.text = std::string(lex_.text().substr(start, lex_.raw_pos() - start));
+    while (!spec.text.empty() && std::isspace(static_cast<unsigned char>(spec.text.back()))) spec.text.pop_back();
+    return MakeTimeFilter(std::move(spec));
+  }
+
   Result<FilterPtr> ParseTime() {
     const size_t start = lex_.pos();
+    for (std::string_view kw : {"day_range", "week_range"}) {
+      const std::string_view rest = lex_.text().substr(start);
+      if (rest.substr(0, kw.size()) == kw && rest.size() > kw.size() && (rest[kw.size()] == '[' || rest[kw.size()] == '('))
+        return ParsePeriodicTime(start, kw == "day_range");
+    }
     TimeFilterSpec spec;
     auto duration_or_error = [&](std::string_view s) -> std::optional<int64_t> { return ParseDurationNs(s); };
     if (lex_.PeekKeyword("offset")) {
@@ -381,6 +430,7 @@ class FilterParser {
       spec.offset_ns = *d;
     }
     spec.text = std::string(lex_.text().substr(start, lex_.raw_pos() - start));
+    while (!spec.text.empty() && std::isspace(static_cast<unsigned char>(spec.text.back()))) spec.text.pop_back();
     return MakeTimeFilter(std::move(spec));
   }
 

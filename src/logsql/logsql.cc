@@ -1,7 +1,6 @@
 #include "logsql/logsql.h"
 
 #include <algorithm>
-#include <queue>
 
 #include "logsql/filter_parser.h"
 #include "logsql/lexer.h"
@@ -78,6 +77,26 @@ logstore::ScanRequest BuildScanRequest(const Query& query, const ExecuteOptions&
   req.max_time_ns = options.end_ns;
   query.filter().NarrowTimeRange(options.now_ns, &req.min_time_ns, &req.max_time_ns);
   query.filter().CollectRequiredTokens(&req.required_tokens);
+  // Columns: what the filter reads plus what the first pipe reads, when that
+  // pipe drops every other field; else all (empty list).
+  std::vector<std::string> fields;
+  if (!query.pipes().empty() && query.pipes()[0]->InputFields(&fields)) {
+    query.filter().CollectFields(&fields);
+    std::vector<std::string> columns;
+    bool all = false;
+    for (auto& f : fields) {
+      if (f == "_time" || f == "_stream" || f == "_stream_id") continue;
+      all |= f == "*" || f.empty();  // a bare `*` pattern: every column
+      if (std::find(columns.begin(), columns.end(), f) == columns.end()) columns.push_back(f);
+    }
+    // `_time` is never a column: asking only for it reads no column at all
+    // (an empty list would mean "every column").
+    if (all)
+      columns.clear();
+    else if (columns.empty())
+      columns.push_back("_time");
+    req.columns = std::move(columns);
+  }
   std::vector<const Filter*> streams;
   query.filter().CollectStreamFilters(&streams);
   if (!streams.empty()) {
@@ -103,16 +122,19 @@ class SinkProcessor final : public RowProcessor {
   const RowSink& sink_;
 };
 
-// limit=N without pipes: keeps the N newest rows, emits them newest first.
+// limit=N without pipes: keeps the N newest rows (a min-heap on time, ties
+// by arrival), emits them newest first.
 class NewestRows final : public RowProcessor {
  public:
   NewestRows(uint64_t n, RowProcessor* next) : n_(n), next_(next) {}
   void PushTimed(int64_t t, Row row) {
     if (heap_.size() < n_) {
-      heap_.push({t, seq_++, std::move(row)});
-    } else if (t > heap_.top().time) {
-      heap_.pop();
-      heap_.push({t, seq_++, std::move(row)});
+      heap_.push_back({t, seq_++, std::move(row)});
+      std::push_heap(heap_.begin(), heap_.end(), Later);
+    } else if (t > heap_.front().time) {
+      std::pop_heap(heap_.begin(), heap_.end(), Later);
+      heap_.back() = {t, seq_++, std::move(row)};
+      std::push_heap(heap_.begin(), heap_.end(), Later);
     }
   }
   bool Push(Row row) override {
@@ -120,17 +142,14 @@ class NewestRows final : public RowProcessor {
     PushTimed(t.value_or(0), std::move(row));
     return true;
   }
-  // The oldest time kept once full: older blocks cannot contribute.
+  // Once full, blocks whose newest row is not newer than OldestKept() cannot
+  // contribute.
   bool Full() const { return heap_.size() >= n_; }
-  int64_t OldestKept() const { return heap_.top().time; }
+  int64_t OldestKept() const { return heap_.front().time; }
   Status Finish() override {
-    std::vector<Item> items;
-    while (!heap_.empty()) {
-      items.push_back(std::move(const_cast<Item&>(heap_.top())));
-      heap_.pop();
-    }
-    for (auto it = items.rbegin(); it != items.rend(); ++it)
-      if (!next_->Push(std::move(it->row))) break;
+    std::sort(heap_.begin(), heap_.end(), Later);
+    for (auto& item : heap_)
+      if (!next_->Push(std::move(item.row))) break;
     return next_->Finish();
   }
 
@@ -139,24 +158,56 @@ class NewestRows final : public RowProcessor {
     int64_t time;
     uint64_t seq;
     Row row;
-    bool operator>(const Item& o) const { return time != o.time ? time > o.time : seq > o.seq; }
   };
+  // Heap order with the oldest on top; sorted, newest first.
+  static bool Later(const Item& a, const Item& b) { return a.time != b.time ? a.time > b.time : a.seq < b.seq; }
+
   uint64_t n_;
   RowProcessor* next_;
   uint64_t seq_ = 0;
-  std::priority_queue<Item, std::vector<Item>, std::greater<Item>> heap_;
+  std::vector<Item> heap_;
 };
 
-Row MakeResultRow(const logstore::BlockView& block, BlockSource& src, size_t i) {
+// Which fields result rows need: all, or only those the first pipe reads.
+class Projection {
+ public:
+  explicit Projection(const Query& query) {
+    std::vector<std::string> fields;
+    if (query.pipes().empty() || !query.pipes()[0]->InputFields(&fields)) return;
+    all_ = false;
+    for (auto& f : fields) {
+      if (!f.empty() && f.back() == '*')
+        prefixes_.push_back(f.substr(0, f.size() - 1));
+      else
+        names_.push_back(std::move(f));
+    }
+  }
+  bool Wants(std::string_view name) const {
+    if (all_) return true;
+    for (const auto& n : names_)
+      if (n == name) return true;
+    for (const auto& p : prefixes_)
+      if (name.substr(0, p.size()) == p) return true;
+    return false;
+  }
+
+ private:
+  bool all_ = true;
+  std::vector<std::string> names_;
+  std::vector<std::string> prefixes_;
+};
+
+Row MakeResultRow(const logstore::BlockView& block, BlockSource& src, size_t i, const Projection& proj) {
   Row row;
   row.reserve(block.columns.size() + 3);
-  row.push_back({"_time", FormatRfc3339Nano(block.timestamps[i])});
-  row.push_back({"_stream_id", src.stream_id()});
-  row.push_back({"_stream", std::string(block.stream)});
-  if (const logstore::ColumnView* msg = block.Find("_msg"); msg != nullptr && !msg->values[i].empty())
+  if (proj.Wants("_time")) row.push_back({"_time", FormatRfc3339Nano(block.timestamps[i])});
+  if (proj.Wants("_stream_id")) row.push_back({"_stream_id", src.stream_id()});
+  if (proj.Wants("_stream")) row.push_back({"_stream", std::string(block.stream)});
+  if (const logstore::ColumnView* msg = block.Find("_msg");
+      msg != nullptr && !msg->values[i].empty() && proj.Wants("_msg"))
     row.push_back({"_msg", std::string(msg->values[i])});
   for (const auto& col : block.columns) {
-    if (col.name == "_msg" || col.values[i].empty()) continue;
+    if (col.name == "_msg" || col.values[i].empty() || !proj.Wants(col.name)) continue;
     row.push_back({std::string(col.name), std::string(col.values[i])});
   }
   return row;
@@ -195,6 +246,7 @@ Status Execute(const Query& query, const logstore::LogReader& reader, const Exec
     head = chain.back().get();
   }
 
+  const Projection projection(query);
   Status failure;
   bool stopped = false;
   Status scan = reader.Scan(req, [&](const logstore::BlockView& block) {
@@ -224,8 +276,8 @@ Status Execute(const Query& query, const logstore::LogReader& reader, const Exec
       if (stopped) return;
       ++st.rows_matched;
       if (newest != nullptr) {
-        newest->PushTimed(block.timestamps[i], MakeResultRow(block, src, i));
-      } else if (!head->Push(MakeResultRow(block, src, i))) {
+        newest->PushTimed(block.timestamps[i], MakeResultRow(block, src, i, projection));
+      } else if (!head->Push(MakeResultRow(block, src, i, projection))) {
         stopped = true;
       }
     });

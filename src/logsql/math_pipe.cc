@@ -3,6 +3,7 @@
 // abs, ceil, exp, floor, ln, max, min, round(x[, nearest]). A field whose
 // value is not a number is NaN. Later expressions see earlier results.
 
+#include <charconv>
 #include <cmath>
 
 #include "logsql/lexer.h"
@@ -70,20 +71,46 @@ struct Expr {
     return std::nan("");
   }
 
-  void AppendString(std::string* out) const {
+  // Binding strength: default 0, + - 1, * / % 2, ^ 3, unary minus 4, atoms 5.
+  int Precedence() const {
+    if (kind == Kind::kUnary) return 4;
+    if (kind != Kind::kBinary) return 5;
+    if (name == "default") return 0;
+    if (name == "+" || name == "-") return 1;
+    if (name == "^") return 3;
+    return 2;
+  }
+
+  // Appends the expression with only the parentheses precedence needs, so
+  // that re-parsing the text never nests deeper than the original did.
+  void AppendString(std::string* out, int parent = 0, bool right_child = false) const {
+    const int prec = Precedence();
+    const bool right_assoc = kind == Kind::kBinary && name == "^";
+    const bool wrap = kind == Kind::kBinary &&
+                      (prec < parent || (prec == parent && (right_assoc ? !right_child : right_child)));
+    if (wrap) out->push_back('(');
     switch (kind) {
-      case Kind::kNumber: out->append(FormatFloat(number)); break;
+      case Kind::kNumber: {
+        if (std::isnan(number)) {
+          out->append("NaN");
+        } else if (std::isinf(number)) {
+          out->append(number > 0 ? "Inf" : "-Inf");
+        } else {
+          char buf[64];
+          auto [ptr, ec] = std::to_chars(buf, buf + sizeof(buf), number);
+          out->append(buf, ec == std::errc() ? ptr : buf);
+        }
+        break;
+      }
       case Kind::kField: AppendLogsqlString(out, name); break;
       case Kind::kUnary:
         out->append("-");
-        args[0].AppendString(out);
+        args[0].AppendString(out, 4, true);
         break;
       case Kind::kBinary:
-        out->push_back('(');
-        args[0].AppendString(out);
+        args[0].AppendString(out, prec, false);
         out->append(" " + name + " ");
-        args[1].AppendString(out);
-        out->push_back(')');
+        args[1].AppendString(out, prec, true);
         break;
       case Kind::kCall:
         out->append(name + "(");
@@ -94,6 +121,7 @@ struct Expr {
         out->push_back(')');
         break;
     }
+    if (wrap) out->push_back(')');
   }
 };
 

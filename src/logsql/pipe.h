@@ -55,6 +55,10 @@ class Pipe {
   virtual std::unique_ptr<RowProcessor> NewProcessor(RowProcessor* next, const PipeContext& ctx) const = 0;
   // The pipe's name as written (`stats`, `sort`, ...).
   virtual std::string_view name() const = 0;
+  // When the pipe's output depends only on some input fields (and none of
+  // the others pass through), adds their names (`prefix*` for prefixes) to
+  // `out` and returns true; false when it may read or pass any field.
+  virtual bool InputFields(std::vector<std::string>* /*out*/) const { return false; }
 };
 
 using PipePtr = std::unique_ptr<Pipe>;

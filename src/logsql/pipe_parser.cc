@@ -147,9 +147,6 @@ Result<StatsFunc> ParseStatsFunc(Lexer* lex) {
   if (f.fields.size() == 1 && f.fields[0] == "*" && f.func != "row_any") f.fields.clear();
   if ((f.func == "row_min" || f.func == "row_max") && f.fields.empty())
     return lex->ErrorAt(at, f.func + " needs a field");
-  if (f.func != "count" && f.func != "count_empty" && f.func != "row_any" && f.fields.empty() &&
-      f.func != "count_uniq" && f.func != "values" && f.func != "uniq_values" && f.func != "sum_len")
-    f.fields.clear();  // `*` = every field
   if (lex->ConsumeKeyword("limit")) {
     auto n = ReadCount(lex, "limit");
     if (!n.ok()) return n.status();
@@ -317,6 +314,28 @@ Result<PipePtr> ParsePipe(Lexer* lex) {
     return MakeOffsetPipe(c.value(), name == "skip" ? "skip" : "offset");
   }
   if (name == "sort" || name == "order") return ParseSort(lex);
+  if (name == "first" || name == "last") {
+    // `first N by (f)` = `sort by (f) limit N`; `last` sorts descending.
+    uint64_t n = 1;
+    if (!lex->PeekKeyword("by") && lex->Peek() != '(') {
+      auto c = ReadCount(lex, "number of entries");
+      if (!c.ok()) return c.status();
+      n = c.value();
+    }
+    lex->ConsumeKeyword("by");
+    if (!lex->Consume("(")) return lex->Error("\"(\"");
+    std::vector<SortKey> keys;
+    while (!lex->Consume(")")) {
+      auto f = ReadName(lex, "field name");
+      if (!f.ok()) return f.status();
+      SortKey k{f.value(), false};
+      if (lex->ConsumeKeyword("desc")) k.desc = true;
+      keys.push_back(std::move(k));
+      if (!lex->Consume(",") && lex->Peek() != ')') return lex->Error("\",\" or \")\"");
+    }
+    if (keys.empty()) return lex->ErrorAt(at, name + " needs at least one field to sort by");
+    return MakeSortPipe(std::move(keys), name == "last", 0, n);
+  }
   if (name == "uniq") {
     if (!lex->ConsumeKeyword("by") && lex->Peek() != '(') return lex->Error("\"by\"");
     auto f = ReadNames(lex, false);

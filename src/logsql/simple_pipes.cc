@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "logsql/sources.h"
@@ -33,20 +34,6 @@ std::string FieldPattern::String() const {
   return out;
 }
 
-int CompareValues(std::string_view a, std::string_view b) {
-  const auto na = ParseNumber(a), nb = ParseNumber(b);
-  if (na && nb && !std::isnan(*na) && !std::isnan(*nb)) {
-    if (*na != *nb) return *na < *nb ? -1 : 1;
-    return a.compare(b) < 0 ? -1 : a == b ? 0 : 1;
-  }
-  if (a.size() >= 20 && b.size() >= 20) {
-    const auto ta = ParseRfc3339Nano(a), tb = ParseRfc3339Nano(b);
-    if (ta && tb && *ta != *tb) return *ta < *tb ? -1 : 1;
-  }
-  const int c = a.compare(b);
-  return c < 0 ? -1 : c > 0 ? 1 : 0;
-}
-
 namespace {
 
 std::string NameList(const std::vector<std::string>& names) {
@@ -72,9 +59,15 @@ class MapPipe final : public Pipe {
  public:
   // fn transforms the row in place; returns false to drop it.
   using MapFn = std::function<bool(Row*)>;
-  MapPipe(std::string_view name, std::string text, MapFn fn) : name_(name), text_(std::move(text)), fn_(std::move(fn)) {}
+  MapPipe(std::string_view name, std::string text, MapFn fn, std::optional<std::vector<std::string>> inputs = {})
+      : name_(name), text_(std::move(text)), fn_(std::move(fn)), inputs_(std::move(inputs)) {}
   void AppendString(std::string* out) const override { out->append(text_); }
   std::string_view name() const override { return name_; }
+  bool InputFields(std::vector<std::string>* out) const override {
+    if (!inputs_) return false;
+    out->insert(out->end(), inputs_->begin(), inputs_->end());
+    return true;
+  }
   std::unique_ptr<RowProcessor> NewProcessor(RowProcessor* next, const PipeContext&) const override {
     class Proc final : public RowProcessor {
      public:
@@ -93,6 +86,7 @@ class MapPipe final : public Pipe {
   std::string_view name_;
   std::string text_;
   MapFn fn_;
+  std::optional<std::vector<std::string>> inputs_;
 };
 
 // Holds every row until Finish, then hands them to `finish` in one go.
@@ -105,6 +99,7 @@ class CollectingProcessor : public RowProcessor {
       return false;
     }
     rows_.push_back(std::move(row));
+    Compact(&rows_);
     return true;
   }
   Status Finish() override {
@@ -117,6 +112,9 @@ class CollectingProcessor : public RowProcessor {
 
  protected:
   virtual void Emit(std::vector<Row>* rows) = 0;
+  // May shrink the held rows after each Push (sort with a limit keeps only
+  // the rows that can still be emitted).
+  virtual void Compact(std::vector<Row>* /*rows*/) {}
   RowProcessor* next_;
 
  private:
@@ -212,38 +210,50 @@ class SortPipe final : public Pipe {
     if (limit_ > 0) out->append(" limit " + std::to_string(limit_));
   }
   std::string_view name() const override { return "sort"; }
+
+  bool Less(const Row& a, const Row& b) const {
+    int c = 0;
+    if (keys_.empty()) {
+      // Every field, by name order.
+      std::vector<std::string_view> names;
+      for (const auto& f : a) names.push_back(f.name);
+      for (const auto& f : b) names.push_back(f.name);
+      std::sort(names.begin(), names.end());
+      names.erase(std::unique(names.begin(), names.end()), names.end());
+      for (auto n : names)
+        if ((c = CompareValues(FieldValue(a, n), FieldValue(b, n))) != 0) break;
+    } else {
+      for (const auto& k : keys_) {
+        c = CompareValues(FieldValue(a, k.field), FieldValue(b, k.field));
+        if (k.desc) c = -c;
+        if (c != 0) break;
+      }
+    }
+    return desc_ ? c > 0 : c < 0;
+  }
+
   std::unique_ptr<RowProcessor> NewProcessor(RowProcessor* next, const PipeContext& ctx) const override {
     class Proc final : public CollectingProcessor {
      public:
       Proc(const SortPipe& p, RowProcessor* next, uint64_t max) : CollectingProcessor(next, max), p_(p) {}
       void Emit(std::vector<Row>* rows) override {
-        auto less = [&](const Row& a, const Row& b) {
-          int c = 0;
-          if (p_.keys_.empty()) {
-            // Every field, by name order.
-            std::vector<std::string_view> names;
-            for (const auto& f : a) names.push_back(f.name);
-            for (const auto& f : b) names.push_back(f.name);
-            std::sort(names.begin(), names.end());
-            names.erase(std::unique(names.begin(), names.end()), names.end());
-            for (auto n : names)
-              if ((c = CompareValues(FieldValue(a, n), FieldValue(b, n))) != 0) break;
-          } else {
-            for (const auto& k : p_.keys_) {
-              c = CompareValues(FieldValue(a, k.field), FieldValue(b, k.field));
-              if (k.desc) c = -c;
-              if (c != 0) break;
-            }
-          }
-          return p_.desc_ ? c > 0 : c < 0;
-        };
-        std::stable_sort(rows->begin(), rows->end(), less);
+        std::stable_sort(rows->begin(), rows->end(), [&](const Row& a, const Row& b) { return p_.Less(a, b); });
         uint64_t emitted = 0;
         for (uint64_t i = p_.offset_; i < rows->size(); ++i) {
           if (p_.limit_ > 0 && emitted >= p_.limit_) break;
           ++emitted;
           if (!next_->Push(std::move((*rows)[i]))) break;
         }
+      }
+      // With a limit only the first offset+limit rows in sorted order can be
+      // emitted: once twice that many are held, keep just those (a stable
+      // sort keeps arrival order among equal rows, as the final sort would).
+      void Compact(std::vector<Row>* rows) override {
+        if (p_.limit_ == 0) return;
+        const uint64_t keep = p_.offset_ + p_.limit_;
+        if (rows->size() < std::max<uint64_t>(1024, 2 * keep)) return;
+        std::stable_sort(rows->begin(), rows->end(), [&](const Row& a, const Row& b) { return p_.Less(a, b); });
+        rows->resize(keep);
       }
 
      private:
@@ -290,6 +300,10 @@ class GroupCountPipe final : public Pipe {
   }
   std::string_view name() const override {
     return mode_ == Mode::kUniq ? "uniq" : mode_ == Mode::kTop ? "top" : "field_values";
+  }
+  bool InputFields(std::vector<std::string>* out) const override {
+    out->insert(out->end(), fields_.begin(), fields_.end());
+    return true;
   }
   std::unique_ptr<RowProcessor> NewProcessor(RowProcessor* next, const PipeContext& ctx) const override {
     class Proc final : public RowProcessor {
@@ -380,13 +394,14 @@ class FieldNamesPipe final : public Pipe {
 
 PipePtr MakeFieldsPipe(std::vector<FieldPattern> fields) {
   std::string text = "fields " + PatternList(fields);
+  std::vector<std::string> inputs;
+  for (const auto& p : fields) inputs.push_back(p.prefix ? p.name + "*" : p.name);
   return std::make_unique<MapPipe>("fields", std::move(text), [fields = std::move(fields)](Row* row) {
     Row out;
     for (const auto& p : fields) {
       if (p.prefix) {
         for (const auto& f : *row)
-          if (p.Matches(f.name) && FieldValue(out, f.name).empty() &&
-              std::none_of(out.begin(), out.end(), [&](const auto& o) { return o.name == f.name; }))
+          if (p.Matches(f.name) && std::none_of(out.begin(), out.end(), [&](const auto& o) { return o.name == f.name; }))
             out.push_back(f);
       } else if (std::none_of(out.begin(), out.end(), [&](const auto& o) { return o.name == p.name; })) {
         out.push_back({p.name, std::string(FieldValue(*row, p.name))});
@@ -394,7 +409,7 @@ PipePtr MakeFieldsPipe(std::vector<FieldPattern> fields) {
     }
     *row = std::move(out);
     return true;
-  });
+  }, std::move(inputs));
 }
 
 PipePtr MakeDeletePipe(std::vector<FieldPattern> fields) {
@@ -420,7 +435,9 @@ PipePtr MakeRenamePipe(std::vector<std::pair<std::string, std::string>> pairs, b
   }
   return std::make_unique<MapPipe>(copy ? "copy" : "rename", std::move(text),
                                    [pairs = std::move(pairs), copy](Row* row) {
-                                     for (const auto& [from, to] : pairs) {
+                                     for (const auto& pair : pairs) {
+                                       const std::string& from = pair.first;
+                                       const std::string& to = pair.second;
                                        if (from == to) continue;
                                        std::string value(FieldValue(*row, from));
                                        if (!copy)

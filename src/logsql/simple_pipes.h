@@ -9,6 +9,7 @@
 
 #include "logsql/filter.h"
 #include "logsql/pipe.h"
+#include "logsql/values.h"
 
 namespace vigil::logsql {
 
@@ -21,11 +22,6 @@ struct FieldPattern {
   }
   std::string String() const;
 };
-
-// Orders two field values as VictoriaLogs' sort does: numerically when both
-// are numbers, by time when both are RFC 3339 timestamps, else bytewise.
-// Returns <0, 0, >0.
-int CompareValues(std::string_view a, std::string_view b);
 
 PipePtr MakeFieldsPipe(std::vector<FieldPattern> fields);
 PipePtr MakeDeletePipe(std::vector<FieldPattern> fields);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "base/json.h"
 #include "logsql/simple_pipes.h"
@@ -17,6 +18,15 @@ constexpr std::string_view kFunctions[] = {"count",     "count_empty", "count_un
                                            "sum_len",   "avg",         "min",         "max",             "median",
                                            "quantile",  "values",      "uniq_values", "row_any",         "row_min",
                                            "row_max"};
+
+// The functions, in kFunctions order.
+enum class Fn { k_count, k_count_empty, k_count_uniq, k_count_uniq_hash, k_sum, k_sum_len, k_avg, k_min, k_max, k_median, k_quantile, k_values, k_uniq_values, k_row_any, k_row_min, k_row_max };
+
+Fn FnOf(std::string_view name) {
+  for (size_t i = 0; i < std::size(kFunctions); ++i)
+    if (kFunctions[i] == name) return static_cast<Fn>(i);
+  return Fn::k_count;
+}
 
 bool AllFields(const std::vector<std::string>& fields) {
   return fields.empty() || (fields.size() == 1 && fields[0] == "*");
@@ -50,11 +60,11 @@ std::string RowJson(const Row& row, const std::vector<std::string>& fields) {
 // The running state of one function in one group.
 class StatsState {
  public:
-  explicit StatsState(const StatsFunc& f) : f_(f) {}
+  explicit StatsState(const StatsFunc& f) : f_(f), fn_(FnOf(f.func)) {}
 
   void Add(const Row& row) {
-    const std::string& fn = f_.func;
-    if (fn == "count") {
+    const Fn fn = fn_;
+    if (fn == Fn::k_count) {
       if (AllFields(f_.fields)) {
         ++count_;
       } else {
@@ -62,11 +72,11 @@ class StatsState {
         ForEachArg(f_, row, [&](std::string_view v) { any |= !v.empty(); });
         count_ += any;
       }
-    } else if (fn == "count_empty") {
+    } else if (fn == Fn::k_count_empty) {
       bool all_empty = true;
       ForEachArg(f_, row, [&](std::string_view v) { all_empty &= v.empty(); });
       count_ += all_empty;
-    } else if (fn == "count_uniq" || fn == "count_uniq_hash") {
+    } else if (fn == Fn::k_count_uniq || fn == Fn::k_count_uniq_hash) {
       std::vector<std::string> key;
       bool any = false;
       ForEachArg(f_, row, [&](std::string_view v) {
@@ -74,17 +84,17 @@ class StatsState {
         any |= !v.empty();
       });
       if (any && (f_.limit == 0 || uniq_.size() < f_.limit)) uniq_.insert(std::move(key));
-    } else if (fn == "sum" || fn == "avg") {
+    } else if (fn == Fn::k_sum || fn == Fn::k_avg) {
       ForEachArg(f_, row, [&](std::string_view v) {
         if (auto n = ParseNumber(v); n && !std::isnan(*n)) {
           sum_ += *n;
           ++count_;
         }
       });
-    } else if (fn == "sum_len") {
+    } else if (fn == Fn::k_sum_len) {
       ForEachArg(f_, row, [&](std::string_view v) { count_ += v.size(); });
-    } else if (fn == "min" || fn == "max") {
-      const bool is_min = fn == "min";
+    } else if (fn == Fn::k_min || fn == Fn::k_max) {
+      const bool is_min = fn == Fn::k_min;
       ForEachArg(f_, row, [&](std::string_view v) {
         if (v.empty()) return;
         if (!has_best_ || (is_min ? CompareValues(v, best_) < 0 : CompareValues(v, best_) > 0)) {
@@ -92,27 +102,27 @@ class StatsState {
           has_best_ = true;
         }
       });
-    } else if (fn == "median" || fn == "quantile") {
+    } else if (fn == Fn::k_median || fn == Fn::k_quantile) {
       ForEachArg(f_, row, [&](std::string_view v) {
         if (auto n = ParseNumber(v); n && !std::isnan(*n)) numbers_.push_back(*n);
       });
-    } else if (fn == "values") {
+    } else if (fn == Fn::k_values) {
       ForEachArg(f_, row, [&](std::string_view v) {
         if (!v.empty() && (f_.limit == 0 || values_.size() < f_.limit)) values_.emplace_back(v);
       });
-    } else if (fn == "uniq_values") {
+    } else if (fn == Fn::k_uniq_values) {
       ForEachArg(f_, row, [&](std::string_view v) {
         if (!v.empty() && (f_.limit == 0 || uniq_strings_.size() < f_.limit)) uniq_strings_.emplace(v);
       });
-    } else if (fn == "row_any") {
+    } else if (fn == Fn::k_row_any) {
       if (!has_best_) {
         best_ = RowJson(row, AllFields(f_.fields) ? std::vector<std::string>{} : f_.fields);
         has_best_ = true;
       }
-    } else if (fn == "row_min" || fn == "row_max") {
+    } else if (fn == Fn::k_row_min || fn == Fn::k_row_max) {
       const std::string_view v = f_.fields.empty() ? std::string_view() : FieldValue(row, f_.fields[0]);
       if (v.empty()) return;
-      const bool is_min = fn == "row_min";
+      const bool is_min = fn == Fn::k_row_min;
       if (!has_best_ || (is_min ? CompareValues(v, key_) < 0 : CompareValues(v, key_) > 0)) {
         key_ = std::string(v);
         std::vector<std::string> rest(f_.fields.begin() + 1, f_.fields.end());
@@ -123,21 +133,21 @@ class StatsState {
   }
 
   std::string Result() {
-    const std::string& fn = f_.func;
-    if (fn == "count" || fn == "count_empty" || fn == "sum_len") return std::to_string(count_);
-    if (fn == "count_uniq" || fn == "count_uniq_hash") return std::to_string(uniq_.size());
-    if (fn == "sum") return FormatFloat(count_ == 0 ? std::nan("") : sum_);
-    if (fn == "avg") return FormatFloat(count_ == 0 ? std::nan("") : sum_ / static_cast<double>(count_));
-    if (fn == "min" || fn == "max" || fn == "row_any" || fn == "row_min" || fn == "row_max")
-      return has_best_ ? best_ : (fn.substr(0, 4) == "row_" ? "{}" : "");
-    if (fn == "median" || fn == "quantile") {
+    const Fn fn = fn_;
+    if (fn == Fn::k_count || fn == Fn::k_count_empty || fn == Fn::k_sum_len) return std::to_string(count_);
+    if (fn == Fn::k_count_uniq || fn == Fn::k_count_uniq_hash) return std::to_string(uniq_.size());
+    if (fn == Fn::k_sum) return FormatFloat(count_ == 0 ? std::nan("") : sum_);
+    if (fn == Fn::k_avg) return FormatFloat(count_ == 0 ? std::nan("") : sum_ / static_cast<double>(count_));
+    if (fn == Fn::k_min || fn == Fn::k_max || fn == Fn::k_row_any || fn == Fn::k_row_min || fn == Fn::k_row_max)
+      return has_best_ ? best_ : (fn == Fn::k_row_any || fn == Fn::k_row_min || fn == Fn::k_row_max ? "{}" : "");
+    if (fn == Fn::k_median || fn == Fn::k_quantile) {
       if (numbers_.empty()) return "NaN";
-      const double phi = fn == "median" ? 0.5 : f_.phi;
+      const double phi = fn == Fn::k_median ? 0.5 : f_.phi;
       std::sort(numbers_.begin(), numbers_.end());
       const double pos = std::clamp(phi, 0.0, 1.0) * static_cast<double>(numbers_.size() - 1);
       return FormatFloat(numbers_[static_cast<size_t>(std::llround(pos))]);
     }
-    if (fn == "values" || fn == "uniq_values") {
+    if (fn == Fn::k_values || fn == Fn::k_uniq_values) {
       std::string out = "[";
       bool first = true;
       auto add = [&](const std::string& v) {
@@ -145,7 +155,7 @@ class StatsState {
         first = false;
         json::AppendString(&out, v);
       };
-      if (fn == "values")
+      if (fn == Fn::k_values)
         for (const auto& v : values_) add(v);
       else
         for (const auto& v : uniq_strings_) add(v);
@@ -157,6 +167,7 @@ class StatsState {
 
  private:
   const StatsFunc& f_;
+  const Fn fn_;
   uint64_t count_ = 0;
   double sum_ = 0;
   bool has_best_ = false;
@@ -200,21 +211,31 @@ class StatsProcessor final : public RowProcessor {
       : pipe_(pipe), next_(next), ctx_(ctx) {}
 
   bool Push(Row row) override {
-    std::vector<std::string> key;
-    key.reserve(pipe_.by().size());
-    for (const auto& b : pipe_.by()) key.push_back(ByValue(b, row));
-    auto it = groups_.find(key);
-    if (it == groups_.end()) {
+    // The group key: by-values, each length-prefixed, in one string.
+    key_.clear();
+    for (const auto& b : pipe_.by()) {
+      const std::string v = ByValue(b, row);
+      key_.append(std::to_string(v.size()));
+      key_.push_back(':');
+      key_.append(v);
+    }
+    auto it = index_.find(key_);
+    if (it == index_.end()) {
       if (ctx_.max_held_rows > 0 && groups_.size() >= ctx_.max_held_rows) {
         overflow_ = true;
         return false;
       }
-      it = groups_.emplace(std::move(key), NewStates()).first;
+      Group g;
+      for (const auto& b : pipe_.by()) g.key.push_back(ByValue(b, row));
+      g.states = NewStates();
+      groups_.push_back(std::move(g));
+      it = index_.emplace(key_, groups_.size() - 1).first;
     }
+    auto& states = groups_[it->second].states;
     for (size_t i = 0; i < pipe_.funcs().size(); ++i) {
       const StatsFunc& f = pipe_.funcs()[i];
       if (f.condition && !RowMatches(*f.condition, row, ctx_.now_ns)) continue;
-      it->second[i]->Add(row);
+      states[i]->Add(row);
     }
     return true;
   }
@@ -223,7 +244,8 @@ class StatsProcessor final : public RowProcessor {
     if (overflow_)
       return Status::ResourceExhausted("the stats pipe has more than " + std::to_string(ctx_.max_held_rows) +
                                        " groups; narrow the by-list or the time range");
-    if (groups_.empty() && pipe_.by().empty()) groups_.emplace(std::vector<std::string>{}, NewStates());
+    if (groups_.empty() && pipe_.by().empty()) groups_.push_back(Group{{}, NewStates()});
+    std::sort(groups_.begin(), groups_.end(), [](const Group& a, const Group& b) { return a.key < b.key; });
     for (auto& [key, states] : groups_) {
       Row row;
       for (size_t i = 0; i < key.size(); ++i) row.push_back({pipe_.by()[i].field, key[i]});
@@ -244,7 +266,13 @@ class StatsProcessor final : public RowProcessor {
   RowProcessor* next_;
   PipeContext ctx_;
   bool overflow_ = false;
-  std::map<std::vector<std::string>, std::vector<std::unique_ptr<StatsState>>> groups_;
+  struct Group {
+    std::vector<std::string> key;
+    std::vector<std::unique_ptr<StatsState>> states;
+  };
+  std::string key_;  // scratch
+  std::unordered_map<std::string, size_t> index_;
+  std::vector<Group> groups_;
 };
 
 }  // namespace
@@ -299,6 +327,19 @@ void StatsPipe::AppendString(std::string* out) const {
 
 std::unique_ptr<RowProcessor> StatsPipe::NewProcessor(RowProcessor* next, const PipeContext& ctx) const {
   return std::make_unique<StatsProcessor>(*this, next, ctx);
+}
+
+bool StatsPipe::InputFields(std::vector<std::string>* out) const {
+  for (const auto& b : by_) out->push_back(b.field);
+  for (const auto& f : funcs_) {
+    if (f.condition) f.condition->CollectFields(out);
+    if (f.fields.empty() || (f.fields.size() == 1 && f.fields[0] == "*")) {
+      if (f.func != "count") return false;  // every field
+      continue;
+    }
+    out->insert(out->end(), f.fields.begin(), f.fields.end());
+  }
+  return true;
 }
 
 std::vector<std::string> StatsPipe::ByNames() const {

@@ -44,6 +44,7 @@ class StatsPipe final : public Pipe {
   void AppendString(std::string* out) const override;
   std::string_view name() const override { return "stats"; }
   std::unique_ptr<RowProcessor> NewProcessor(RowProcessor* next, const PipeContext& ctx) const override;
+  bool InputFields(std::vector<std::string>* out) const override;
 
   // Output field names of the by-list and of the results, in order.
   std::vector<std::string> ByNames() const;

@@ -281,23 +281,63 @@ std::string FormatRfc3339Nano(int64_t unix_ns) {
   int64_t y = 0;
   unsigned m = 0, d = 0;
   CivilFromDays(days, &y, &m, &d);
-  char buf[64];
-  int n = std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02lld:%02lld:%02lld", static_cast<long long>(y), m, d,
-                        static_cast<long long>(rem / 3600), static_cast<long long>(rem / 60 % 60),
-                        static_cast<long long>(rem % 60));
-  std::string out(buf, static_cast<size_t>(n));
-  if (frac != 0) {
-    char fb[16];
-    std::snprintf(fb, sizeof(fb), ".%09lld", static_cast<long long>(frac));
-    std::string f = fb;
-    while (f.back() == '0') f.pop_back();
-    out += f;
+  if (y < 0 || y > 9999) {
+    char buf[64];
+    const int n = std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", static_cast<long long>(y),
+                                m, d, static_cast<long long>(rem / 3600), static_cast<long long>(rem / 60 % 60),
+                                static_cast<long long>(rem % 60));
+    return std::string(buf, static_cast<size_t>(n));
   }
-  out.push_back('Z');
-  return out;
+  // Hot path (every result row): digits written by hand, no snprintf.
+  char buf[32] = "0000-00-00T00:00:00";
+  auto put = [&](int pos, int64_t v, int width) {
+    for (int i = width - 1; i >= 0; --i, v /= 10) buf[pos + i] = static_cast<char>('0' + v % 10);
+  };
+  put(0, y, 4);
+  put(5, m, 2);
+  put(8, d, 2);
+  put(11, rem / 3600, 2);
+  put(14, rem / 60 % 60, 2);
+  put(17, rem % 60, 2);
+  size_t len = 19;
+  if (frac != 0) {
+    buf[len++] = '.';
+    put(static_cast<int>(len), frac, 9);
+    len += 9;
+    while (buf[len - 1] == '0') --len;
+  }
+  buf[len++] = 'Z';
+  return std::string(buf, len);
 }
 
 std::optional<int64_t> ParseRfc3339Nano(std::string_view s) {
+  // Fast path for what FormatRfc3339Nano prints: YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z.
+  if (s.size() >= 20 && s.size() <= 30 && s.back() == 'Z' && s[4] == '-' && s[7] == '-' && s[10] == 'T' &&
+      s[13] == ':' && s[16] == ':' && (s.size() == 20 || (s[19] == '.' && s.size() > 21))) {
+    size_t p = 0;
+    unsigned y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
+    bool ok = ReadDigits(s, &p, 4, &y);
+    p = 5;
+    ok = ok && ReadDigits(s, &p, 2, &mo);
+    p = 8;
+    ok = ok && ReadDigits(s, &p, 2, &d);
+    p = 11;
+    ok = ok && ReadDigits(s, &p, 2, &h);
+    p = 14;
+    ok = ok && ReadDigits(s, &p, 2, &mi);
+    p = 17;
+    ok = ok && ReadDigits(s, &p, 2, &se);
+    if (ok && mo >= 1 && mo <= 12 && d >= 1 && d <= DaysInMonth(y, mo) && h < 24 && mi < 60 && se < 61) {
+      int64_t frac = 0, scale = kSecond;
+      for (size_t i = 20; i + 1 < s.size(); ++i) {
+        if (!IsDigit(s[i])) return std::nullopt;
+        scale /= 10;
+        frac += (s[i] - '0') * scale;
+      }
+      return (DaysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se) * kSecond + frac;
+    }
+    return std::nullopt;
+  }
   // Requires at least seconds and an explicit zone, so that plain numbers and
   // words are never taken for times.
   if (s.size() < 20 || s[4] != '-' || s[10] != 'T') return std::nullopt;
@@ -316,6 +356,20 @@ std::string FormatFloat(double v) {
   auto [ptr, ec] = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed);
   if (ec != std::errc()) return FormatGoFloat(v);
   return std::string(buf, ptr);
+}
+
+int CompareValues(std::string_view a, std::string_view b) {
+  const auto na = ParseNumber(a), nb = ParseNumber(b);
+  if (na && nb && !std::isnan(*na) && !std::isnan(*nb)) {
+    if (*na != *nb) return *na < *nb ? -1 : 1;
+    return a.compare(b) < 0 ? -1 : a == b ? 0 : 1;
+  }
+  if (a.size() >= 20 && b.size() >= 20) {
+    const auto ta = ParseRfc3339Nano(a), tb = ParseRfc3339Nano(b);
+    if (ta && tb && *ta != *tb) return *ta < *tb ? -1 : 1;
+  }
+  const int c = a.compare(b);
+  return c < 0 ? -1 : c > 0 ? 1 : 0;
 }
 
 std::optional<uint32_t> ParseIpv4(std::string_view s) {

@@ -47,6 +47,11 @@ std::optional<int64_t> ParseRfc3339Nano(std::string_view s);
 // round-trip, fixed notation ("3", "0.25", "1000000"), "NaN", "+Inf", "-Inf".
 std::string FormatFloat(double v);
 
+// Orders two field values as VictoriaLogs' sort does: numerically when both
+// are numbers, by time when both are RFC 3339 timestamps, else bytewise.
+// Returns <0, 0, >0.
+int CompareValues(std::string_view a, std::string_view b);
+
 // Parses a dotted-quad IPv4 address ("10.0.0.1") into host order.
 std::optional<uint32_t> ParseIpv4(std::string_view s);
 

@@ -214,6 +214,15 @@ std::vector<Case> Cases() {
       {"_time:2023-01-01T00:01Z", [](const RefRow& r) { return r.t >= kBase + 60 * kSec && r.t < kBase + 120 * kSec; }},
       {"_time:2023-01-01T01:01+01:00", [](const RefRow& r) { return r.t >= kBase + 60 * kSec && r.t < kBase + 120 * kSec; }},
       {"_time:>=2023-01-01T00:09:00Z error", [=](const RefRow& r) { return r.t >= kBase + 540 * kSec && HasWord(msg(r), "error"); }},
+      {"_time:day_range[00:02, 00:05)", [](const RefRow& r) { return r.t >= kBase + 120 * kSec && r.t < kBase + 300 * kSec; }},
+      {"_time:day_range(00:02, 00:05] offset 1h", [](const RefRow& r) { return false && r.t; }},
+      {"_time:week_range[Sun, Sun]", [](const RefRow&) { return true; }},  // 2023-01-01 was a Sunday
+      {"_time:week_range[Mon, Sat]", [](const RefRow&) { return false; }},
+      {"dur:lt_field(host)", [](const RefRow& r) {
+         const std::string a = r.Get("dur"), b = r.Get("host");
+         return a < b;  // host is never a number
+       }},
+      {"level:eq_field(host)", [](const RefRow& r) { return r.Get("level") == r.Get("host"); }},
       {"error OR _time:1m", [=](const RefRow& r) { return HasWord(msg(r), "error") || (r.t > kNow - 60 * kSec && r.t <= kNow); }},
   };
 }
@@ -282,6 +291,31 @@ TEST(ScanRequest, TimeRangeIsTheIntersectionOfOptionsAndAndedTimeFilters) {
   EXPECT_EQ(req.min_time_ns, kNow - 300 * kSec + 1);
   EXPECT_EQ(req.max_time_ns, kBase + 480 * kSec - 1);
   EXPECT_FALSE(req.stream_matches);
+}
+
+}  // namespace
+}  // namespace vigil::logsql
+
+namespace vigil::logsql {
+namespace {
+
+std::vector<std::string> ColumnsOf(std::string_view q) {
+  auto parsed = Parse(q);
+  EXPECT_TRUE(parsed.ok()) << q;
+  return BuildScanRequest(parsed.value(), ExecuteOptions{}).columns;
+}
+
+TEST(ScanRequest, ColumnsNarrowOnlyWhenTheFirstPipeDropsOtherFields) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(ColumnsOf("error"), V{});  // rows carry every field
+  EXPECT_EQ(ColumnsOf("error | sort by (a)"), V{});
+  EXPECT_EQ(ColumnsOf("error | fields a, b* | sort by (c)"), (V{"a", "b*", "_msg"}));
+  EXPECT_EQ(ColumnsOf("level:x | stats by (host, _time:5m) count() if (code:500) c, sum(d)"),
+            (V{"host", "code", "d", "level"}));
+  EXPECT_EQ(ColumnsOf("_time:5m {a=\"b\"} | stats by (_time:1m) count()"), V{"_time"});
+  EXPECT_EQ(ColumnsOf("* | stats sum(*)"), V{});
+  EXPECT_EQ(ColumnsOf("* | fields *"), V{});
+  EXPECT_EQ(ColumnsOf("x | uniq by (u)"), (V{"u", "_msg"}));
 }
 
 }  // namespace

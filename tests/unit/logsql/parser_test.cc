@@ -70,6 +70,9 @@ TEST(Parse, FiltersRenderCanonically) {
   ExpectCanonical("_time:5m offset 1h", "_time:5m offset 1h");
   ExpectCanonical("_time:offset 1h", "_time:offset 1h");
   ExpectCanonical("_time:2023-04-25T22:45+05:30", "_time:2023-04-25T22:45+05:30");
+  ExpectCanonical("_time:day_range[08:00, 18:00) offset 2h", "_time:day_range[08:00, 18:00) offset 2h");
+  ExpectCanonical("_time:week_range(Sun, Sat)", "_time:week_range(Sun, Sat)");
+  ExpectCanonical("a:le_field(b)", "a:le_field(b)");
   ExpectCanonical("_stream:{job=\"pgsql\",ins=~\"pg-.*\"}", "{job=\"pgsql\",ins=~\"pg-.*\"}");
   ExpectCanonical("{app in (\"nginx\", \"foo.bar\")}", "{app=~\"nginx|foo\\\\.bar\"}");
   ExpectCanonical("{app not_in (a)}", "{app!~\"a\"}");
@@ -86,6 +89,8 @@ TEST(Parse, PipesRenderCanonically) {
   ExpectCanonical("* | rename a as b, c d", "* | rename a as b, c as d");
   ExpectCanonical("* | copy a as b", "* | copy a as b");
   ExpectCanonical("* | sort by (a desc, b) desc limit 5 offset 2", "* | sort by (a desc, b) desc offset 2 limit 5");
+  ExpectCanonical("* | first 3 by (a)", "* | sort by (a) limit 3");
+  ExpectCanonical("* | last by (a desc)", "* | sort by (a desc) desc limit 1");
   ExpectCanonical("* | order by (_time)", "* | sort by (_time)");
   ExpectCanonical("* | head", "* | head 10");
   ExpectCanonical("* | limit 5 | offset 3", "* | limit 5 | offset 3");
@@ -109,7 +114,11 @@ TEST(Parse, PipesRenderCanonically) {
   ExpectCanonical("* | format \"<a>:<q:b>\" as c", "* | format \"<a>:<q:b>\" as c");
   ExpectCanonical("* | replace (\"a\", \"b\") at f limit 2", "* | replace (\"a\", \"b\") at f limit 2");
   ExpectCanonical("* | math round(duration / 1000) as s, x ^ 2 + 1",
-                  "* | math round((duration / 1000)) as s, ((x ^ 2) + 1) as \"x ^ 2 + 1\"");
+                  "* | math round(duration / 1000) as s, x ^ 2 + 1 as \"x ^ 2 + 1\"");
+  ExpectCanonical("* | math (a - b) - (c - d) - -e ^ 2 ^ 3 * (f + g) default 0, (2 ^ 3) ^ 4, Inf - 1e300",
+                  "* | math a - b - (c - d) - -e ^ 2 ^ 3 * (f + g) default 0 as "
+                  "\"(a - b) - (c - d) - -e ^ 2 ^ 3 * (f + g) default 0\", (2 ^ 3) ^ 4 as \"(2 ^ 3) ^ 4\", "
+                  "Inf - 1e+300 as \"Inf - 1e300\"");
   ExpectCanonical("* | field_names | field_values level limit 5", "* | field_names | field_values level limit 5");
   ExpectCanonical("* | len(_msg) as n | drop_empty_fields", "* | len(_msg) as n | drop_empty_fields");
 }
@@ -143,6 +152,16 @@ TEST(Parse, ErrorsNamePositionAndExpectation) {
   ExpectError("a | math nosuch(x)", "cannot parse query at position 9: unknown math function \"nosuch\"");
   ExpectError("a | extract \"no placeholders\"", "cannot parse query at position 4: the pattern has no <field> placeholder");
   ExpectError("a or", "cannot parse query at position 4: unexpected end of query; expected filter");
+}
+
+TEST(Parse, LongMathChainsRenderWithoutAddedNesting) {
+  std::string chain = "a | math x";
+  for (int i = 0; i < 500; ++i) chain += " - x";
+  auto q = Parse(chain);
+  ASSERT_TRUE(q.ok());
+  auto again = Parse(q->String());
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->String(), q->String());
 }
 
 TEST(Parse, DeepNestingIsAnErrorNotACrash) {

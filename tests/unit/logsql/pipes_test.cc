@@ -167,6 +167,7 @@ TEST(Pipes, JsonFlattenRejectsBadInputWithoutCrashing) {
 struct Rand {
   std::vector<std::map<std::string, std::string>> rows;
   logstore::MemoryLogStore store;
+  test_util::StrictSkippingStore pruning{64};  // hands out only requested columns
 };
 
 void Generate(uint32_t seed, Rand& r) {
@@ -180,6 +181,7 @@ void Generate(uint32_t seed, Rand& r) {
     if (rng() % 7 == 0) f["v"] = "text";
     logstore::LogEntry e{kBase + static_cast<int64_t>(rng() % 3600) * kSec, {{"s", std::to_string(rng() % 3)}}, {}};
     for (const auto& [k, v] : f) e.fields.push_back({k, v});
+    r.pruning.Add(e);
     r.store.Add(std::move(e));
     r.rows.push_back(std::move(f));
   }
@@ -223,7 +225,11 @@ TEST_P(PipesDifferential, StatsByHostMatchesDirectComputation) {
     want_lines.push_back("host=" + host + " c=" + std::to_string(a.count) + " cv=" + std::to_string(a.count_v) +
                          " s=" + FormatFloat(a.nums ? a.sum : NAN) + " u=" + std::to_string(a.uniq.size()));
   }
-  EXPECT_EQ(Lines(RunQuery(r.store, "* | stats by (host) count() c, count(v) cv, sum(v) s, count_uniq(v) u")), want_lines);
+  const char* stats = "* | stats by (host) count() c, count(v) cv, sum(v) s, count_uniq(v) u";
+  EXPECT_EQ(Lines(RunQuery(r.store, stats)), want_lines);
+  EXPECT_EQ(Lines(RunQuery(r.pruning, stats)), want_lines);
+  EXPECT_EQ(Lines(RunQuery(r.pruning, "v:>0 | fields v, id | sort by (id)")),
+            Lines(RunQuery(r.store, "v:>0 | fields v, id | sort by (id)")));
 
   // uniq / top agree with the same counts.
   V uniq_lines, top_lines;
@@ -270,6 +276,22 @@ TEST_P(PipesDifferential, StatsByTimeBucketsSumToTheTotal) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, PipesDifferential, ::testing::Values(11u, 12u, 13u));
+
+}  // namespace
+}  // namespace vigil::logsql
+
+namespace vigil::logsql {
+namespace {
+
+TEST(Pipes, SortWithLimitHoldsFewRowsAndKeepsStableOrder) {
+  logstore::MemoryLogStore store;
+  for (int i = 0; i < 20000; ++i)
+    store.Add({kBase + i, {}, {{"_msg", "x"}, {"k", std::to_string(i % 7)}, {"i", std::to_string(i)}}});
+  ExecuteOptions opts;
+  opts.max_held_rows = 3000;  // a full sort would need 20000
+  auto rows = test_util::RunQuery(store, "* | sort by (k desc) offset 2 limit 3 | fields k, i", opts);
+  EXPECT_EQ(test_util::Lines(rows), (std::vector<std::string>{"k=6 i=20", "k=6 i=27", "k=6 i=34"}));
+}
 
 }  // namespace
 }  // namespace vigil::logsql

@@ -15,7 +15,8 @@
 
 namespace vigil::logsql::test_util {
 
-// Keeps rows per stream in blocks of `block_rows` rows and skips every block
+// Keeps rows per stream in blocks of `block_rows` rows, hands out only the
+// requested columns, and skips every block
 // the request lets it skip: outside the time range, stream predicate false,
 // or a required token absent from every row of the block in that field.
 // Counts skipped blocks so that tests can check skipping happened.
@@ -57,7 +58,7 @@ class StrictSkippingStore final : public logstore::LogReader {
         for (size_t i = begin; i < end; ++i) {
           ts.push_back(rows[i].time_ns);
           for (const auto& f : rows[i].fields) {
-            if (f.value.empty()) continue;
+            if (f.value.empty() || !Wanted(req.columns, f.name)) continue;
             auto [it, inserted] = col_of.try_emplace(f.name, cols.size());
             if (inserted) cols.push_back({f.name, std::vector<std::string_view>(end - begin)});
             cols[it->second].values[i - begin] = f.value;
@@ -75,6 +76,17 @@ class StrictSkippingStore final : public logstore::LogReader {
     return Status::Ok();
   }
   size_t skipped() const { return skipped_; }
+
+  // Whether column `name` is among `columns` (empty = all; `p*` = prefix).
+  static bool Wanted(const std::vector<std::string>& columns, std::string_view name) {
+    if (columns.empty()) return true;
+    for (const auto& c : columns) {
+      if (!c.empty() && c.back() == '*' ? name.substr(0, c.size() - 1) == std::string_view(c).substr(0, c.size() - 1)
+                                        : name == c)
+        return true;
+    }
+    return false;
+  }
 
  private:
   size_t block_rows_;
