@@ -1,11 +1,9 @@
 // Micro-benchmarks of the LogsQL engine over prebuilt columnar blocks (no
 // storage cost, no bloom skipping): 200,000 rows in 200 streams over one day
 // (syslog-, PostgreSQL- and Nginx-shaped), queried the way the issue's
-// benchmark does. Build by hand:
+// benchmark does. Built with the release preset:
 //
-//   g++ -O2 -std=c++20 -I src bench/logsql_bench.cc src/logsql/*.cc src/logstore/row.cc \
-//       src/base/status.cc src/base/json.cc src/base/go_format.cc src/base/hash.cc \
-//       -lbenchmark -lre2 -lfmt -lpthread -o /tmp/logsql_bench
+//   cmake --build build/release --target logsql_bench && build/release/logsql_bench
 //
 // Reports the latency of one query over all rows (engine CPU only).
 
