@@ -181,7 +181,9 @@ Schema Build() {
                                   MaxBody("32MiB")}));
   s.sections.push_back(Component("probe", "the Blackbox exporter role: /probe",
                                  {Enabled(), HostPort("listen", "0.0.0.0:9115", "HTTP address"),
-                                  String("config_file", "", "a blackbox.yml with modules; \"\" uses built-in modules"),
+                                  String("config_file", "", "a blackbox.yml with modules; \"\" uses `modules` below"),
+                                  Any("modules", "{}",
+                                      "inline blackbox.yml modules (name: {prober, timeout, http|tcp|icmp|dns: ...}), used when config_file is \"\"; {} = the built-in modules"),
                                   MaxBody("32MiB")}));
   s.sections.push_back(Component("ui", "dashboards and explore (the Grafana role)",
                                  {Enabled(), HostPort("listen", "0.0.0.0:3000", "HTTP address"), MaxBody("32MiB")}));

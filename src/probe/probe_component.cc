@@ -1,5 +1,7 @@
 #include "probe/probe_component.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -62,8 +64,7 @@ ProbeComponent::ProbeComponent(const service::ServiceContext& ctx, const config:
 ProbeComponent::~ProbeComponent() { Stop(std::chrono::milliseconds(0)); }
 
 Status ProbeComponent::LoadModules(const config::ComponentSettings& own) {
-  std::string path = config::GetString(own.section, "config_file");
-  Result<ModuleMap> loaded = path.empty() ? Result<ModuleMap>(DefaultModules()) : LoadModulesFile(path);
+  Result<ModuleMap> loaded = ModulesFromSettings(own);
   if (!loaded.ok()) {
     reload_successful_->Set(0);
     return loaded.status();
@@ -159,12 +160,22 @@ void ProbeComponent::HandleProbe(net::HttpRequest& req, net::Responder respond) 
            });
 }
 
+Result<ModuleMap> ModulesFromSettings(const config::ComponentSettings& own) {
+  const std::string path = config::GetString(own.section, "config_file");
+  if (!path.empty()) return LoadModulesFile(path);
+  const YAML::Node inline_modules = own.section["modules"];
+  if (!inline_modules.IsDefined() || inline_modules.IsNull() || (inline_modules.IsMap() && inline_modules.size() == 0))
+    return DefaultModules();
+  YAML::Emitter out;
+  out << YAML::BeginMap << YAML::Key << "modules" << YAML::Value << inline_modules << YAML::EndMap;
+  return ParseModules(out.c_str());
+}
+
 std::vector<std::string> CheckProbeConfig(const config::ComponentSettings& own) {
-  std::string path = config::GetString(own.section, "config_file");
-  if (path.empty()) return {};
-  auto loaded = LoadModulesFile(path);
+  auto loaded = ModulesFromSettings(own);
   if (loaded.ok()) return {};
-  return {"probe.config_file: " + loaded.status().message()};
+  const bool from_file = !config::GetString(own.section, "config_file").empty();
+  return {std::string(from_file ? "probe.config_file: " : "probe.modules: ") + loaded.status().message()};
 }
 
 }  // namespace vigil::probe

@@ -54,8 +54,12 @@ class ProbeComponent : public service::HttpComponent {
   Counter* probes_failed_total_ = nullptr;
 };
 
-// Checks `probe.config_file` for `vigil check-config` and startup: an empty
-// list when it is unset or valid.
+// The modules the settings select: `probe.config_file` if set, else inline
+// `probe.modules` if non-empty, else DefaultModules().
+Result<ModuleMap> ModulesFromSettings(const config::ComponentSettings& own);
+
+// Checks the modules (ModulesFromSettings) for `vigil check-config` and
+// startup: an empty list when they are valid.
 std::vector<std::string> CheckProbeConfig(const config::ComponentSettings& own);
 
 }  // namespace vigil::probe

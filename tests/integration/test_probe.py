@@ -19,7 +19,7 @@ import time
 import pytest
 import requests
 
-from conftest import Vigil, free_port, free_udp_tcp_port
+from conftest import Vigil, free_port, free_udp_tcp_port, run_vigil
 
 BLACKBOX = shutil.which("prometheus-blackbox-exporter")
 PIGSTY_BLACKBOX = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "pigsty", "roles", "infra",
@@ -418,3 +418,29 @@ def test_huge_body_is_cut_off_by_max_body_size(world):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_inline_probe_modules_replace_the_built_in_ones():
+    """probe.modules in vigil.yml, in blackbox.yml's `modules:` format."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    port = listener.getsockname()[1]
+    config = "probe:\n  modules:\n    tcp_quick:\n      prober: tcp\n      timeout: 2s\n"
+    try:
+        with Vigil(only=["probe"], config_text=config) as v:
+            r = requests.get(v.url("probe", "/probe"), params={"module": "tcp_quick", "target": f"127.0.0.1:{port}"},
+                             timeout=10)
+            assert r.status_code == 200
+            assert "probe_success 1" in r.text
+            r = requests.get(v.url("probe", "/probe"), params={"module": "http_2xx", "target": "127.0.0.1:1"}, timeout=10)
+            assert r.status_code == 400 and 'Unknown module "http_2xx"' in r.text
+    finally:
+        listener.close()
+    bad = "probe:\n  modules:\n    broken:\n      prober: carrier_pigeon\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "vigil.yml")
+        with open(path, "w") as f:
+            f.write(bad)
+        r = run_vigil("check-config", "--config", path)
+        assert r.returncode == 2 and "probe.modules" in r.stderr and "carrier_pigeon" in r.stderr, r.stderr
