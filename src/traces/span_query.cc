@@ -243,12 +243,16 @@ Result<std::vector<std::string>> SpanQuery::FindTraceIds(const TraceSearch& sear
   const int64_t start = search.start_ns;
   const int64_t end = search.end_ns;
   std::unordered_map<std::string, int64_t> latest;  // trace id -> latest matching span end
-  // Walk back from `end` in windows that double in length, so a search with
-  // recent hits reads little, and an old one reads each block about once.
-  int64_t window = int64_t{5} * 60 * 1000000000;  // 5 minutes
+  // Most searches want recent traces: read the last 5 minutes, then the last
+  // hour, then everything else in range, stopping once `limit` traces are
+  // found. At most three scans, each block read at most once.
+  constexpr int64_t kMinute = int64_t{60} * 1000000000;
+  const int64_t steps[] = {5 * kMinute, 60 * kMinute};
+  const int64_t anchor = std::min(end, search.recent_end_ns);
   int64_t window_end = end;
-  while (true) {
-    const int64_t window_start = (window_end - start <= window) ? start : window_end - window;
+  for (size_t step = 0;; ++step) {
+    int64_t window_start = start;
+    if (step < std::size(steps) && anchor - steps[step] > start) window_start = anchor - steps[step];
     req.min_time_ns = window_start;
     req.max_time_ns = window_end;
     Status s = reader_->Scan(req, [&](const BlockView& b) {
@@ -274,7 +278,6 @@ Result<std::vector<std::string>> SpanQuery::FindTraceIds(const TraceSearch& sear
     if (!s.ok()) return s;
     if (latest.size() >= search.limit || window_start <= start) break;
     window_end = window_start - 1;
-    window = window > std::numeric_limits<int64_t>::max() / 2 ? window : window * 2;
   }
   std::vector<std::pair<int64_t, std::string>> order;
   order.reserve(latest.size());

@@ -61,6 +61,9 @@ struct TraceSearch {
   int64_t start_ns = 0;         // matching span's end time, inclusive
   int64_t end_ns = std::numeric_limits<int64_t>::max();
   size_t limit = 20;
+  // Where "recent" ends: the search reads the 5 minutes and then the hour
+  // before min(end_ns, recent_end_ns) first (callers pass now).
+  int64_t recent_end_ns = std::numeric_limits<int64_t>::max();
 };
 
 // A caller→callee edge between services, with how many spans made it.

@@ -56,6 +56,19 @@ bool ParseGoDuration(std::string_view s, int64_t* out_ns) {
   return true;
 }
 
+// value * unit, saturated to the int64 range (times from query parameters).
+int64_t Scaled(int64_t value, int64_t unit) {
+  int64_t out = 0;
+  if (__builtin_mul_overflow(value, unit, &out)) return (value < 0) ? INT64_MIN : INT64_MAX;
+  return out;
+}
+
+int64_t SaturatingSub(int64_t a, int64_t b) {
+  int64_t out = 0;
+  if (__builtin_sub_overflow(a, b, &out)) return b > 0 ? INT64_MIN : INT64_MAX;
+  return out;
+}
+
 bool ParseInt64(std::string_view s, int64_t* out) {
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
   return ec == std::errc() && p == s.data() + s.size();
@@ -296,21 +309,22 @@ net::HttpResponse TracesComponent::SearchTraces(net::HttpRequest& req) {
   int64_t start_us = 0;
   if (std::string_view v = req.query.Get("end"); !v.empty()) {
     if (!ParseInt64(v, &end_us)) return JaegerBadRequest("malformed 'end' parameter (microseconds since the epoch)");
-    search.end_ns = end_us > INT64_MAX / 1000 ? INT64_MAX : end_us * 1000;
+    search.end_ns = Scaled(end_us, 1000);
   }
   if (std::string_view v = req.query.Get("start"); !v.empty()) {
     if (!ParseInt64(v, &start_us)) return JaegerBadRequest("malformed 'start' parameter (microseconds since the epoch)");
-    search.start_ns = start_us * 1000;
+    search.start_ns = Scaled(start_us, 1000);
   } else if (std::string_view lb = req.query.Get("lookback"); !lb.empty() && lb != "custom") {
     int64_t lookback = 0;
     if (!ParseGoDuration(lb, &lookback)) return JaegerBadRequest("malformed 'lookback' parameter");
-    search.start_ns = std::min(search.end_ns, now) - lookback;
+    search.start_ns = SaturatingSub(std::min(search.end_ns, now), lookback);
   }
   if (std::string_view v = req.query.Get("limit"); !v.empty()) {
     int64_t limit = 0;
     if (!ParseInt64(v, &limit) || limit < 0) return JaegerBadRequest("malformed 'limit' parameter");
     if (limit > 0) search.limit = std::min<size_t>(size_t(limit), kMaxSearchLimit);
   }
+  search.recent_end_ns = now;
   auto ids = q.FindTraceIds(search);
   if (!ids.ok()) return JaegerFailure(ids.status());
   for (const auto& id : *ids) {
@@ -328,8 +342,8 @@ net::HttpResponse TracesComponent::GetTrace(net::HttpRequest& req) {
   int64_t min_ns = std::numeric_limits<int64_t>::min();
   int64_t max_ns = std::numeric_limits<int64_t>::max();
   int64_t v = 0;
-  if (auto s = req.query.Get("start"); !s.empty() && ParseInt64(s, &v)) min_ns = v * 1000;
-  if (auto s = req.query.Get("end"); !s.empty() && ParseInt64(s, &v)) max_ns = v * 1000;
+  if (auto s = req.query.Get("start"); !s.empty() && ParseInt64(s, &v)) min_ns = Scaled(v, 1000);
+  if (auto s = req.query.Get("end"); !s.empty() && ParseInt64(s, &v)) max_ns = Scaled(v, 1000);
   SpanQuery q(store_.get());
   auto spans = q.Trace(id, min_ns, max_ns);
   if (!spans.ok()) return JaegerFailure(spans.status());
@@ -345,7 +359,7 @@ net::HttpResponse TracesComponent::Dependencies(net::HttpRequest& req) {
   if (auto s = req.query.Get("lookback"); !s.empty() && !ParseInt64(s, &lookback_ms))
     return JaegerBadRequest("malformed 'lookback' parameter (milliseconds)");
   SpanQuery q(store_.get());
-  auto links = q.Dependencies((end_ms - lookback_ms) * 1000000, end_ms * 1000000);
+  auto links = q.Dependencies(Scaled(SaturatingSub(end_ms, lookback_ms), 1000000), Scaled(end_ms, 1000000));
   if (!links.ok()) return JaegerFailure(links.status());
   return net::HttpResponse::Json(200, JaegerDependencies(*links));
 }
