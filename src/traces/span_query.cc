@@ -228,7 +228,8 @@ Result<std::vector<StoredSpan>> SpanQuery::Trace(std::string_view trace_id, int6
   return spans;
 }
 
-Result<std::vector<std::string>> SpanQuery::FindTraceIds(const TraceSearch& search) const {
+Result<std::vector<std::string>> SpanQuery::FindTraceIds(const TraceSearch& search,
+                                                          std::vector<int64_t>* latest_ns) const {
   std::vector<TagFilter> filters;
   ScanRequest req;
   req.columns = {std::string(ingest::kTraceIdField), std::string(ingest::kDurationField)};
@@ -286,7 +287,10 @@ Result<std::vector<std::string>> SpanQuery::FindTraceIds(const TraceSearch& sear
     return a.first != b.first ? a.first > b.first : a.second < b.second;
   });
   std::vector<std::string> ids;
-  for (size_t i = 0; i < order.size() && i < search.limit; ++i) ids.push_back(std::move(order[i].second));
+  for (size_t i = 0; i < order.size() && i < search.limit; ++i) {
+    ids.push_back(std::move(order[i].second));
+    if (latest_ns != nullptr) latest_ns->push_back(order[i].first);
+  }
   return ids;
 }
 

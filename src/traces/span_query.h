@@ -98,8 +98,10 @@ class SpanQuery {
                                         int64_t max_ns = std::numeric_limits<int64_t>::max()) const;
 
   // Ids of the traces matching `search`, latest matching span first, at most
-  // search.limit of them.
-  Result<std::vector<std::string>> FindTraceIds(const TraceSearch& search) const;
+  // search.limit of them. When `latest_ns` is given, it receives the end time
+  // of each trace's latest matching span (same order).
+  Result<std::vector<std::string>> FindTraceIds(const TraceSearch& search,
+                                                std::vector<int64_t>* latest_ns = nullptr) const;
 
   // Service-to-service calls among spans ending in [min_ns, max_ns]: a span
   // of service B whose parent span belongs to service A (A != B) counts one

@@ -18,6 +18,7 @@ namespace {
 
 constexpr auto kSlowSqlPollInterval = std::chrono::seconds(2);
 constexpr size_t kMaxSearchLimit = 1000;
+constexpr int64_t kTraceWindowNs = int64_t{3600} * 1000000000;  // search results: spans within 1 h of the match
 constexpr int kGrpcInvalidArgument = 3;
 constexpr int kGrpcUnavailable = 14;
 
@@ -325,10 +326,13 @@ net::HttpResponse TracesComponent::SearchTraces(net::HttpRequest& req) {
     if (limit > 0) search.limit = std::min<size_t>(size_t(limit), kMaxSearchLimit);
   }
   search.recent_end_ns = now;
-  auto ids = q.FindTraceIds(search);
+  std::vector<int64_t> times;
+  auto ids = q.FindTraceIds(search, &times);
   if (!ids.ok()) return JaegerFailure(ids.status());
-  for (const auto& id : *ids) {
-    auto spans = q.Trace(id);
+  for (size_t i = 0; i < ids->size(); ++i) {
+    // A trace's spans lie near the one found: reading kTraceWindowNs around
+    // it keeps each fetch to a few blocks in a large store.
+    auto spans = q.Trace((*ids)[i], SaturatingSub(times[i], kTraceWindowNs), SaturatingSub(times[i], -kTraceWindowNs));
     if (!spans.ok()) return JaegerFailure(spans.status());
     traces.push_back(std::move(*spans));
   }
