@@ -69,8 +69,8 @@ logstore::LogEntry SpanToLogEntry(const SpanOrigin& origin, const Span& span) {
   std::string_view service = kUnknownService;
   for (const auto& a : origin.resource_attributes)
     if (a.key == "service.name" && !a.value.empty()) service = a.value;
-  // Sorted by name: "name" < "resource_attr:service.name".
-  e.stream.emplace_back(std::string(kSpanNameField), span.name.empty() ? std::string("-") : span.name);
+  // The service is the stream: its spans share blocks, so per-span columns
+  // (attributes, names) compress well and lookups skip other services.
   e.stream.emplace_back(std::string(kServiceNameField), std::string(service));
 
   auto& f = e.fields;

@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "ingest/span_row.h"
+#include "logstore/tokenizer.h"
 
 namespace vigil::traces {
 namespace {
@@ -147,30 +148,32 @@ Result<std::vector<std::string>> SpanQuery::Services(int64_t min_ns, int64_t max
 }
 
 Result<std::vector<std::string>> SpanQuery::OperationNames(std::string_view service) const {
-  std::set<std::string> names;
-  ScanRequest req;
-  req.stream_matches = [&](const StreamLabels& labels) {
-    if (LabelOf(labels, ingest::kServiceNameField) == service) names.emplace(LabelOf(labels, ingest::kSpanNameField));
-    return false;
-  };
-  if (Status s = reader_->Scan(req, [](const BlockView&) { return true; }); !s.ok()) return s;
-  return std::vector<std::string>(names.begin(), names.end());
+  auto ops = Operations(service, "");
+  if (!ops.ok()) return ops.status();
+  std::vector<std::string> names;
+  for (auto& op : *ops)
+    if (names.empty() || names.back() != op.name) names.push_back(std::move(op.name));
+  return names;
 }
 
 Result<std::vector<Operation>> SpanQuery::Operations(std::string_view service, std::string_view kind) const {
   std::set<Operation> ops;
   ScanRequest req;
   req.stream_matches = [&](const StreamLabels& labels) { return LabelOf(labels, ingest::kServiceNameField) == service; };
-  req.columns = {std::string(ingest::kSpanKindField)};
+  req.columns = {std::string(ingest::kSpanNameField), std::string(ingest::kSpanKindField)};
   Status s = reader_->Scan(req, [&](const BlockView& b) {
-    const std::string name(LabelOf(*b.stream_labels, ingest::kSpanNameField));
+    const ColumnView* names = b.Find(ingest::kSpanNameField);
     const ColumnView* kinds = b.Find(ingest::kSpanKindField);
-    std::string_view last;
+    if (names == nullptr) return true;
+    std::string_view last_name, last_kind;
     for (size_t r = 0; r < b.rows(); ++r) {
+      std::string_view n = names->values[r];
       std::string_view k = kinds != nullptr ? kinds->values[r] : std::string_view("0");
-      if (r > 0 && k == last) continue;
-      last = k;
-      if (kind.empty() || k == kind) ops.insert(Operation{name, std::string(k)});
+      // Dictionary-encoded columns repeat views: skip runs cheaply.
+      if (r > 0 && n == last_name && k == last_kind) continue;
+      last_name = n;
+      last_kind = k;
+      if (!n.empty() && (kind.empty() || k == kind)) ops.insert(Operation{std::string(n), std::string(k)});
     }
     return true;
   });
@@ -238,9 +241,15 @@ Result<std::vector<std::string>> SpanQuery::FindTraceIds(const TraceSearch& sear
     for (const auto& c : filters.back().columns) req.columns.push_back(c);
   }
   req.stream_matches = [&](const StreamLabels& labels) {
-    if (LabelOf(labels, ingest::kServiceNameField) != search.service) return false;
-    return search.operation.empty() || LabelOf(labels, ingest::kSpanNameField) == search.operation;
+    return LabelOf(labels, ingest::kServiceNameField) == search.service;
   };
+  if (!search.operation.empty()) {
+    req.columns.push_back(std::string(ingest::kSpanNameField));
+    // Blocks whose name filter lacks a word of the operation are skipped.
+    logstore::RequiredTokens words{std::string(ingest::kSpanNameField), {}};
+    logstore::ForEachToken(search.operation, [&](std::string_view t) { words.tokens.emplace_back(t); });
+    if (!words.tokens.empty()) req.required_tokens.push_back(std::move(words));
+  }
   const int64_t start = search.start_ns;
   const int64_t end = search.end_ns;
   std::unordered_map<std::string, int64_t> latest;  // trace id -> latest matching span end
@@ -259,10 +268,12 @@ Result<std::vector<std::string>> SpanQuery::FindTraceIds(const TraceSearch& sear
     Status s = reader_->Scan(req, [&](const BlockView& b) {
       const ColumnView* ids = b.Find(ingest::kTraceIdField);
       const ColumnView* durations = b.Find(ingest::kDurationField);
+      const ColumnView* names = b.Find(ingest::kSpanNameField);
       if (ids == nullptr) return true;
       for (size_t r = 0; r < b.rows(); ++r) {
         const int64_t t = b.timestamps[r];
         if (t < window_start || t > window_end || ids->values[r].empty()) continue;
+        if (!search.operation.empty() && (names == nullptr || names->values[r] != search.operation)) continue;
         if (search.min_duration_ns > 0 || search.max_duration_ns > 0) {
           const int64_t d = durations != nullptr ? ParseInt(durations->values[r]) : 0;
           if (search.min_duration_ns > 0 && d < search.min_duration_ns) continue;

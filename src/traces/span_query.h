@@ -4,14 +4,15 @@
 // store holding span rows (ingest/span_row.h), without LogsQL.
 //
 // How the store's block skipping is used:
-//   - services and operations come from stream labels (service.name and span
-//     name are the stream), so listing them decodes no block;
+//   - services come from stream labels (service.name is the stream), so
+//     listing them decodes no block; operations read the name and kind
+//     columns of that service's blocks only;
 //   - a trace lookup scans with the trace id as a required token of the
 //     trace_id column, so only blocks whose bloom filter may hold the id are
 //     decoded — first just their trace_id column, then, for the streams and
 //     time range where the id was found, every column;
-//   - a search reads only the streams of the service (and operation) and
-//     walks back from the end of the time range in growing windows until it
+//   - a search reads only the service's stream (blocks without the
+//     operation's words in their name filter are skipped) and walks back from the end of the time range in growing windows until it
 //     has `limit` traces.
 //
 // Thread-safe: every method only reads the store, which allows concurrent scans.

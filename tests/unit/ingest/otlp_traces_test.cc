@@ -111,7 +111,7 @@ TEST(OtlpTracesProtobufTest, EveryFieldOfASpanMapsToVictoriaTracesFieldNames) {
   EXPECT_EQ(stats.rejected_spans, 0u);
   const auto& e = rows[0];
   EXPECT_EQ(e.time_ns, int64_t(kStart + 1500));
-  EXPECT_EQ(logstore::FormatStream(e.stream), R"({name="GET /cart",resource_attr:service.name="cart"})");
+  EXPECT_EQ(logstore::FormatStream(e.stream), R"({resource_attr:service.name="cart"})");
   auto f = FieldsOf(e);
   EXPECT_EQ(f["_msg"], "-");
   EXPECT_EQ(f["trace_id"], "5b8efff798038103d269b633813fc60c");
@@ -158,7 +158,7 @@ TEST(OtlpTracesProtobufTest, ResourceWithoutServiceNameGetsUnknownService) {
   ASSERT_TRUE(ParseOtlpTracesProtobuf(Request(FullSpan(), false), {}, &rows, &stats).ok());
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(FieldsOf(rows[0])["resource_attr:service.name"], "unknown_service");
-  EXPECT_EQ(rows[0].stream[1].second, "unknown_service");
+  EXPECT_EQ(rows[0].stream[0].second, "unknown_service");
 }
 
 TEST(OtlpTracesProtobufTest, SpansWithMissingOrZeroIdsAreRejectedAndCountedOthersKept) {
