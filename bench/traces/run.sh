@@ -9,7 +9,7 @@
 # Each run: fresh data dir, `vigil serve --only traces` on a free 127.0.0.1
 # port, load_spans posts the spans, then wait until the head is flushed and
 # merges settle, read vt_data_size_bytes, time 20 trace lookups (ids the
-# loader wrote) and 10 searches (service=svc-N&limit=20, Jaeger UI's default)
+# loader wrote; the first two are warm-up) and 10 searches (service=svc-N&limit=20, Jaeger UI's default)
 # with curl, stop. Prints one JSON line per run and the medians.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -46,16 +46,23 @@ for run in $(seq 1 "$runs"); do
   trap 'kill $pid 2>/dev/null || true' EXIT
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
   load=$("$work/load_spans" --addr "127.0.0.1:$port" --spans "$spans" --conns "$conns" --ids-out "$work/ids")
-  # Let the head flush and merges finish (parts stop changing).
+  # Let the head flush and merges finish: no unflushed spans, and parts
+  # unchanged over three samples 3 s apart.
   prev=""
-  for _ in $(seq 1 120); do
-    sleep 2
-    cur=$(curl -s "http://127.0.0.1:$port/metrics" | grep -E '^vt_(storage_parts|data_size_bytes)' | tr '\n' ' ')
-    [ "$cur" = "$prev" ] && break
+  stable=0
+  for _ in $(seq 1 200); do
+    sleep 3
+    m=$(curl -s "http://127.0.0.1:$port/metrics")
+    cur=$(echo "$m" | grep -E '^vt_(storage_parts|data_size_bytes)' | tr '\n' ' ')
+    head=$(echo "$m" | awk '/^vt_storage_head_spans/ {print $2}')
+    if [ "$cur" = "$prev" ] && [ "$head" = "0" ]; then stable=$((stable + 1)); else stable=0; fi
+    [ "$stable" -ge 2 ] && break
     prev="$cur"
   done
+  parts=$(echo "$m" | awk '/^vt_storage_parts/ {print $2}')
   bytes=$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^vt_data_size_bytes/ {print $2}')
-  lookup_ms=$(head -20 "$work/ids" | while read -r id; do
+  for id in $(head -2 "$work/ids"); do curl -s -o /dev/null "http://127.0.0.1:$port/select/jaeger/api/traces/$id"; done
+  lookup_ms=$(sed -n 3,22p "$work/ids" | while read -r id; do
     curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$port/select/jaeger/api/traces/$id"
   done | median | awk '{printf "%.1f", $1*1000}')
   found=$(curl -s "http://127.0.0.1:$port/select/jaeger/api/traces/$(head -1 "$work/ids")" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["data"][0]["spans"]))')
@@ -64,7 +71,7 @@ for run in $(seq 1 "$runs"); do
   done | median | awk '{printf "%.1f", $1*1000}')
   kill "$pid"; wait "$pid" 2>/dev/null || true
   trap - EXIT
-  echo "{\"run\":$run,\"load\":$load,\"part_bytes\":$bytes,\"bytes_per_span\":$(awk "BEGIN{printf \"%.1f\", $bytes/$spans}"),\"lookup_ms\":$lookup_ms,\"spans_in_looked_up_trace\":$found,\"search_ms\":$search_ms}" | tee -a "$results"
+  echo "{\"run\":$run,\"load\":$load,\"part_bytes\":$bytes,\"bytes_per_span\":$(awk "BEGIN{printf \"%.1f\", $bytes/$spans}"),\"parts\":$parts,\"lookup_ms\":$lookup_ms,\"spans_in_looked_up_trace\":$found,\"search_ms\":$search_ms}" | tee -a "$results"
 done
 python3 - "$results" <<'PY'
 import json, statistics, sys

@@ -139,6 +139,8 @@ Status TracesComponent::StartService() {
   logstore::LogStore* s = store_.get();
   registry().AddGaugeFunc("vt_storage_parts", "Span store parts on disk", [s] { return double(s->Stats().parts); });
   registry().AddGaugeFunc("vt_data_size_bytes", "Bytes of span parts on disk", [s] { return double(s->Stats().part_bytes); });
+  registry().AddGaugeFunc("vt_storage_head_spans", "Spans not yet flushed into a part",
+                          [s] { return double(s->Stats().head_rows); });
   registry().AddGaugeFunc("vt_storage_spans", "Spans stored (parts and head)", [s] {
     auto st = s->Stats();
     return double(st.part_rows + st.head_rows);
