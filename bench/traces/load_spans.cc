@@ -10,7 +10,8 @@
 // attributes each (http.*, net.*, db.*; service.name/version, host.name,
 // deployment.environment). Span ends spread evenly over the hour before now.
 // Requests are encoded on the sending threads (about 1 us per span), so
-// the rate includes that cost on the same 2 cores. Every 1000th trace id is
+// the rate includes that cost on the same 2 cores. A 503 or 429 (the
+// server's backpressure) is retried after 200 ms, as exporters do. Every 1000th trace id is
 // written to --ids-out for lookups. Prints one JSON object on stdout.
 //
 // Standalone (POSIX sockets only): g++ -O2 -std=c++20 -pthread load_spans.cc
@@ -233,6 +234,11 @@ int main(int argc, char** argv) {
         std::string body = EncodeBatch(o, first, count, t0, step, &my_ids);
         my_bytes += body.size();
         int status = Post(fd, o, body);
+        // As OTLP exporters do: 429/503 mean "retry later".
+        for (int tries = 0; (status == 503 || status == 429) && tries < 100; ++tries) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(200));
+          status = Post(fd, o, body);
+        }
         if (status == 200) sent += count;
         else failed += count;
         if (status < 0) {

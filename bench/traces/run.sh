@@ -44,6 +44,14 @@ for run in $(seq 1 "$runs"); do
   "$vigil" serve --data-dir "$data" --only traces --set "traces.listen=127.0.0.1:$port" >"$work/vigil.log" 2>&1 &
   pid=$!
   trap 'kill $pid 2>/dev/null || true' EXIT
+  echo 0 > "$work/peak_rss_kb"
+  # Peak RSS, sampled every second (and a guard: stop at 12 GiB rather than
+  # let the kernel pick a process to kill on a shared machine).
+  ( peak=0; while kill -0 "$pid" 2>/dev/null; do
+      rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+      [ "${rss:-0}" -gt "$peak" ] && peak=$rss && echo "$peak" > "$work/peak_rss_kb"
+      [ "${rss:-0}" -gt 12582912 ] && { echo "RSS over 12 GiB, stopping" >&2; kill "$pid"; }
+      sleep 1; done ) &
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
   load=$("$work/load_spans" --addr "127.0.0.1:$port" --spans "$spans" --conns "$conns" --ids-out "$work/ids")
   # Let the head flush and merges finish: no unflushed spans, and parts
@@ -71,7 +79,8 @@ for run in $(seq 1 "$runs"); do
   done | median | awk '{printf "%.1f", $1*1000}')
   kill "$pid"; wait "$pid" 2>/dev/null || true
   trap - EXIT
-  echo "{\"run\":$run,\"load\":$load,\"part_bytes\":$bytes,\"bytes_per_span\":$(awk "BEGIN{printf \"%.1f\", $bytes/$spans}"),\"parts\":$parts,\"lookup_ms\":$lookup_ms,\"spans_in_looked_up_trace\":$found,\"search_ms\":$search_ms}" | tee -a "$results"
+  peak_mb=$(( $(cat "$work/peak_rss_kb") / 1024 ))
+  echo "{\"run\":$run,\"load\":$load,\"part_bytes\":$bytes,\"bytes_per_span\":$(awk "BEGIN{printf \"%.1f\", $bytes/$spans}"),\"parts\":$parts,\"lookup_ms\":$lookup_ms,\"spans_in_looked_up_trace\":$found,\"search_ms\":$search_ms,\"peak_rss_mb\":$peak_mb}" | tee -a "$results"
 done
 python3 - "$results" <<'PY'
 import json, statistics, sys
@@ -79,5 +88,6 @@ rows = [json.loads(l) for l in open(sys.argv[1])]
 med = lambda k: statistics.median(k(r) for r in rows)
 print(f"median of {len(rows)}: {med(lambda r: r['load']['spans_per_s']):.0f} spans/s, "
       f"{med(lambda r: r['bytes_per_span']):.1f} bytes/span on disk, "
-      f"traces/{{id}} {med(lambda r: r['lookup_ms']):.1f} ms, traces?service= {med(lambda r: r['search_ms']):.1f} ms")
+      f"traces/{{id}} {med(lambda r: r['lookup_ms']):.1f} ms, traces?service= {med(lambda r: r['search_ms']):.1f} ms, "
+      f"peak RSS {med(lambda r: r['peak_rss_mb']):.0f} MiB")
 PY

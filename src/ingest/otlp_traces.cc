@@ -175,7 +175,10 @@ class ProtoTraceParser {
     for (std::string_view s : spans) {
       span = Span{};
       if (!ParseSpan(s, &span)) return false;
-      if (std::string why = ValidateSpan(span); !why.empty()) {
+      std::string why = ValidateSpan(span);
+      if (why.empty() && stats_->spans >= limits_.max_spans)
+        why = "more than " + std::to_string(limits_.max_spans) + " spans in one request";
+      if (!why.empty()) {
         if (stats_->rejected_spans++ == 0) stats_->first_rejection = std::move(why);
         continue;
       }

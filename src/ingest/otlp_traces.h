@@ -10,8 +10,9 @@
 // span that cannot be stored (missing or malformed ids, no timestamps) is
 // dropped and counted, and the rest are stored (partial success).
 //
-// Bounds: AnyValue nesting depth, attributes per span, and the bytes of one
-// rendered attribute value; attributes past a bound are dropped and added to
+// Bounds: spans per request (the rest are rejected and counted), AnyValue
+// nesting depth, attributes per span, and the bytes of one rendered attribute
+// value; attributes past a bound are dropped and added to
 // the span's dropped_attributes_count, values longer than the bound are cut.
 
 #include <cstdint>
@@ -31,6 +32,9 @@ struct OtlpTraceLimits {
   size_t max_value_bytes = 64 << 10;
   // Nesting of array/map values.
   int max_value_depth = 16;
+  // Spans stored per request; later ones are rejected (a row costs far more
+  // memory than its bytes on the wire, so this bounds a request's footprint).
+  size_t max_spans = 100000;
 };
 
 struct OtlpTraceStats {

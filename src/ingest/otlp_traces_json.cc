@@ -172,7 +172,10 @@ class JsonTraceParser {
     for (Scoped& s : scoped) {
       s.scope.resource_attributes = resource.resource_attributes;
       for (const Span& span : s.spans) {
-        if (std::string why = ValidateSpan(span); !why.empty()) {
+        std::string why = ValidateSpan(span);
+      if (why.empty() && stats_->spans >= limits_.max_spans)
+        why = "more than " + std::to_string(limits_.max_spans) + " spans in one request";
+      if (!why.empty()) {
           if (stats_->rejected_spans++ == 0) stats_->first_rejection = std::move(why);
           continue;
         }

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <thread>
 
 #include "base/log.h"
 #include "ingest/otlp_traces.h"
@@ -18,6 +19,13 @@ namespace {
 
 constexpr auto kSlowSqlPollInterval = std::chrono::seconds(2);
 constexpr size_t kMaxSearchLimit = 1000;
+// Backpressure: the log store's head grows in memory until its background
+// flush writes it out. Past this many unflushed spans, a request waits (up to
+// kBackpressureWait) for the flush, then gets 503 so exporters retry later —
+// rather than the head growing without bound when spans arrive faster than
+// they can be written (a span row takes a few KiB in memory).
+constexpr uint64_t kMaxUnflushedSpans = 200'000;
+constexpr auto kBackpressureWait = std::chrono::seconds(10);
 constexpr int64_t kTraceWindowNs = int64_t{3600} * 1000000000;  // search results: spans within 1 h of the match
 constexpr int kGrpcInvalidArgument = 3;
 constexpr int kGrpcUnavailable = 14;
@@ -119,7 +127,7 @@ TracesComponent::TracesComponent(const service::ServiceContext& ctx, const confi
     : HttpComponent(ctx, settings, own), data_dir_(settings.data_dir), own_(own), logs_(std::move(logs)) {
   spans_ingested_ = &registry().AddCounterFamily("vt_spans_ingested_total", "Spans stored, per source (otlp_protobuf, otlp_json, slow_sql)", {"type"});
   spans_rejected_ = &registry().AddCounterFamily(
-      "vt_spans_rejected_total", "Spans not stored, per reason (invalid: missing or malformed ids or times; too_old)",
+      "vt_spans_rejected_total", "Spans not stored, per reason (invalid: missing or malformed ids or times; too_old; backlog: storage behind, 503)",
       {"reason"});
   requests_rejected_ = &registry().AddCounter("vt_rejected_requests_total", "OTLP requests answered 4xx (undecodable bodies, wrong content type)");
   slow_sql_spans_ = &registry().AddCounter("vt_slow_sql_spans_total", "Spans made from PostgreSQL duration log lines");
@@ -230,6 +238,19 @@ net::HttpResponse TracesComponent::InsertOtlp(net::HttpRequest& req) {
     message = std::to_string(rejected) + " spans rejected; first: " + stats.first_rejection;
   }
   if (!rows.empty()) {
+    const auto deadline = std::chrono::steady_clock::now() + kBackpressureWait;
+    while (store_->Stats().head_rows > kMaxUnflushedSpans) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        spans_rejected_->WithLabels({"backlog"}).Inc(double(rows.size()));
+        std::string msg = "span storage is behind (over " + std::to_string(kMaxUnflushedSpans) +
+                          " spans not yet written); retry later";
+        net::HttpResponse r = reply(503, ingest::EncodeOtlpErrorProtobuf(kGrpcUnavailable, msg),
+                                    ingest::EncodeOtlpErrorJson(kGrpcUnavailable, msg));
+        r.SetHeader("Retry-After", "1");
+        return r;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     const size_t n = rows.size();
     const uint64_t too_old_before = store_->Stats().rows_too_old;
     if (Status s = store_->Add(std::move(rows)); !s.ok()) {

@@ -201,6 +201,23 @@ TEST(OtlpTracesProtobufTest, DeeplyNestedArrayValueIsAnErrorNotACrash) {
   EXPECT_THAT(s.message(), HasSubstr("nested too deeply"));
 }
 
+TEST(OtlpTracesProtobufTest, SpansPastThePerRequestLimitAreRejectedAndCounted) {
+  Pb scope;
+  for (int i = 1; i <= 5; ++i) {
+    std::string id = kSpanId;
+    id[7] = static_cast<char>(i);
+    scope.Msg(2, Pb().Len(1, kTraceId).Len(2, id).Fixed64(7, kStart));
+  }
+  OtlpTraceLimits limits;
+  limits.max_spans = 3;
+  std::vector<logstore::LogEntry> rows;
+  OtlpTraceStats stats;
+  ASSERT_TRUE(ParseOtlpTracesProtobuf(Pb().Msg(1, Pb().Msg(2, scope)).bytes, limits, &rows, &stats).ok());
+  EXPECT_EQ(rows.size(), 3u);
+  EXPECT_EQ(stats.rejected_spans, 2u);
+  EXPECT_EQ(stats.first_rejection, "more than 3 spans in one request");
+}
+
 TEST(OtlpTracesProtobufTest, AttributesPastTheLimitAreDroppedAndCounted) {
   Pb span = Pb().Len(1, kTraceId).Len(2, kSpanId).Fixed64(7, kStart);
   for (int i = 0; i < 10; ++i) span.Msg(9, StringAttr("k" + std::to_string(i), std::string(100, 'x')));
