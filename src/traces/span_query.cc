@@ -95,11 +95,11 @@ StoredSpan RowOf(const BlockView& b, size_t row) {
     if (c.values[row].empty() || c.name == "_msg") continue;
     s.fields.emplace_back(std::string(c.name), std::string(c.values[row]));
   }
-  // The stream's labels are fields too (the span name and service repeat them).
+  // The stream's labels are fields too (the service repeats its field).
   if (b.stream_labels != nullptr) {
-    for (const auto& [k, v] : *b.stream_labels) {
-      if (std::none_of(s.fields.begin(), s.fields.end(), [&](const auto& f) { return f.first == k; }))
-        s.fields.emplace_back(k, v);
+    for (const auto& label : *b.stream_labels) {
+      if (std::none_of(s.fields.begin(), s.fields.end(), [&](const auto& f) { return f.first == label.first; }))
+        s.fields.push_back(label);
     }
   }
   return s;
