@@ -69,10 +69,11 @@ class ProtoTraceParser {
   std::string error() const { return r_.error(); }
 
  private:
-  // Calls fn(field, wire, tag_start, &p, end) for each field of msg.
+  // Calls fn(field, wire, tag_start, &p, end) for each field of msg; stops at
+  // the first false. `message` names the message type where it is read (the
+  // errors name fields, which carry their type).
   template <typename Fn>
-  bool ForEachField(std::string_view msg, std::string_view what, Fn&& fn) {
-    (void)what;
+  bool ForEachField(std::string_view msg, [[maybe_unused]] std::string_view message, Fn&& fn) {
     const char* p = msg.data();
     const char* end = p + msg.size();
     while (p < end) {
@@ -370,13 +371,11 @@ class ProtoTraceParser {
   bool RenderAnyValue(std::string_view msg, int depth, bool nested, std::string* out) {
     if (depth > limits_.max_value_depth) return r_.Fail(msg.data(), "AnyValue nested too deeply");
     const size_t start = out->size();
-    bool any = false;
     bool ok = ForEachField(msg, "AnyValue", [&](uint32_t field, uint32_t wire, const char* tag, const char** p,
                                                 const char* end) {
       std::string_view v;
       uint64_t n = 0;
       out->resize(start);  // a oneof: the last value wins
-      any = true;
       switch (field) {
         case kAnyString:
           if (!Sub(tag, wire, p, end, "AnyValue.string_value", &v)) return false;
@@ -439,7 +438,6 @@ class ProtoTraceParser {
       }
     });
     if (ok && nested && out->size() == start) out->append("null");
-    (void)any;
     return ok;
   }
 
