@@ -178,6 +178,9 @@ Schema Build() {
   s.sections.push_back(Component("traces", "the VictoriaTraces role: OTLP ingestion and the Jaeger query API",
                                  {Enabled(), HostPort("listen", "0.0.0.0:10428", "HTTP address"),
                                   Duration("retention", "15d", "spans older than this are deleted"),
+                                  Size("max_disk_usage", "50GiB", "oldest day partitions are dropped while the spans take more"),
+                                  Bool("slow_sql_from_logs", false,
+                                       "turn PostgreSQL duration log lines in the logs component's store into spans"),
                                   MaxBody("32MiB")}));
   s.sections.push_back(Component("probe", "the Blackbox exporter role: /probe",
                                  {Enabled(), HostPort("listen", "0.0.0.0:9115", "HTTP address"),

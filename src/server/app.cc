@@ -20,6 +20,8 @@
 #include "portal/portal_component.h"
 #include "probe/probe_component.h"
 #include "rules/rules_component.h"
+#include "logstore/log_store.h"
+#include "traces/traces_component.h"
 #include "server/native_configs.h"
 #include "service/http_component.h"
 
@@ -66,6 +68,15 @@ std::unique_ptr<service::Component> App::MakeComponent(const service::ServiceCon
   if (c.name == "ntp") return std::make_unique<ntp::NtpComponent>(ctx, settings_, c);
   if (c.name == "probe") return std::make_unique<probe::ProbeComponent>(ctx, settings_, c);
   if (c.name == "logs") return std::make_unique<logs::LogsComponent>(ctx, settings_, c);
+  if (c.name == "traces") {
+    // Slow SQL reads the logs component's store, when it runs in this process.
+    logs::LogsComponent* logs = nullptr;
+    for (auto& built : components_) {
+      if (built->name() == "logs") logs = static_cast<logs::LogsComponent*>(built.get());
+    }
+    return std::make_unique<traces::TracesComponent>(
+        ctx, settings_, c, [logs]() -> const logstore::LogReader* { return logs ? logs->store() : nullptr; });
+  }
   if (c.name == "portal") return std::make_unique<portal::PortalComponent>(ctx, settings_, c);
   if (c.name == "cmdb") return std::make_unique<cmdb_service::CmdbComponent>(ctx, settings_, c);
   // Components whose protocol has not landed yet serve the common endpoints.

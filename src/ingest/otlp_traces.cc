@@ -1,0 +1,522 @@
+#include "ingest/otlp_traces.h"
+
+#include <cstring>
+
+#include "base/base64.h"
+#include "base/json.h"
+#include "base/varint.h"
+#include "ingest/protowire.h"
+#include "ingest/span_row.h"
+
+namespace vigil::ingest {
+namespace {
+
+// Field numbers of opentelemetry/proto/{collector/trace,trace,common,resource}/v1.
+constexpr uint32_t kRequestResourceSpans = 1;
+constexpr uint32_t kResourceSpansResource = 1;
+constexpr uint32_t kResourceSpansScopeSpans = 2;
+constexpr uint32_t kResourceAttributes = 1;
+constexpr uint32_t kScopeSpansScope = 1;
+constexpr uint32_t kScopeSpansSpans = 2;
+constexpr uint32_t kScopeName = 1;
+constexpr uint32_t kScopeVersion = 2;
+constexpr uint32_t kScopeAttributes = 3;
+enum SpanField : uint32_t {
+  kSpanTraceId = 1, kSpanSpanId = 2, kSpanTraceState = 3, kSpanParentSpanId = 4, kSpanName = 5, kSpanKind = 6,
+  kSpanStart = 7, kSpanEnd = 8, kSpanAttributes = 9, kSpanDroppedAttributes = 10, kSpanEvents = 11,
+  kSpanDroppedEvents = 12, kSpanLinks = 13, kSpanDroppedLinks = 14, kSpanStatus = 15, kSpanFlags = 16,
+};
+enum EventField : uint32_t { kEventTime = 1, kEventName = 2, kEventAttributes = 3, kEventDropped = 4 };
+enum LinkField : uint32_t {
+  kLinkTraceId = 1, kLinkSpanId = 2, kLinkTraceState = 3, kLinkAttributes = 4, kLinkDropped = 5, kLinkFlags = 6,
+};
+constexpr uint32_t kStatusMessage = 2;
+constexpr uint32_t kStatusCode = 3;
+constexpr uint32_t kKeyValueKey = 1;
+constexpr uint32_t kKeyValueValue = 2;
+enum AnyValueField : uint32_t {
+  kAnyString = 1, kAnyBool = 2, kAnyInt = 3, kAnyDouble = 4, kAnyArray = 5, kAnyKvList = 6, kAnyBytes = 7,
+};
+constexpr uint32_t kListValues = 1;  // ArrayValue.values and KeyValueList.values
+
+constexpr std::string_view kErrorPrefix = "cannot unmarshal OTLP ExportTraceServiceRequest: ";
+
+void PutTag(std::string* out, uint32_t field, WireType wire) {
+  PutVarint64(out, (uint64_t{field} << 3) | static_cast<uint32_t>(wire));
+}
+
+void PutBytesField(std::string* out, uint32_t field, std::string_view bytes) {
+  PutTag(out, field, WireType::kLengthDelimited);
+  PutVarint64(out, bytes.size());
+  out->append(bytes);
+}
+
+class ProtoTraceParser {
+ public:
+  ProtoTraceParser(std::string_view body, const OtlpTraceLimits& limits, std::vector<logstore::LogEntry>* out,
+                   OtlpTraceStats* stats)
+      : r_(body), limits_(limits), out_(out), stats_(stats) {}
+
+  bool ParseRequest(std::string_view msg) {
+    return ForEachField(msg, "ExportTraceServiceRequest", [&](uint32_t field, uint32_t wire, const char* tag,
+                                                                const char** p, const char* end) {
+      if (field != kRequestResourceSpans) return r_.SkipField(p, end, field, wire);
+      std::string_view sub;
+      return Sub(tag, wire, p, end, "resource_spans", &sub) && ParseResourceSpans(sub);
+    });
+  }
+
+  std::string error() const { return r_.error(); }
+
+ private:
+  // Calls fn(field, wire, tag_start, &p, end) for each field of msg; stops at
+  // the first false. `message` names the message type where it is read (the
+  // errors name fields, which carry their type).
+  template <typename Fn>
+  bool ForEachField(std::string_view msg, [[maybe_unused]] std::string_view message, Fn&& fn) {
+    const char* p = msg.data();
+    const char* end = p + msg.size();
+    while (p < end) {
+      const char* tag = p;
+      uint32_t field = 0;
+      uint32_t wire = 0;
+      if (!r_.ReadTag(&p, end, &field, &wire)) return false;
+      if (!fn(field, wire, tag, &p, end)) return false;
+    }
+    return true;
+  }
+
+  bool Sub(const char* tag, uint32_t wire, const char** p, const char* end, std::string_view name,
+           std::string_view* out) {
+    return r_.ExpectWireType(tag, wire, WireType::kLengthDelimited, name) && r_.ReadLengthDelimited(p, end, out, name);
+  }
+
+  bool Varint(const char* tag, uint32_t wire, const char** p, const char* end, std::string_view name, uint64_t* v) {
+    return r_.ExpectWireType(tag, wire, WireType::kVarint, name) && r_.ReadVarint(p, end, v, name);
+  }
+
+  bool Fixed64(const char* tag, uint32_t wire, const char** p, const char* end, std::string_view name, uint64_t* v) {
+    return r_.ExpectWireType(tag, wire, WireType::kFixed64, name) && r_.ReadFixed64(p, end, v, name);
+  }
+
+  bool Fixed32(const char* tag, uint32_t wire, const char** p, const char* end, std::string_view name, uint32_t* v) {
+    if (!r_.ExpectWireType(tag, wire, WireType::kFixed32, name)) return false;
+    if (end - *p < 4) return r_.Fail(*p, std::string("truncated fixed32 in ").append(name));
+    *v = DecodeFixed32(*p);
+    *p += 4;
+    return true;
+  }
+
+  bool ParseResourceSpans(std::string_view msg) {
+    SpanOrigin origin;
+    std::vector<std::string_view> scope_spans;
+    bool ok = ForEachField(msg, "ResourceSpans", [&](uint32_t field, uint32_t wire, const char* tag, const char** p,
+                                                     const char* end) {
+      std::string_view sub;
+      if (field == kResourceSpansResource) {
+        return Sub(tag, wire, p, end, "ResourceSpans.resource", &sub) &&
+               ForEachField(sub, "Resource", [&](uint32_t f, uint32_t w, const char* t, const char** q, const char* e) {
+                 if (f != kResourceAttributes) return r_.SkipField(q, e, f, w);
+                 std::string_view kv;
+                 return Sub(t, w, q, e, "Resource.attributes", &kv) &&
+                        ParseKeyValue(kv, &origin.resource_attributes, nullptr);
+               });
+      }
+      if (field == kResourceSpansScopeSpans) {
+        // Spans need the resource, which may come after them on the wire.
+        if (!Sub(tag, wire, p, end, "ResourceSpans.scope_spans", &sub)) return false;
+        scope_spans.push_back(sub);
+        return true;
+      }
+      return r_.SkipField(p, end, field, wire);
+    });
+    if (!ok) return false;
+    for (std::string_view ss : scope_spans)
+      if (!ParseScopeSpans(ss, origin)) return false;
+    return true;
+  }
+
+  bool ParseScopeSpans(std::string_view msg, SpanOrigin origin) {
+    origin.scope_attributes.clear();
+    std::vector<std::string_view> spans;
+    bool ok = ForEachField(msg, "ScopeSpans", [&](uint32_t field, uint32_t wire, const char* tag, const char** p,
+                                                  const char* end) {
+      std::string_view sub;
+      if (field == kScopeSpansScope) {
+        return Sub(tag, wire, p, end, "ScopeSpans.scope", &sub) &&
+               ForEachField(sub, "InstrumentationScope",
+                            [&](uint32_t f, uint32_t w, const char* t, const char** q, const char* e) {
+                              std::string_view v;
+                              switch (f) {
+                                case kScopeName:
+                                  if (!Sub(t, w, q, e, "InstrumentationScope.name", &v)) return false;
+                                  origin.scope_name.assign(v);
+                                  return true;
+                                case kScopeVersion:
+                                  if (!Sub(t, w, q, e, "InstrumentationScope.version", &v)) return false;
+                                  origin.scope_version.assign(v);
+                                  return true;
+                                case kScopeAttributes:
+                                  return Sub(t, w, q, e, "InstrumentationScope.attributes", &v) &&
+                                         ParseKeyValue(v, &origin.scope_attributes, nullptr);
+                                default:
+                                  return r_.SkipField(q, e, f, w);
+                              }
+                            });
+      }
+      if (field == kScopeSpansSpans) {
+        if (!Sub(tag, wire, p, end, "ScopeSpans.spans", &sub)) return false;
+        spans.push_back(sub);
+        return true;
+      }
+      return r_.SkipField(p, end, field, wire);
+    });
+    if (!ok) return false;
+    Span span;
+    for (std::string_view s : spans) {
+      span = Span{};
+      if (!ParseSpan(s, &span)) return false;
+      std::string why = ValidateSpan(span);
+      if (why.empty() && stats_->spans >= limits_.max_spans)
+        why = "more than " + std::to_string(limits_.max_spans) + " spans in one request";
+      if (!why.empty()) {
+        if (stats_->rejected_spans++ == 0) stats_->first_rejection = std::move(why);
+        continue;
+      }
+      out_->push_back(SpanToLogEntry(origin, span));
+      ++stats_->spans;
+    }
+    return true;
+  }
+
+  bool ParseSpan(std::string_view msg, Span* s) {
+    return ForEachField(msg, "Span", [&](uint32_t field, uint32_t wire, const char* tag, const char** p,
+                                         const char* end) {
+      std::string_view v;
+      uint64_t n = 0;
+      switch (field) {
+        case kSpanTraceId:
+          if (!Sub(tag, wire, p, end, "Span.trace_id", &v)) return false;
+          s->trace_id = HexId(v.substr(0, 64));
+          return true;
+        case kSpanSpanId:
+          if (!Sub(tag, wire, p, end, "Span.span_id", &v)) return false;
+          s->span_id = HexId(v.substr(0, 64));
+          return true;
+        case kSpanParentSpanId:
+          if (!Sub(tag, wire, p, end, "Span.parent_span_id", &v)) return false;
+          s->parent_span_id = HexId(v.substr(0, 64));
+          return true;
+        case kSpanTraceState:
+          if (!Sub(tag, wire, p, end, "Span.trace_state", &v)) return false;
+          s->trace_state.assign(v.substr(0, limits_.max_value_bytes));
+          return true;
+        case kSpanName:
+          if (!Sub(tag, wire, p, end, "Span.name", &v)) return false;
+          s->name.assign(v.substr(0, limits_.max_value_bytes));
+          return true;
+        case kSpanKind:
+          if (!Varint(tag, wire, p, end, "Span.kind", &n)) return false;
+          s->kind = static_cast<int64_t>(n);
+          return true;
+        case kSpanStart:
+          return Fixed64(tag, wire, p, end, "Span.start_time_unix_nano", &s->start_time_unix_nano);
+        case kSpanEnd:
+          return Fixed64(tag, wire, p, end, "Span.end_time_unix_nano", &s->end_time_unix_nano);
+        case kSpanAttributes:
+          return Sub(tag, wire, p, end, "Span.attributes", &v) &&
+                 ParseKeyValue(v, &s->attributes, &s->dropped_attributes_count);
+        case kSpanDroppedAttributes:
+          if (!Varint(tag, wire, p, end, "Span.dropped_attributes_count", &n)) return false;
+          s->dropped_attributes_count += static_cast<uint32_t>(n);
+          return true;
+        case kSpanEvents:
+          return Sub(tag, wire, p, end, "Span.events", &v) && ParseEvent(v, s);
+        case kSpanDroppedEvents:
+          if (!Varint(tag, wire, p, end, "Span.dropped_events_count", &n)) return false;
+          s->dropped_events_count += static_cast<uint32_t>(n);
+          return true;
+        case kSpanLinks:
+          return Sub(tag, wire, p, end, "Span.links", &v) && ParseLink(v, s);
+        case kSpanDroppedLinks:
+          if (!Varint(tag, wire, p, end, "Span.dropped_links_count", &n)) return false;
+          s->dropped_links_count += static_cast<uint32_t>(n);
+          return true;
+        case kSpanStatus:
+          return Sub(tag, wire, p, end, "Span.status", &v) &&
+                 ForEachField(v, "Status", [&](uint32_t f, uint32_t w, const char* t, const char** q, const char* e) {
+                   std::string_view m;
+                   uint64_t code = 0;
+                   if (f == kStatusMessage) {
+                     if (!Sub(t, w, q, e, "Status.message", &m)) return false;
+                     s->status_message.assign(m.substr(0, limits_.max_value_bytes));
+                     return true;
+                   }
+                   if (f == kStatusCode) {
+                     if (!Varint(t, w, q, e, "Status.code", &code)) return false;
+                     s->status_code = static_cast<int64_t>(code);
+                     return true;
+                   }
+                   return r_.SkipField(q, e, f, w);
+                 });
+        case kSpanFlags:
+          return Fixed32(tag, wire, p, end, "Span.flags", &s->flags);
+        default:
+          return r_.SkipField(p, end, field, wire);
+      }
+    });
+  }
+
+  bool ParseEvent(std::string_view msg, Span* s) {
+    if (s->events.size() >= limits_.max_attributes) {
+      ++s->dropped_events_count;
+      return r_.ValidateMessage(msg);
+    }
+    SpanEvent ev;
+    bool ok = ForEachField(msg, "Span.Event", [&](uint32_t field, uint32_t wire, const char* tag, const char** p,
+                                                  const char* end) {
+      std::string_view v;
+      uint64_t n = 0;
+      switch (field) {
+        case kEventTime:
+          return Fixed64(tag, wire, p, end, "Event.time_unix_nano", &ev.time_unix_nano);
+        case kEventName:
+          if (!Sub(tag, wire, p, end, "Event.name", &v)) return false;
+          ev.name.assign(v.substr(0, limits_.max_value_bytes));
+          return true;
+        case kEventAttributes:
+          return Sub(tag, wire, p, end, "Event.attributes", &v) &&
+                 ParseKeyValue(v, &ev.attributes, &ev.dropped_attributes_count);
+        case kEventDropped:
+          if (!Varint(tag, wire, p, end, "Event.dropped_attributes_count", &n)) return false;
+          ev.dropped_attributes_count += static_cast<uint32_t>(n);
+          return true;
+        default:
+          return r_.SkipField(p, end, field, wire);
+      }
+    });
+    if (ok) s->events.push_back(std::move(ev));
+    return ok;
+  }
+
+  bool ParseLink(std::string_view msg, Span* s) {
+    if (s->links.size() >= limits_.max_attributes) {
+      ++s->dropped_links_count;
+      return r_.ValidateMessage(msg);
+    }
+    SpanLink link;
+    bool ok = ForEachField(msg, "Span.Link", [&](uint32_t field, uint32_t wire, const char* tag, const char** p,
+                                                 const char* end) {
+      std::string_view v;
+      uint64_t n = 0;
+      switch (field) {
+        case kLinkTraceId:
+          if (!Sub(tag, wire, p, end, "Link.trace_id", &v)) return false;
+          link.trace_id = HexId(v.substr(0, 64));
+          return true;
+        case kLinkSpanId:
+          if (!Sub(tag, wire, p, end, "Link.span_id", &v)) return false;
+          link.span_id = HexId(v.substr(0, 64));
+          return true;
+        case kLinkTraceState:
+          if (!Sub(tag, wire, p, end, "Link.trace_state", &v)) return false;
+          link.trace_state.assign(v.substr(0, limits_.max_value_bytes));
+          return true;
+        case kLinkAttributes:
+          return Sub(tag, wire, p, end, "Link.attributes", &v) &&
+                 ParseKeyValue(v, &link.attributes, &link.dropped_attributes_count);
+        case kLinkDropped:
+          if (!Varint(tag, wire, p, end, "Link.dropped_attributes_count", &n)) return false;
+          link.dropped_attributes_count += static_cast<uint32_t>(n);
+          return true;
+        case kLinkFlags:
+          return Fixed32(tag, wire, p, end, "Link.flags", &link.flags);
+        default:
+          return r_.SkipField(p, end, field, wire);
+      }
+    });
+    if (ok) s->links.push_back(std::move(link));
+    return ok;
+  }
+
+  // One KeyValue appended to *attrs (or counted in *dropped past the bound).
+  bool ParseKeyValue(std::string_view msg, std::vector<Attribute>* attrs, uint64_t* dropped) {
+    Attribute a;
+    bool ok = ForEachField(msg, "KeyValue", [&](uint32_t field, uint32_t wire, const char* tag, const char** p,
+                                                const char* end) {
+      std::string_view v;
+      if (field == kKeyValueKey) {
+        if (!Sub(tag, wire, p, end, "KeyValue.key", &v)) return false;
+        a.key.assign(v.substr(0, limits_.max_value_bytes));
+        return true;
+      }
+      if (field == kKeyValueValue) {
+        a.value.clear();
+        return Sub(tag, wire, p, end, "KeyValue.value", &v) && RenderAnyValue(v, 0, /*nested=*/false, &a.value);
+      }
+      return r_.SkipField(p, end, field, wire);
+    });
+    if (!ok) return false;
+    if (a.key.empty()) return true;  // nothing to name it by
+    if (attrs->size() >= limits_.max_attributes) {
+      if (dropped != nullptr) ++*dropped;
+      return true;
+    }
+    if (a.value.size() > limits_.max_value_bytes) a.value.resize(limits_.max_value_bytes);
+    attrs->push_back(std::move(a));
+    return true;
+  }
+
+  // Renders an AnyValue: plain text at the top level, JSON inside arrays/maps.
+  bool RenderAnyValue(std::string_view msg, int depth, bool nested, std::string* out) {
+    if (depth > limits_.max_value_depth) return r_.Fail(msg.data(), "AnyValue nested too deeply");
+    const size_t start = out->size();
+    bool ok = ForEachField(msg, "AnyValue", [&](uint32_t field, uint32_t wire, const char* tag, const char** p,
+                                                const char* end) {
+      std::string_view v;
+      uint64_t n = 0;
+      out->resize(start);  // a oneof: the last value wins
+      switch (field) {
+        case kAnyString:
+          if (!Sub(tag, wire, p, end, "AnyValue.string_value", &v)) return false;
+          if (nested) json::AppendString(out, v); else out->append(v);
+          return true;
+        case kAnyBool:
+          if (!Varint(tag, wire, p, end, "AnyValue.bool_value", &n)) return false;
+          out->append(n != 0 ? "true" : "false");
+          return true;
+        case kAnyInt:
+          if (!Varint(tag, wire, p, end, "AnyValue.int_value", &n)) return false;
+          out->append(std::to_string(static_cast<int64_t>(n)));
+          return true;
+        case kAnyDouble: {
+          if (!Fixed64(tag, wire, p, end, "AnyValue.double_value", &n)) return false;
+          double d = 0;
+          std::memcpy(&d, &n, sizeof d);
+          json::AppendNumber(out, d);
+          return true;
+        }
+        case kAnyArray: {
+          if (!Sub(tag, wire, p, end, "AnyValue.array_value", &v)) return false;
+          out->push_back('[');
+          bool first = true;
+          bool ok2 = ForEachField(v, "ArrayValue", [&](uint32_t f, uint32_t w, const char* t, const char** q,
+                                                       const char* e) {
+            if (f != kListValues) return r_.SkipField(q, e, f, w);
+            std::string_view elem;
+            if (!Sub(t, w, q, e, "ArrayValue.values", &elem)) return false;
+            if (!first) out->push_back(',');
+            first = false;
+            return RenderAnyValue(elem, depth + 1, true, out);
+          });
+          out->push_back(']');
+          return ok2;
+        }
+        case kAnyKvList: {
+          if (!Sub(tag, wire, p, end, "AnyValue.kvlist_value", &v)) return false;
+          out->push_back('{');
+          bool first = true;
+          bool ok2 = ForEachField(v, "KeyValueList", [&](uint32_t f, uint32_t w, const char* t, const char** q,
+                                                         const char* e) {
+            if (f != kListValues) return r_.SkipField(q, e, f, w);
+            std::string_view kv;
+            if (!Sub(t, w, q, e, "KeyValueList.values", &kv)) return false;
+            if (!first) out->push_back(',');
+            first = false;
+            return RenderNestedKeyValue(kv, depth + 1, out);
+          });
+          out->push_back('}');
+          return ok2;
+        }
+        case kAnyBytes:
+          if (!Sub(tag, wire, p, end, "AnyValue.bytes_value", &v)) return false;
+          if (nested) json::AppendString(out, Base64Encode(v)); else out->append(Base64Encode(v));
+          return true;
+        default:
+          out->resize(start);
+          return r_.SkipField(p, end, field, wire);
+      }
+    });
+    if (ok && nested && out->size() == start) out->append("null");
+    return ok;
+  }
+
+  bool RenderNestedKeyValue(std::string_view msg, int depth, std::string* out) {
+    std::string key;
+    std::string value;
+    bool ok = ForEachField(msg, "KeyValue", [&](uint32_t field, uint32_t wire, const char* tag, const char** p,
+                                                const char* end) {
+      std::string_view v;
+      if (field == kKeyValueKey) {
+        if (!Sub(tag, wire, p, end, "KeyValue.key", &v)) return false;
+        key.assign(v);
+        return true;
+      }
+      if (field == kKeyValueValue) {
+        value.clear();
+        return Sub(tag, wire, p, end, "KeyValue.value", &v) && RenderAnyValue(v, depth, true, &value);
+      }
+      return r_.SkipField(p, end, field, wire);
+    });
+    json::AppendString(out, key);
+    out->push_back(':');
+    out->append(value.empty() ? "null" : value);
+    return ok;
+  }
+
+  ProtoReader r_;
+  const OtlpTraceLimits& limits_;
+  std::vector<logstore::LogEntry>* out_;
+  OtlpTraceStats* stats_;
+};
+
+}  // namespace
+
+Status ParseOtlpTracesProtobuf(std::string_view body, const OtlpTraceLimits& limits,
+                               std::vector<logstore::LogEntry>* out, OtlpTraceStats* stats) {
+  ProtoTraceParser parser(body, limits, out, stats);
+  if (!parser.ParseRequest(body)) return Status::InvalidArgument(std::string(kErrorPrefix) + parser.error());
+  return Status::Ok();
+}
+
+std::string EncodeOtlpTraceResponseProtobuf(uint64_t rejected_spans, std::string_view error_message) {
+  if (rejected_spans == 0 && error_message.empty()) return {};
+  std::string partial;
+  if (rejected_spans != 0) {
+    PutTag(&partial, 1, WireType::kVarint);
+    PutVarint64(&partial, rejected_spans);
+  }
+  if (!error_message.empty()) PutBytesField(&partial, 2, error_message);
+  std::string out;
+  PutBytesField(&out, 1, partial);
+  return out;
+}
+
+std::string EncodeOtlpTraceResponseJson(uint64_t rejected_spans, std::string_view error_message) {
+  if (rejected_spans == 0 && error_message.empty()) return "{}";
+  // int64 fields are strings in the protobuf JSON mapping.
+  std::string out = "{\"partialSuccess\":{\"rejectedSpans\":\"" + std::to_string(rejected_spans) + "\"";
+  if (!error_message.empty()) {
+    out += ",\"errorMessage\":";
+    json::AppendString(&out, error_message);
+  }
+  out += "}}";
+  return out;
+}
+
+std::string EncodeOtlpErrorProtobuf(int code, std::string_view message) {
+  std::string out;
+  PutTag(&out, 1, WireType::kVarint);
+  PutVarint64(&out, static_cast<uint64_t>(code));
+  PutBytesField(&out, 2, message);
+  return out;
+}
+
+std::string EncodeOtlpErrorJson(int code, std::string_view message) {
+  std::string out = "{\"code\":" + std::to_string(code) + ",\"message\":";
+  json::AppendString(&out, message);
+  out += "}";
+  return out;
+}
+
+}  // namespace vigil::ingest
