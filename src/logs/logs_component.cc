@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 
 #include "base/json.h"
 #include "base/log.h"
@@ -61,6 +62,7 @@ LogsComponent::LogsComponent(const service::ServiceContext& ctx, const config::S
 LogsComponent::~LogsComponent() { Stop(std::chrono::milliseconds(0)); }
 
 Status LogsComponent::StartService() {
+  stopping_.store(false);
   logstore::LogStoreOptions opts;
   opts.dir = data_dir_ + "/logs";
   opts.retention_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(config::GetDuration(own_.section, "retention")).count();
@@ -83,6 +85,8 @@ Status LogsComponent::StartService() {
 }
 
 void LogsComponent::StopService() {
+  stopping_.store(true);
+  for (int i = 0; i < 3000 && tails_producing_.load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   if (store_) {
     Status st = store_->Close();
     if (!st.ok()) VLOG_ERROR("closing log storage failed", {{"error", st.message()}});

@@ -61,6 +61,8 @@ class LogsComponent : public service::HttpComponent {
   // success, else the error response.
   net::HttpResponse RunQuery(QueryRequest& q, const std::function<bool(const std::vector<logstore::Field>&)>& sink);
   net::HttpResponse SelectQuery(net::HttpRequest& req);
+  // Live tail: a streamed body of new matching rows every refresh_interval.
+  net::HttpResponse SelectTail(net::HttpRequest& req);
   net::HttpResponse SelectHits(net::HttpRequest& req);
   net::HttpResponse SelectFieldNames(net::HttpRequest& req);
   // Values of `field` ("" = the `field` arg) with hits.
@@ -77,6 +79,10 @@ class LogsComponent : public service::HttpComponent {
   // /select/logsql/query answers are cut at this many bytes.
   size_t max_response_bytes_ = size_t{256} << 20;
   std::counting_semaphore<> query_slots_;
+  // Set by StopService so that live tails end.
+  std::atomic<bool> stopping_{false};
+  // Live tails reading the store right now.
+  std::atomic<int> tails_producing_{0};
   std::unique_ptr<logstore::LogStore> store_;
   Family<Counter>* rows_ingested_ = nullptr;
   Family<Counter>* rows_dropped_ = nullptr;

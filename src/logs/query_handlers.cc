@@ -363,6 +363,100 @@ net::HttpResponse LogsComponent::SelectStatsQuery(net::HttpRequest& req, bool ra
   return net::HttpResponse::Json(200, std::move(body));
 }
 
+namespace {
+
+// /select/logsql/tail: every refresh, the rows that arrived in
+// (last end, now - offset], sorted by time, as JSON lines.
+class TailStream : public net::BodyStream {
+ public:
+  TailStream(logsql::Query query, const logstore::LogReader* store, int64_t start_ns, int64_t offset_ns,
+             std::chrono::milliseconds refresh, const std::atomic<bool>* stopping, std::atomic<int>* producing)
+      : query_(std::move(query)), store_(store), next_ns_(start_ns), offset_ns_(offset_ns), refresh_(refresh),
+        stopping_(stopping), producing_(producing) {}
+
+  bool Produce(std::string* chunk) override {
+    // Counted before the stop check, so StopService can wait for every scan
+    // of the store to finish before closing it.
+    producing_->fetch_add(1);
+    struct Done {
+      std::atomic<int>* n;
+      ~Done() { n->fetch_sub(1); }
+    } done{producing_};
+    if (stopping_->load()) return false;
+    const int64_t now = NowNs();
+    const int64_t end = now - offset_ns_;
+    if (end < next_ns_) return true;
+    logsql::ExecuteOptions options;
+    options.start_ns = next_ns_;
+    options.end_ns = end;
+    options.now_ns = now;
+    options.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    std::vector<std::pair<int64_t, std::string>> rows;
+    Status s = logsql::Execute(query_, *store_, options, [&](const logsql::Row& row) {
+      int64_t t = 0;
+      ParseRfc3339Nanos(FieldOf(row, "_time"), &t);
+      std::string line;
+      AppendRowJson(&line, row);
+      rows.emplace_back(t, std::move(line));
+      return true;
+    });
+    if (!s.ok()) {
+      std::string line = "{\"error\":";
+      json::AppendString(&line, s.message());
+      chunk->append(line + "}\n");
+      return false;
+    }
+    std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& [t, line] : rows) chunk->append(line);
+    next_ns_ = end + 1;
+    // An empty line now and then: a client that went away is noticed when
+    // the write fails, so an idle tail does not run forever.
+    const auto wall = std::chrono::steady_clock::now();
+    if (!chunk->empty()) {
+      last_output_ = wall;
+    } else if (wall - last_output_ > std::chrono::seconds(10)) {
+      chunk->push_back('\n');
+      last_output_ = wall;
+    }
+    return true;
+  }
+
+  std::chrono::milliseconds idle_wait() const override { return refresh_; }
+
+ private:
+  logsql::Query query_;
+  const logstore::LogReader* store_;
+  int64_t next_ns_;
+  const int64_t offset_ns_;
+  const std::chrono::milliseconds refresh_;
+  const std::atomic<bool>* stopping_;
+  std::atomic<int>* producing_;
+  std::chrono::steady_clock::time_point last_output_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace
+
+net::HttpResponse LogsComponent::SelectTail(net::HttpRequest& req) {
+  auto q = PrepareQuery(req, "");
+  if (!q.ok()) return BadRequest(q.status().message());
+  if (!q->query.IsTailCompatible())
+    return BadRequest("the query cannot be live-tailed: it must not use pipes that need all the rows first "
+                      "(sort, limit, offset, stats, uniq, top, ...); got: " +
+                      q->query.String());
+  auto start_offset = DurationArg(req, "start_offset", 5'000'000'000);
+  auto offset = DurationArg(req, "offset", 1'000'000'000);
+  auto refresh = DurationArg(req, "refresh_interval", 1'000'000'000);
+  for (const auto* r : {&start_offset, &offset, &refresh})
+    if (!r->ok()) return BadRequest(r->status().message());
+  const int64_t now = NowNs();
+  net::HttpResponse r;
+  r.SetHeader("Content-Type", "application/stream+json; charset=utf-8");
+  r.stream = std::make_shared<TailStream>(std::move(q->query), store_.get(), now - *start_offset - *offset, *offset,
+                                          std::chrono::milliseconds(std::max<int64_t>(*refresh / 1'000'000, 10)),
+                                          &stopping_, &tails_producing_);
+  return r;
+}
+
 void LogsComponent::RegisterQueryRoutes(net::Router& router) {
   auto bind = [this](auto fn) {
     return [this, fn](net::HttpRequest& req) {
@@ -386,6 +480,7 @@ void LogsComponent::RegisterQueryRoutes(net::Router& router) {
                 bind([this](net::HttpRequest& r) { return SelectStreamFields(r, false); }), heavy);
   router.Handle(methods, "/select/logsql/stream_field_values",
                 bind([this](net::HttpRequest& r) { return SelectStreamFields(r, true); }), heavy);
+  router.Handle(methods, "/select/logsql/tail", bind([this](net::HttpRequest& r) { return SelectTail(r); }));
   router.Handle(methods, "/select/logsql/stats_query",
                 bind([this](net::HttpRequest& r) { return SelectStatsQuery(r, false); }), heavy);
   router.Handle(methods, "/select/logsql/stats_query_range",

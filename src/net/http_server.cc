@@ -12,6 +12,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -366,6 +369,48 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
   beast::flat_buffer buffer;
   boost::system::error_code ec;
 
+  // Sends the header of `res` and then the pieces of `body` as chunks until it
+  // ends, the client goes away or the server stops. Always closes after.
+  auto WriteStream = [&](Stream& out, http::response<http::string_body> res,
+                         std::shared_ptr<BodyStream> body) -> asio::awaitable<bool> {
+    http::response<http::empty_body> header;
+    header.version(res.version());
+    header.result(res.result());
+    for (const auto& field : res) header.set(field.name_string(), field.value());
+    header.keep_alive(false);
+    header.chunked(true);
+    http::response_serializer<http::empty_body> sr{header};
+    boost::system::error_code wec;
+    conn->stream.expires_after(opts.read_timeout);
+    co_await http::async_write_header(out, sr, asio::redirect_error(asio::use_awaitable, wec));
+    asio::steady_timer idle(co_await asio::this_coro::executor);
+    while (!wec && !stopping.load()) {
+      HttpResponse piece = co_await AwaitResponse([&](Responder done) {
+        runtime.RunOnWorker([body, done = std::move(done)] {
+          HttpResponse p;
+          p.status = body->Produce(&p.body) ? 200 : 0;
+          done(std::move(p));
+        });
+      });
+      conn->stream.expires_after(opts.read_timeout);
+      if (!piece.body.empty()) {
+        co_await asio::async_write(out, http::make_chunk(asio::buffer(piece.body)),
+                                   asio::redirect_error(asio::use_awaitable, wec));
+      }
+      if (wec) break;
+      if (piece.status == 0) {
+        co_await asio::async_write(out, http::make_chunk_last(), asio::redirect_error(asio::use_awaitable, wec));
+        break;
+      }
+      if (piece.body.empty()) {
+        idle.expires_after(body->idle_wait());
+        co_await idle.async_wait(asio::redirect_error(asio::use_awaitable, wec));
+        wec = {};
+      }
+    }
+    co_return false;
+  };
+
   // Writes a response built from `r`; returns false if the connection must close.
   auto write = [&](HttpResponse r, unsigned version, bool keep_alive, bool head,
                    std::string_view accept_encoding) -> asio::awaitable<bool> {
@@ -392,6 +437,7 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
         res.set(http::field::vary, "Accept-Encoding");
       }
     }
+    if (r.stream && !head) co_return co_await WriteStream(stream, std::move(res), std::move(r.stream));
     res.keep_alive(keep_alive);
     bool no_body = head || r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);
     if (head && !head_length.empty()) {

@@ -4,6 +4,8 @@
 // so services compile without the networking headers.
 
 #include <cstdint>
+#include <chrono>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -60,11 +62,27 @@ struct HttpRequest {
   std::string_view PathParam(std::string_view name) const;
 };
 
+// A response body produced piece by piece for as long as it lasts (a live
+// tail); the server sends it with chunked transfer encoding and closes the
+// connection after it.
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+  // Appends the next piece to *chunk (possibly nothing) and returns false once
+  // the body is complete. Called on a worker thread, never concurrently.
+  virtual bool Produce(std::string* chunk) = 0;
+  // How long the server waits after a Produce that appended nothing.
+  virtual std::chrono::milliseconds idle_wait() const { return std::chrono::milliseconds(1000); }
+};
+
 // A response to be written. Content-Length is set by the server.
 struct HttpResponse {
   int status = 200;
   Headers headers;
   std::string body;
+  // When set, the body comes from here (chunked) and `body` is ignored; the
+  // stream ends when Produce says so, the client goes away, or the server stops.
+  std::shared_ptr<BodyStream> stream;
 
   // Convenience builders; each sets Content-Type.
   static HttpResponse Text(int status, std::string body);

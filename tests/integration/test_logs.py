@@ -294,3 +294,31 @@ log {{ source(s_in); destination(d_vl); }};
         finally:
             shipper.terminate()
             shipper.wait(timeout=10)
+
+
+def test_live_tail_streams_new_rows_as_they_arrive(logs):
+    """/select/logsql/tail: a chunked body that delivers rows ingested after it started."""
+    send_jsonline(logs, [{"message": "before the tail", "_time": str(time.time_ns() - 60 * 10**9)}])
+    r = requests.get(logs.url("logs", "/select/logsql/tail"),
+                     params={"query": "tailme", "offset": "0s", "refresh_interval": "200ms", "start_offset": "1s"},
+                     stream=True, timeout=20)
+    assert r.status_code == 200 and r.headers.get("Transfer-Encoding") == "chunked"
+    got = []
+
+    def reader():
+        for line in r.iter_lines():
+            if line:
+                got.append(json.loads(line))
+            if len(got) >= 3:
+                return
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    for i in range(3):
+        time.sleep(0.3)
+        requests.post(logs.url("logs", "/insert/jsonline"), data=json.dumps({"_msg": f"tailme {i}"}), timeout=10)
+    t.join(timeout=15)
+    r.close()
+    assert [row["_msg"] for row in got] == ["tailme 0", "tailme 1", "tailme 2"]
+    bad = requests.get(logs.url("logs", "/select/logsql/tail"), params={"query": "* | stats count()"}, timeout=10)
+    assert bad.status_code == 400 and "tail" in bad.text
