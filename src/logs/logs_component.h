@@ -76,12 +76,10 @@ class LogsComponent : public service::HttpComponent {
   config::ComponentSettings own_;
   size_t max_line_bytes_;
   int64_t max_query_duration_ns_;
-  // /select/logsql/query answers are cut at this many bytes.
-  size_t max_response_bytes_ = size_t{256} << 20;
   std::counting_semaphore<> query_slots_;
   // Set by StopService so that live tails end.
   std::atomic<bool> stopping_{false};
-  // Live tails reading the store right now.
+  // Live tails and streamed queries reading the store right now.
   std::atomic<int> tails_producing_{0};
   std::unique_ptr<logstore::LogStore> store_;
   Family<Counter>* rows_ingested_ = nullptr;

@@ -10,6 +10,9 @@
 #include <charconv>
 #include <chrono>
 #include <map>
+#include <thread>
+#include <mutex>
+#include <condition_variable>
 #include <string>
 
 #include "base/json.h"
@@ -163,18 +166,103 @@ net::HttpResponse LogsComponent::RunQuery(QueryRequest& q, const logsql::RowSink
   return net::HttpResponse::Text(code, "cannot execute query: " + s.message() + "\n");
 }
 
+namespace {
+
+// The rows of one /select/logsql/query execution, produced on a thread of
+// its own and handed to the HTTP server piece by piece.
+struct QueryRun {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::string buffer;     // GUARDED_BY(mu): JSON lines not yet taken
+  bool done = false;      // GUARDED_BY(mu)
+  Status status;          // GUARDED_BY(mu): valid once done
+  std::atomic<bool> cancel{false};
+  std::thread thread;
+};
+
+// Streams a QueryRun's rows; cancels and joins the run when the response ends.
+class QueryStream : public net::BodyStream {
+ public:
+  explicit QueryStream(std::shared_ptr<QueryRun> run) : run_(std::move(run)) {}
+  ~QueryStream() override {
+    run_->cancel.store(true);
+    run_->cv.notify_all();
+    if (run_->thread.joinable()) run_->thread.join();
+  }
+  bool Produce(std::string* chunk) override {
+    std::unique_lock lock(run_->mu);
+    run_->cv.wait_for(lock, std::chrono::milliseconds(200), [&] { return run_->done || !run_->buffer.empty(); });
+    chunk->swap(run_->buffer);
+    run_->cv.notify_all();
+    if (!run_->done || !run_->buffer.empty()) return true;
+    if (!run_->status.ok()) {
+      std::string line = "{\"error\":";
+      json::AppendString(&line, "cannot execute query: " + run_->status.message());
+      chunk->append(line + "}\n");
+    }
+    return false;
+  }
+  std::chrono::milliseconds idle_wait() const override { return std::chrono::milliseconds(0); }
+
+ private:
+  std::shared_ptr<QueryRun> run_;
+};
+
+}  // namespace
+
 net::HttpResponse LogsComponent::SelectQuery(net::HttpRequest& req) {
   auto q = PrepareQuery(req, "");
   if (!q.ok()) return BadRequest(q.status().message());
   auto limit = CountArg(req, "limit");
   if (!limit.ok()) return BadRequest(limit.status().message());
   q->options.limit = *limit;
-  std::string body;
-  net::HttpResponse err = RunQuery(*q, [&](const logsql::Row& row) {
-    AppendRowJson(&body, row);
-    return body.size() < max_response_bytes_;
+  if (!query_slots_.try_acquire_for(std::chrono::seconds(10)))
+    return net::HttpResponse::Text(503, "too many concurrent LogsQL queries; try again later\n");
+  // Rows go to a bounded buffer; an answer that completes while small is sent
+  // whole (with its real status), a bigger one is streamed as it is produced.
+  constexpr size_t kBufferBytes = size_t{1} << 20;
+  auto run = std::make_shared<QueryRun>();
+  run->cancel.store(false);
+  q->options.cancel = &run->cancel;
+  tails_producing_.fetch_add(1);
+  run->thread = std::thread([this, run, query = std::make_shared<QueryRequest>(std::move(*q))] {
+    Status s = logsql::Execute(query->query, *store_, query->options, [&](const logsql::Row& row) {
+      std::unique_lock lock(run->mu);
+      run->cv.wait(lock, [&] { return run->buffer.size() < kBufferBytes || run->cancel.load() || stopping_.load(); });
+      if (run->cancel.load() || stopping_.load()) return false;
+      AppendRowJson(&run->buffer, row);
+      run->cv.notify_all();
+      return true;
+    });
+    {
+      std::lock_guard lock(run->mu);
+      run->done = true;
+      run->status = run->cancel.load() ? Status::Ok() : s;
+    }
+    run->cv.notify_all();
+    query_slots_.release();
+    tails_producing_.fetch_sub(1);
   });
-  if (err.status != 200) return err;
+  std::unique_lock lock(run->mu);
+  run->cv.wait(lock, [&] { return run->done || run->buffer.size() >= kBufferBytes; });
+  if (!run->done) {
+    lock.unlock();
+    net::HttpResponse r;
+    r.SetHeader("Content-Type", "application/stream+json; charset=utf-8");
+    r.stream = std::make_shared<QueryStream>(run);
+    return r;
+  }
+  const Status status = run->status;
+  std::string body = std::move(run->buffer);
+  lock.unlock();
+  run->thread.join();
+  if (!status.ok()) {
+    const int code = status.code() == Status::Code::kInvalidArgument      ? 400
+                     : status.code() == Status::Code::kResourceExhausted ? 422
+                     : status.code() == Status::Code::kUnavailable       ? 503
+                                                                         : 500;
+    return net::HttpResponse::Text(code, "cannot execute query: " + status.message() + "\n");
+  }
   net::HttpResponse r = net::HttpResponse::Text(200, std::move(body));
   r.SetHeader("Content-Type", "application/stream+json; charset=utf-8");
   return r;

@@ -322,3 +322,15 @@ def test_live_tail_streams_new_rows_as_they_arrive(logs):
     assert [row["_msg"] for row in got] == ["tailme 0", "tailme 1", "tailme 2"]
     bad = requests.get(logs.url("logs", "/select/logsql/tail"), params={"query": "* | stats count()"}, timeout=10)
     assert bad.status_code == 400 and "tail" in bad.text
+
+
+def test_large_query_answers_are_streamed_and_small_ones_sent_whole(logs):
+    docs_ = [{"_msg": f"bulk row {i} " + "x" * 100, "n": str(i)} for i in range(20000)]
+    r = requests.post(logs.url("logs", "/insert/jsonline"), data="\n".join(json.dumps(d) for d in docs_), timeout=30)
+    assert r.status_code == 200
+    big = requests.get(logs.url("logs", "/select/logsql/query"), params={"query": "bulk"}, stream=True, timeout=60)
+    assert big.status_code == 200 and big.headers.get("Transfer-Encoding") == "chunked"
+    rows = [json.loads(line) for line in big.iter_lines() if line]
+    assert len(rows) == 20000 and len({r["n"] for r in rows}) == 20000
+    small = requests.get(logs.url("logs", "/select/logsql/query"), params={"query": "bulk", "limit": "3"}, timeout=10)
+    assert small.status_code == 200 and small.headers.get("Content-Length") and len(small.text.splitlines()) == 3
