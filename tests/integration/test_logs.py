@@ -332,5 +332,8 @@ def test_large_query_answers_are_streamed_and_small_ones_sent_whole(logs):
     assert big.status_code == 200 and big.headers.get("Transfer-Encoding") == "chunked"
     rows = [json.loads(line) for line in big.iter_lines() if line]
     assert len(rows) == 20000 and len({r["n"] for r in rows}) == 20000
+    printed = run_vigil("logs", "query", "--url", logs.url("logs", ""), "bulk", timeout=60)
+    assert printed.returncode == 0, printed.stderr
+    assert len(printed.stdout.splitlines()) == 20000
     small = requests.get(logs.url("logs", "/select/logsql/query"), params={"query": "bulk", "limit": "3"}, timeout=10)
     assert small.status_code == 200 and small.headers.get("Content-Length") and len(small.text.splitlines()) == 3
