@@ -216,20 +216,7 @@ class PostgresStore final : public StoreBase {
     }
     auto version = ReadSchemaVersion();
     if (!version.ok()) return version.status();
-    const auto& migrations = PostgresMigrations();
-    if (*version > static_cast<int>(migrations.size())) {
-      return Status::InvalidArgument("cmdb schema version " + std::to_string(*version) +
-                                     " is newer than this vigil understands (" + std::to_string(migrations.size()) + ")");
-    }
-    for (size_t i = static_cast<size_t>(*version); i < migrations.size(); ++i) {
-      if (Status st = Run(std::string(migrations[i])); !st.ok()) {
-        return Status::IOError("cmdb migration " + std::to_string(i + 1) + ": " + st.message());
-      }
-      if (Status st = Run("INSERT INTO schema_version (version) VALUES (" + std::to_string(i + 1) + ")"); !st.ok()) {
-        return st;
-      }
-    }
-    return Status::Ok();
+    return ApplyMigrations(*version, PostgresMigrations(), [&](std::string_view sql) { return Run(std::string(sql)); });
   }
 
   PGconn* conn_;

@@ -1,5 +1,7 @@
 #include "cmdb/schema_sql.h"
 
+#include <string>
+
 namespace vigil::cmdb {
 
 const std::vector<std::string_view>& SqliteMigrations() {
@@ -121,6 +123,23 @@ SELECT (jsonb_build_object(
 )sql",
   };
   return kMigrations;
+}
+
+Status ApplyMigrations(int version, const std::vector<std::string_view>& migrations,
+                      const std::function<Status(std::string_view sql)>& exec) {
+  if (version > static_cast<int>(migrations.size())) {
+    return Status::InvalidArgument("cmdb schema version " + std::to_string(version) +
+                                   " is newer than this vigil understands (" + std::to_string(migrations.size()) + ")");
+  }
+  for (size_t i = static_cast<size_t>(version); i < migrations.size(); ++i) {
+    if (Status st = exec(migrations[i]); !st.ok()) {
+      return Status::IOError("cmdb migration " + std::to_string(i + 1) + ": " + st.message());
+    }
+    if (Status st = exec("INSERT INTO schema_version (version) VALUES (" + std::to_string(i + 1) + ")"); !st.ok()) {
+      return st;
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace vigil::cmdb

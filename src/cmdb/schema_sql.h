@@ -13,8 +13,11 @@
 //   inventory(text)                          view: the Ansible dynamic inventory JSON
 // Values are JSON (TEXT checked by json_valid in SQLite, JSONB in PostgreSQL).
 
+#include <functional>
 #include <string_view>
 #include <vector>
+
+#include "base/status.h"
 
 namespace vigil::cmdb {
 
@@ -23,5 +26,12 @@ const std::vector<std::string_view>& SqliteMigrations();
 
 // Migrations for PostgreSQL 12+, run with search_path set to the CMDB schema.
 const std::vector<std::string_view>& PostgresMigrations();
+
+// Brings a database at schema `version` up to date: runs each later entry of
+// `migrations` through `exec`, recording it in schema_version. The caller
+// holds the transaction (and lock) that makes this atomic. InvalidArgument
+// when the database is newer than `migrations`.
+Status ApplyMigrations(int version, const std::vector<std::string_view>& migrations,
+                      const std::function<Status(std::string_view sql)>& exec);
 
 }  // namespace vigil::cmdb

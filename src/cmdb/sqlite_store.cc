@@ -226,20 +226,7 @@ class SqliteStore final : public StoreBase {
     }
     auto version = ReadSchemaVersion();
     if (!version.ok()) return version.status();
-    const auto& migrations = SqliteMigrations();
-    if (*version > static_cast<int>(migrations.size())) {
-      return Status::InvalidArgument("cmdb schema version " + std::to_string(*version) +
-                                     " is newer than this vigil understands (" + std::to_string(migrations.size()) + ")");
-    }
-    for (size_t i = static_cast<size_t>(*version); i < migrations.size(); ++i) {
-      if (Status st = Exec(migrations[i]); !st.ok()) {
-        return Status::IOError("cmdb migration " + std::to_string(i + 1) + ": " + st.message());
-      }
-      if (Status st = Exec("INSERT INTO schema_version (version) VALUES (" + std::to_string(i + 1) + ")"); !st.ok()) {
-        return st;
-      }
-    }
-    return Status::Ok();
+    return ApplyMigrations(*version, SqliteMigrations(), [&](std::string_view sql) { return Exec(sql); });
   }
 
   sqlite3* db_;

@@ -90,22 +90,10 @@ class JsonTraceParser {
     return true;
   }
 
-  // A 64-bit unsigned integer as a JSON number or a decimal string.
-  bool Uint(uint64_t* out, std::string_view what) {
-    if (Null()) return true;
-    std::string_view text;
-    if (c_.Peek() == '"') {
-      if (!c_.ReadString(&text)) return false;
-    } else if (!c_.ReadNumberToken(&text)) {
-      return false;
-    }
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
-    if (ec != std::errc() || ptr != text.data() + text.size())
-      return c_.Fail("invalid " + std::string(what) + " \"" + std::string(text.substr(0, 40)) + "\"");
-    return true;
-  }
-
-  bool Int(int64_t* out, std::string_view what) {
+  // A 64-bit integer as a JSON number or a decimal string (OTLP's JSON
+  // encoding writes int64/uint64 fields as strings).
+  template <typename Integer>
+  bool Int(Integer* out, std::string_view what) {
     if (Null()) return true;
     std::string_view text;
     if (c_.Peek() == '"') {
@@ -211,25 +199,25 @@ class JsonTraceParser {
       if (key == "name") return String(&s->name, limits_.max_value_bytes);
       if (key == "kind") return Enum(&s->kind, kSpanKinds, "span kind");
       if (key == "flags") {
-        if (!Uint(&n, "flags")) return false;
+        if (!Int(&n, "flags")) return false;
         s->flags = static_cast<uint32_t>(n);
         return true;
       }
-      if (Is(key, "startTimeUnixNano", "start_time_unix_nano")) return Uint(&s->start_time_unix_nano, key);
-      if (Is(key, "endTimeUnixNano", "end_time_unix_nano")) return Uint(&s->end_time_unix_nano, key);
+      if (Is(key, "startTimeUnixNano", "start_time_unix_nano")) return Int(&s->start_time_unix_nano, key);
+      if (Is(key, "endTimeUnixNano", "end_time_unix_nano")) return Int(&s->end_time_unix_nano, key);
       if (key == "attributes") return Attributes(&s->attributes, &s->dropped_attributes_count);
       if (Is(key, "droppedAttributesCount", "dropped_attributes_count")) {
-        if (!Uint(&n, key)) return false;
+        if (!Int(&n, key)) return false;
         s->dropped_attributes_count += n;
         return true;
       }
       if (Is(key, "droppedEventsCount", "dropped_events_count")) {
-        if (!Uint(&n, key)) return false;
+        if (!Int(&n, key)) return false;
         s->dropped_events_count += n;
         return true;
       }
       if (Is(key, "droppedLinksCount", "dropped_links_count")) {
-        if (!Uint(&n, key)) return false;
+        if (!Int(&n, key)) return false;
         s->dropped_links_count += n;
         return true;
       }
@@ -249,12 +237,12 @@ class JsonTraceParser {
   bool ParseEvent(Span* s) {
     SpanEvent ev;
     bool ok = Object([&](std::string_view key) {
-      if (Is(key, "timeUnixNano", "time_unix_nano")) return Uint(&ev.time_unix_nano, key);
+      if (Is(key, "timeUnixNano", "time_unix_nano")) return Int(&ev.time_unix_nano, key);
       if (key == "name") return String(&ev.name, limits_.max_value_bytes);
       if (key == "attributes") return Attributes(&ev.attributes, &ev.dropped_attributes_count);
       if (Is(key, "droppedAttributesCount", "dropped_attributes_count")) {
         uint64_t n = 0;
-        if (!Uint(&n, key)) return false;
+        if (!Int(&n, key)) return false;
         ev.dropped_attributes_count += n;
         return true;
       }
@@ -278,12 +266,12 @@ class JsonTraceParser {
       if (Is(key, "traceState", "trace_state")) return String(&link.trace_state, limits_.max_value_bytes);
       if (key == "attributes") return Attributes(&link.attributes, &link.dropped_attributes_count);
       if (Is(key, "droppedAttributesCount", "dropped_attributes_count")) {
-        if (!Uint(&n, key)) return false;
+        if (!Int(&n, key)) return false;
         link.dropped_attributes_count += n;
         return true;
       }
       if (key == "flags") {
-        if (!Uint(&n, key)) return false;
+        if (!Int(&n, key)) return false;
         link.flags = static_cast<uint32_t>(n);
         return true;
       }
