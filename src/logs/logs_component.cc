@@ -120,9 +120,8 @@ Status LogsComponent::Store(std::string_view format, std::vector<logstore::LogEn
   if (stats.too_long > 0) rows_dropped_->WithLabels({"too_long"}).Inc(double(stats.too_long));
   if (entries.empty()) return Status::Ok();
   const size_t n = entries.size();
-  const uint64_t too_old_before = store_->Stats().rows_too_old;
-  if (Status s = store_->Add(std::move(entries)); !s.ok()) return s;
-  const uint64_t too_old = store_->Stats().rows_too_old - too_old_before;
+  uint64_t too_old = 0;
+  if (Status s = store_->Add(std::move(entries), &too_old); !s.ok()) return s;
   if (too_old > 0) rows_dropped_->WithLabels({"too_old"}).Inc(double(too_old));
   rows_ingested_->WithLabels({std::string(format)}).Inc(double(n - too_old));
   return Status::Ok();

@@ -155,11 +155,12 @@ Status LogStore::Load() {
   return Status::Ok();
 }
 
-Status LogStore::Add(std::vector<LogEntry> entries) {
+Status LogStore::Add(std::vector<LogEntry> entries, uint64_t* too_old_out) {
   const int64_t oldest = NowNs() - options_.retention_ns;
   const size_t before = entries.size();
   std::erase_if(entries, [&](const LogEntry& e) { return e.time_ns < oldest; });
   const uint64_t too_old = before - entries.size();
+  if (too_old_out != nullptr) *too_old_out = too_old;
   std::string record;
   EncodeEntries(entries, &record);
   bool flush_early = false;

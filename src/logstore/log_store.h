@@ -84,8 +84,9 @@ class LogStore : public LogReader {
 
   // Stores the entries. On OK they are in the WAL (they survive kill -9) and
   // visible to scans started afterwards. Entries older than the retention are
-  // dropped and counted. Empty field values are dropped (absent field).
-  Status Add(std::vector<LogEntry> entries);
+  // dropped, counted in Stats() and, when `too_old` is given, in *too_old.
+  // Empty field values are dropped (absent field).
+  Status Add(std::vector<LogEntry> entries, uint64_t* too_old = nullptr);
 
   // LogReader: parts (skipping blocks by time, stream and bloom filters), then
   // the unflushed head.
