@@ -350,6 +350,12 @@ class FilterParser {
     spec.kind = day ? TimeFilterSpec::Kind::kDayRange : TimeFilterSpec::Kind::kWeekRange;
     spec.min_ns = *a + (open == '(' ? 1 : 0);
     spec.max_ns = *b - (close == ')' ? 1 : 0);
+    return FinishTimeFilter(std::move(spec), start);
+  }
+
+  // Reads an optional `offset <duration>`, records the filter's text from
+  // `start`, and builds the time filter.
+  Result<FilterPtr> FinishTimeFilter(TimeFilterSpec spec, size_t start) {
     if (lex_.ConsumeKeyword("offset")) {
       const size_t o_pos = lex_.pos();
       auto d = ParseDurationNs(lex_.ReadRaw(")|"));
@@ -423,15 +429,7 @@ class FilterParser {
         return lex_.ErrorAt(v_pos, "cannot parse \"" + std::string(raw) + "\" as duration or time; expected _time filter");
       }
     }
-    if (lex_.ConsumeKeyword("offset")) {
-      const size_t o_pos = lex_.pos();
-      auto d = ParseDurationNs(lex_.ReadRaw(")|"));
-      if (!d) return lex_.ErrorAt(o_pos, "cannot parse offset duration");
-      spec.offset_ns = *d;
-    }
-    spec.text = std::string(lex_.text().substr(start, lex_.raw_pos() - start));
-    while (!spec.text.empty() && std::isspace(static_cast<unsigned char>(spec.text.back()))) spec.text.pop_back();
-    return MakeTimeFilter(std::move(spec));
+    return FinishTimeFilter(std::move(spec), start);
   }
 
   Result<FilterPtr> ParseStream() {
