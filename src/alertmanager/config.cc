@@ -1,5 +1,7 @@
 #include "alertmanager/config.h"
 
+#include "alertmanager/notify_template.h"
+
 #include <algorithm>
 #include <set>
 
@@ -234,8 +236,20 @@ class Parser {
         ec.auth_password = e["auth_password"] ? Str(e["auth_password"], "auth_password") : g.smtp_auth_password;
         ec.auth_identity = e["auth_identity"] ? Str(e["auth_identity"], "auth_identity") : g.smtp_auth_identity;
         ec.require_tls = Bool(e["require_tls"], g.smtp_require_tls, "require_tls");
-        ec.html = Str(e["html"], "html");
+        if (e["html"]) ec.html = Str(e["html"], "html");
         ec.text = Str(e["text"], "text");
+        if (const YAML::Node& t = e["tls_config"]; t && t.IsMap()) {
+          CheckKeys(t, {"ca_file", "cert_file", "key_file", "server_name", "insecure_skip_verify", "min_version"},
+                    "config.TLSConfig");
+          ec.tls.ca_file = Str(t["ca_file"], "tls_config.ca_file");
+          ec.tls.cert_file = Str(t["cert_file"], "tls_config.cert_file");
+          ec.tls.key_file = Str(t["key_file"], "tls_config.key_file");
+          ec.tls.server_name = Str(t["server_name"], "tls_config.server_name");
+          ec.tls.insecure_skip_verify = Bool(t["insecure_skip_verify"], false, "tls_config.insecure_skip_verify");
+          if (ec.tls.cert_file.empty() != ec.tls.key_file.empty()) {
+            Error("exactly one of key or key_file must be configured when a client certificate is configured");
+          }
+        }
         if (e["headers"] && e["headers"].IsMap()) {
           for (const auto& h : e["headers"]) {
             std::string name = h.first.Scalar();
@@ -250,6 +264,9 @@ class Parser {
             ec.headers[canon] = Str(h.second, "header");
           }
         }
+        ec.headers.emplace("Subject", "{{ template \"email.default.subject\" . }}");
+        ec.headers.emplace("To", ec.to);
+        ec.headers.emplace("From", ec.from);
         if (ec.smarthost.empty()) Error("no global SMTP smarthost set");
         if (ec.from.empty()) Error("no global SMTP from set");
         rc.emails.push_back(std::move(ec));
@@ -376,7 +393,8 @@ const Receiver* AmConfig::FindReceiver(const std::string& name) const {
   return nullptr;
 }
 
-Result<std::shared_ptr<const AmConfig>> ParseConfigNode(const YAML::Node& root, std::string original) {
+Result<std::shared_ptr<const AmConfig>> ParseConfigNode(const YAML::Node& root, std::string original,
+                                                        const std::string& directory) {
   Parser p;
   auto cfg = std::make_shared<AmConfig>();
   cfg->original = std::move(original);
@@ -452,24 +470,33 @@ Result<std::shared_ptr<const AmConfig>> ParseConfigNode(const YAML::Node& root, 
   } catch (const YAML::Exception& e) {
     p.Error(std::string("yaml: ") + e.what());
   }
+  if (p.errors.empty()) {
+    auto templates = NotificationTemplates::Load(cfg->templates, directory);
+    if (templates.ok()) {
+      cfg->notification_templates = *std::move(templates);
+    } else {
+      p.Error(templates.status().message());
+    }
+  }
   if (!p.errors.empty()) return Status::InvalidArgument(JoinErrors(p.errors));
   return std::shared_ptr<const AmConfig>(std::move(cfg));
 }
 
-Result<std::shared_ptr<const AmConfig>> ParseConfig(const std::string& text) {
+Result<std::shared_ptr<const AmConfig>> ParseConfig(const std::string& text, const std::string& directory) {
   YAML::Node root;
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(std::string("yaml: ") + e.what());
   }
-  return ParseConfigNode(root, text);
+  return ParseConfigNode(root, text, directory);
 }
 
 Result<std::shared_ptr<const AmConfig>> LoadConfigFile(const std::string& path) {
   auto text = ReadFile(path, 16 << 20);
   if (!text.ok()) return Status::InvalidArgument("cannot read " + path + ": " + text.status().message());
-  return ParseConfig(*text);
+  const size_t slash = path.rfind('/');
+  return ParseConfig(*text, slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash));
 }
 
 const char* DefaultConfigText() { return kDefaultConfig; }

@@ -20,6 +20,8 @@
 
 namespace vigil::alertmanager {
 
+class NotificationTemplates;
+
 // The subset of Prometheus' common http_config that notifications use.
 struct HttpConfig {
   std::string basic_auth_username;
@@ -36,6 +38,15 @@ struct WebhookConfig {
   HttpConfig http;
 };
 
+// Prometheus' tls_config as the email integration uses it.
+struct TlsConfig {
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  std::string server_name;  // "" = the smarthost's host
+  bool insecure_skip_verify = false;
+};
+
 struct EmailConfig {
   bool send_resolved = false;
   std::string to;
@@ -46,9 +57,12 @@ struct EmailConfig {
   std::string auth_password;
   std::string auth_identity;
   bool require_tls = true;
+  TlsConfig tls;
+  // Header templates by canonical name; Subject, To and From are always
+  // present (defaults: the default subject template, `to`, `from`).
   std::map<std::string, std::string> headers;
-  std::string html;  // "" = the default template
-  std::string text;
+  std::string html = "{{ template \"email.default.html\" . }}";  // "" = no HTML part
+  std::string text;                                              // "" = no text part
 };
 
 struct Receiver {
@@ -116,6 +130,9 @@ struct AmConfig {
   std::vector<InhibitRule> inhibit_rules;
   std::map<std::string, TimeInterval> time_intervals;
   std::vector<std::string> templates;
+  // The default templates and the `templates:` files (relative globs are
+  // taken from the config file's directory), parsed at load.
+  std::shared_ptr<const NotificationTemplates> notification_templates;
   std::string original;  // the YAML text as given (for /api/v2/status)
 
   // The receiver called `name`, or nullptr.
@@ -124,10 +141,12 @@ struct AmConfig {
 
 // Parses and validates `text` (alertmanager.yml). On failure the Status is
 // InvalidArgument with every problem found, "; "-separated.
-Result<std::shared_ptr<const AmConfig>> ParseConfig(const std::string& text);
+// `directory` is where relative template globs are looked up.
+Result<std::shared_ptr<const AmConfig>> ParseConfig(const std::string& text, const std::string& directory = "");
 // The same for an already-parsed YAML tree (inline `alertmanager.config`);
 // `original` is kept as the config's text.
-Result<std::shared_ptr<const AmConfig>> ParseConfigNode(const YAML::Node& root, std::string original);
+Result<std::shared_ptr<const AmConfig>> ParseConfigNode(const YAML::Node& root, std::string original,
+                                                        const std::string& directory = "");
 // Reads and parses a file (at most 16 MiB).
 Result<std::shared_ptr<const AmConfig>> LoadConfigFile(const std::string& path);
 

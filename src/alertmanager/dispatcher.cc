@@ -121,7 +121,7 @@ void Dispatcher::SetConfig(std::shared_ptr<const AmConfig> config) {
   integrations_.clear();
   for (const auto& r : config_->receivers) {
     auto ri = std::make_shared<ReceiverIntegrations>();
-    ri->list = BuildIntegrations(r, deps_.http);
+    ri->list = BuildIntegrations(r, deps_.http, config_->notification_templates);
     integrations_[r.name] = std::move(ri);
   }
   // Groups are rebuilt: a group whose key survives keeps its timers.

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "alertmanager/email_message.h"
+#include "alertmanager/silences.h"
+#include "base/base64.h"
 #include "base/json.h"
 #include "net/http_client.h"
 
@@ -34,29 +37,6 @@ LabelSet Common(const std::vector<Alert>& alerts, LabelSet Alert::*field) {
   return common;
 }
 
-std::string Base64(std::string_view in) {
-  static const char* kTable = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    for (int s : {18, 12, 6, 0}) out += kTable[(v >> s) & 63];
-  }
-  if (i + 1 == in.size()) {
-    uint32_t v = uint8_t(in[i]) << 16;
-    out += kTable[(v >> 18) & 63];
-    out += kTable[(v >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
-    out += kTable[(v >> 18) & 63];
-    out += kTable[(v >> 12) & 63];
-    out += kTable[(v >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
-
 class WebhookIntegration : public Integration {
  public:
   WebhookIntegration(WebhookConfig cfg, net::HttpClient* client) : cfg_(std::move(cfg)), client_(client) {}
@@ -72,7 +52,7 @@ class WebhookIntegration : public Integration {
     req.headers.push_back({"User-Agent", "Alertmanager/0.25.0"});
     if (!cfg_.http.basic_auth_username.empty()) {
       req.headers.push_back(
-          {"Authorization", "Basic " + Base64(cfg_.http.basic_auth_username + ":" + cfg_.http.basic_auth_password)});
+          {"Authorization", "Basic " + Base64Encode(cfg_.http.basic_auth_username + ":" + cfg_.http.basic_auth_password)});
     } else if (!cfg_.http.authorization.empty()) {
       req.headers.push_back({"Authorization", cfg_.http.authorization});
     }
@@ -96,20 +76,51 @@ class WebhookIntegration : public Integration {
 
 class EmailIntegration : public Integration {
  public:
-  explicit EmailIntegration(EmailConfig cfg) : cfg_(std::move(cfg)) {}
+  EmailIntegration(EmailConfig cfg, std::shared_ptr<const NotificationTemplates> templates)
+      : cfg_(std::move(cfg)), templates_(std::move(templates)) {}
   const char* kind() const override { return "email"; }
   bool send_resolved() const override { return cfg_.send_resolved; }
+
   Status Notify(const NotificationData& d, bool* retryable) override {
-    std::string subject = DefaultEmailSubject(d);
-    auto it = cfg_.headers.find("Subject");
-    if (it != cfg_.headers.end() && it->second.find("{{") == std::string::npos) subject = it->second;
-    std::string body = cfg_.text.empty() || cfg_.text.find("{{") != std::string::npos ? DefaultEmailText(d)
-                                                                                       : cfg_.text;
-    return SendSmtp(cfg_, subject, body, "text/plain; charset=UTF-8", retryable);
+    // Template errors do not get better with retries.
+    *retryable = false;
+    const tmpl::Value data = NotificationTemplates::MakeData(d);
+    auto from = templates_->ExpandText(cfg_.from, data);
+    auto to = templates_->ExpandText(cfg_.to, data);
+    if (!from.ok() || !to.ok()) {
+      return Status::InvalidArgument("failed to template 'from' or 'to': " +
+                                     (from.ok() ? to.status() : from.status()).message());
+    }
+    EmailEnvelope mail;
+    std::vector<std::string> from_addrs = ParseAddressList(*from);
+    if (from_addrs.size() != 1) return Status::InvalidArgument("must be exactly one from address");
+    mail.from = from_addrs[0];
+    mail.to = ParseAddressList(*to);
+    EmailParts parts;
+    for (const auto& [name, text] : cfg_.headers) {
+      auto value = templates_->ExpandText(text, data);
+      if (!value.ok()) {
+        return Status::InvalidArgument("executing \"" + name + "\" header template: " + value.status().message());
+      }
+      parts.headers.emplace_back(name, *std::move(value));
+    }
+    parts.headers.emplace_back("Message-Id", "<" + NewUuid() + "@vigil>");
+    auto text = templates_->ExpandText(cfg_.text, data);
+    if (!text.ok()) return Status::InvalidArgument("executing email text template: " + text.status().message());
+    auto html = templates_->ExpandHtml(cfg_.html, data);
+    if (!html.ok()) return Status::InvalidArgument("executing email html template: " + html.status().message());
+    parts.text = *std::move(text);
+    parts.html = *std::move(html);
+    parts.boundary = NewUuid();
+    parts.boundary.erase(std::remove(parts.boundary.begin(), parts.boundary.end(), '-'), parts.boundary.end());
+    parts.date = EmailDateNow();
+    mail.message = BuildEmailMessage(parts);
+    return SendSmtp(cfg_, mail, retryable);
   }
 
  private:
   EmailConfig cfg_;
+  std::shared_ptr<const NotificationTemplates> templates_;
 };
 
 }  // namespace
@@ -160,51 +171,12 @@ std::string BuildWebhookPayload(const NotificationData& d, uint64_t max_alerts) 
   return out;
 }
 
-std::string DefaultEmailSubject(const NotificationData& d) {
-  size_t firing = 0;
-  for (const auto& a : d.alerts) firing += a.Resolved(d.now) ? 0 : 1;
-  std::string s = d.Firing() ? "[FIRING:" + std::to_string(firing) + "]" : "[RESOLVED]";
-  for (const auto& [k, v] : d.group_labels) s += " " + v;
-  LabelSet common = d.CommonLabels();
-  if (common.size() > d.group_labels.size()) {
-    std::string extra;
-    for (const auto& [k, v] : common) {
-      if (d.group_labels.count(k)) continue;
-      if (!extra.empty()) extra += ' ';
-      extra += v;
-    }
-    s += " (" + extra + ")";
-  }
-  return s;
-}
-
-std::string DefaultEmailText(const NotificationData& d) {
-  std::string body;
-  for (const char* section : {"firing", "resolved"}) {
-    bool want_resolved = std::string(section) == "resolved";
-    std::string block;
-    size_t count = 0;
-    for (const auto& a : d.alerts) {
-      if (a.Resolved(d.now) != want_resolved) continue;
-      ++count;
-      block += "Labels:\n";
-      for (const auto& [k, v] : a.labels) block += " - " + k + " = " + v + "\n";
-      block += "Annotations:\n";
-      for (const auto& [k, v] : a.annotations) block += " - " + k + " = " + v + "\n";
-      block += "Source: " + a.generator_url + "\n\n";
-    }
-    if (count == 0) continue;
-    body += std::to_string(count) + " alert" + (count == 1 ? "" : "s") + " for ";
-    body += LabelSetString(d.group_labels) + " " + section + ":\n\n" + block;
-  }
-  body += "View in Alertmanager: " + d.external_url + "\n";
-  return body;
-}
-
-std::vector<std::unique_ptr<Integration>> BuildIntegrations(const Receiver& r, net::HttpClient* client) {
+std::vector<std::unique_ptr<Integration>> BuildIntegrations(const Receiver& r, net::HttpClient* client,
+                                                            std::shared_ptr<const NotificationTemplates> templates) {
+  if (!templates) templates = NotificationTemplates::Defaults();
   std::vector<std::unique_ptr<Integration>> out;
   for (const auto& w : r.webhooks) out.push_back(std::make_unique<WebhookIntegration>(w, client));
-  for (const auto& e : r.emails) out.push_back(std::make_unique<EmailIntegration>(e));
+  for (const auto& e : r.emails) out.push_back(std::make_unique<EmailIntegration>(e, templates));
   return out;
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 // Notification integrations: what one receiver sends for one aggregation
 // group. The webhook integration POSTs Alertmanager's webhook JSON
-// (version "4"); the email integration sends the default subject and body
-// over SMTP. Integrations are stateless apart from their config and may be
+// (version "4"); the email integration expands the receiver's header, text
+// and HTML templates (notify_template.h) and sends the message over SMTP. Integrations are stateless apart from their config and may be
 // used from several flush threads at once.
 
 #include <memory>
@@ -11,6 +11,7 @@
 
 #include "alertmanager/config.h"
 #include "alertmanager/model.h"
+#include "alertmanager/notify_template.h"
 #include "base/status.h"
 
 namespace vigil::net {
@@ -41,11 +42,6 @@ struct NotificationData {
 // max_alerts alerts are included and the rest counted as truncated.
 std::string BuildWebhookPayload(const NotificationData& d, uint64_t max_alerts);
 
-// The default email subject: "[FIRING:2] alertname (other common labels)".
-std::string DefaultEmailSubject(const NotificationData& d);
-// The default plain-text email body, one block per alert.
-std::string DefaultEmailText(const NotificationData& d);
-
 class Integration {
  public:
   virtual ~Integration() = default;
@@ -56,13 +52,27 @@ class Integration {
   virtual Status Notify(const NotificationData& d, bool* retryable) = 0;
 };
 
-// The integrations of `r`, in config order (webhooks, then emails).
-// `client` must outlive them.
-std::vector<std::unique_ptr<Integration>> BuildIntegrations(const Receiver& r, net::HttpClient* client);
+// The integrations of `r`, in config order (webhooks, then emails). Email
+// integrations expand their templates with `templates`. `client` must
+// outlive them.
+std::vector<std::unique_ptr<Integration>> BuildIntegrations(const Receiver& r, net::HttpClient* client,
+                                                            std::shared_ptr<const NotificationTemplates> templates);
 
-// Sends one email over SMTP (plain or STARTTLS-less; AUTH PLAIN/LOGIN when
-// a username is set). Used by the email integration; exposed for tests.
-Status SendSmtp(const EmailConfig& cfg, const std::string& subject, const std::string& body,
-                const std::string& content_type, bool* retryable);
+// One email: the envelope addresses and the whole message (CRLF lines).
+struct EmailEnvelope {
+  std::string from;
+  std::vector<std::string> to;
+  std::string message;
+};
+
+// The bare addresses of a comma-separated list ("A <a@x>, b@y" → a@x, b@y).
+std::vector<std::string> ParseAddressList(const std::string& list);
+
+// Sends one email through cfg.smarthost as Alertmanager does: TLS from the
+// start on port 465; with require_tls, STARTTLS (the server must offer it;
+// the certificate is verified per cfg.tls); AUTH PLAIN or LOGIN when a
+// username is set and the server offers AUTH. On failure *retryable says
+// whether trying again may help.
+Status SendSmtp(const EmailConfig& cfg, const EmailEnvelope& mail, bool* retryable);
 
 }  // namespace vigil::alertmanager

@@ -1,26 +1,58 @@
 // A small blocking SMTP client for the email integration (RFC 5321): EHLO,
-// optional AUTH PLAIN/LOGIN, MAIL FROM, RCPT TO per address, DATA. It runs
-// on the dispatcher's flush threads, never on an I/O thread.
+// STARTTLS (RFC 3207) or TLS from the start on port 465, AUTH PLAIN/LOGIN,
+// MAIL FROM, RCPT TO per address, DATA. It runs on the dispatcher's flush
+// threads, never on an I/O thread.
 
 #include <netdb.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include <cstring>
-#include <ctime>
 
 #include "alertmanager/notify.h"
-#include "alertmanager/silences.h"
+#include "base/base64.h"
 
 namespace vigil::alertmanager {
 namespace {
 
+std::string OpenSslError() {
+  const unsigned long e = ERR_get_error();
+  if (e == 0) return "TLS handshake failed";
+  char buf[256];
+  ERR_error_string_n(e, buf, sizeof buf);
+  ERR_clear_error();
+  return buf;
+}
+
+// Whether an EHLO reply lists `ext` as an extension keyword.
+bool HasExtension(const std::string& ehlo, std::string_view ext) {
+  size_t start = 0;
+  while (start < ehlo.size()) {
+    size_t nl = ehlo.find('\n', start);
+    if (nl == std::string::npos) nl = ehlo.size();
+    std::string_view line(ehlo.data() + start, nl - start);
+    if (line.substr(0, line.find(' ')) == ext) return true;
+    start = nl + 1;
+  }
+  return false;
+}
+
 class SmtpConnection {
  public:
   ~SmtpConnection() {
+    if (ssl_) {
+      SSL_shutdown(ssl_);
+      SSL_free(ssl_);
+    }
+    if (ctx_) SSL_CTX_free(ctx_);
     if (fd_ >= 0) ::close(fd_);
   }
+
+  bool encrypted() const { return ssl_ != nullptr; }
 
   Status Connect(const std::string& hostport) {
     size_t colon = hostport.rfind(':');
@@ -51,6 +83,40 @@ class SmtpConnection {
     return st;
   }
 
+  // Runs a TLS 1.2+ client handshake on the connection. The server's
+  // certificate is verified against `tls.ca_file` (else the system CAs) and
+  // `tls.server_name` (else `host`) unless insecure_skip_verify.
+  Status StartTls(const TlsConfig& tls, const std::string& host) {
+    ctx_ = SSL_CTX_new(TLS_client_method());
+    if (!ctx_) return Status::Unavailable(OpenSslError());
+    SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
+    if (!tls.insecure_skip_verify) {
+      SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
+      const int ok = tls.ca_file.empty() ? SSL_CTX_set_default_verify_paths(ctx_)
+                                         : SSL_CTX_load_verify_locations(ctx_, tls.ca_file.c_str(), nullptr);
+      if (ok != 1) return Status::InvalidArgument("cannot load CA " + tls.ca_file + ": " + OpenSslError());
+    }
+    if (!tls.cert_file.empty()) {
+      if (SSL_CTX_use_certificate_chain_file(ctx_, tls.cert_file.c_str()) != 1 ||
+          SSL_CTX_use_PrivateKey_file(ctx_, tls.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+        return Status::InvalidArgument("cannot load client certificate " + tls.cert_file + ": " + OpenSslError());
+      }
+    }
+    ssl_ = SSL_new(ctx_);
+    if (!ssl_ || SSL_set_fd(ssl_, fd_) != 1) return Status::Unavailable(OpenSslError());
+    const std::string name = tls.server_name.empty() ? host : tls.server_name;
+    SSL_set_tlsext_host_name(ssl_, name.c_str());
+    if (!tls.insecure_skip_verify) SSL_set1_host(ssl_, name.c_str());
+    if (SSL_connect(ssl_) != 1) {
+      const long verify = SSL_get_verify_result(ssl_);
+      if (verify != X509_V_OK) {
+        return Status::Unavailable(std::string("tls: ") + X509_verify_cert_error_string(verify));
+      }
+      return Status::Unavailable("tls: " + OpenSslError());
+    }
+    return Status::Ok();
+  }
+
   // Reads one (possibly multi-line) reply; returns its code and text.
   Status Reply(int* code, std::string* text) {
     text->clear();
@@ -68,7 +134,8 @@ class SmtpConnection {
   Status Send(const std::string& data) {
     size_t off = 0;
     while (off < data.size()) {
-      ssize_t n = ::send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+      const ssize_t n = ssl_ ? SSL_write(ssl_, data.data() + off, static_cast<int>(data.size() - off))
+                             : ::send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
       if (n <= 0) return Status::Unavailable(std::string("SMTP write: ") + std::strerror(errno));
       off += static_cast<size_t>(n);
     }
@@ -103,33 +170,17 @@ class SmtpConnection {
       }
       if (buf_.size() > 64 * 1024) return Status::Unavailable("SMTP reply line too long");
       char tmp[4096];
-      ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
+      const ssize_t n = ssl_ ? SSL_read(ssl_, tmp, sizeof tmp) : ::recv(fd_, tmp, sizeof tmp, 0);
       if (n <= 0) return Status::Unavailable("SMTP connection closed or timed out");
       buf_.append(tmp, static_cast<size_t>(n));
     }
   }
 
   int fd_ = -1;
+  SSL_CTX* ctx_ = nullptr;
+  SSL* ssl_ = nullptr;
   std::string buf_;
 };
-
-std::string Base64Encode(std::string_view in) {
-  static const char* kTable = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  uint32_t v = 0;
-  int bits = 0;
-  for (unsigned char c : in) {
-    v = (v << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      out += kTable[(v >> (bits - 6)) & 63];
-      bits -= 6;
-    }
-  }
-  if (bits > 0) out += kTable[(v << (6 - bits)) & 63];
-  while (out.size() % 4) out += '=';
-  return out;
-}
 
 // The address inside "Name <a@b>", or the text itself.
 std::string Address(const std::string& s) {
@@ -138,7 +189,9 @@ std::string Address(const std::string& s) {
   return s;
 }
 
-std::vector<std::string> SplitAddresses(const std::string& to) {
+}  // namespace
+
+std::vector<std::string> ParseAddressList(const std::string& to) {
   std::vector<std::string> out;
   size_t start = 0;
   while (start <= to.size()) {
@@ -153,22 +206,17 @@ std::vector<std::string> SplitAddresses(const std::string& to) {
   return out;
 }
 
-std::string RfcDate() {
-  time_t t = ::time(nullptr);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-  return buf;
-}
 
-}  // namespace
-
-Status SendSmtp(const EmailConfig& cfg, const std::string& subject, const std::string& body,
-                const std::string& content_type, bool* retryable) {
+Status SendSmtp(const EmailConfig& cfg, const EmailEnvelope& mail, bool* retryable) {
   *retryable = true;
+  const size_t colon = cfg.smarthost.rfind(':');
+  std::string host = cfg.smarthost.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
   SmtpConnection c;
   Status st = c.Connect(cfg.smarthost);
+  // Port 465 is SMTP over TLS from the first byte (RFC 8314); elsewhere
+  // STARTTLS upgrades the plain connection.
+  if (st.ok() && colon != std::string::npos && cfg.smarthost.substr(colon + 1) == "465") st = c.StartTls(cfg.tls, host);
   if (!st.ok()) return st;
   int code = 0;
   std::string text;
@@ -178,18 +226,18 @@ Status SendSmtp(const EmailConfig& cfg, const std::string& subject, const std::s
   std::string ehlo;
   st = c.Command("EHLO " + cfg.hello, 200, &ehlo);
   if (!st.ok()) return st;
-  if (cfg.require_tls) {
-    *retryable = false;
-    if (ehlo.find("STARTTLS") == std::string::npos) {
-      return Status::Unavailable("'require_tls' is true (default) but \"" + cfg.smarthost +
+  if (cfg.require_tls && !c.encrypted()) {
+    if (!HasExtension(ehlo, "STARTTLS")) {
+      return Status::Unavailable("require_tls: true (default), but \"" + cfg.smarthost +
                                  "\" does not advertise the STARTTLS extension");
     }
-    return Status::Unavailable("STARTTLS is not supported by Vigil's SMTP client yet; set require_tls: false");
+    st = c.Command("STARTTLS", 200);
+    if (st.ok()) st = c.StartTls(cfg.tls, host);
+    if (!st.ok()) return Status::Unavailable("starttls failed: " + st.message());
+    st = c.Command("EHLO " + cfg.hello, 200, &ehlo);
+    if (!st.ok()) return st;
   }
-  if (!cfg.auth_username.empty()) {
-    if (ehlo.find("AUTH") == std::string::npos) {
-      return Status::Unavailable("smarthost " + cfg.smarthost + " does not advertise AUTH");
-    }
+  if (!cfg.auth_username.empty() && HasExtension(ehlo, "AUTH")) {
     if (ehlo.find("PLAIN") != std::string::npos) {
       std::string token(cfg.auth_identity);
       token += '\0';
@@ -202,43 +250,30 @@ Status SendSmtp(const EmailConfig& cfg, const std::string& subject, const std::s
       if (st.ok()) st = c.Command(Base64Encode(cfg.auth_username), 300);
       if (st.ok()) st = c.Command(Base64Encode(cfg.auth_password), 200);
     }
-    if (!st.ok()) {
-      *retryable = false;
-      return st;
-    }
-  }
-  st = c.Command("MAIL FROM:<" + Address(cfg.from) + ">", 200);
-  if (!st.ok()) return st;
-  for (const auto& rcpt : SplitAddresses(cfg.to)) {
-    st = c.Command("RCPT TO:<" + rcpt + ">", 200);
     if (!st.ok()) return st;
+  }
+  st = c.Command("MAIL FROM:<" + mail.from + ">", 200);
+  if (!st.ok()) return Status::Unavailable("sending mail from: " + st.message());
+  for (const auto& rcpt : mail.to) {
+    st = c.Command("RCPT TO:<" + rcpt + ">", 200);
+    if (!st.ok()) return Status::Unavailable("sending rcpt to: " + st.message());
   }
   st = c.Command("DATA", 300);
   if (!st.ok()) return st;
-  std::string msg;
-  std::map<std::string, std::string> headers = cfg.headers;
-  headers["Subject"] = subject;
-  if (!headers.count("To")) headers["To"] = cfg.to;
-  if (!headers.count("From")) headers["From"] = cfg.from;
-  headers["Date"] = RfcDate();
-  headers["Message-Id"] = "<" + NewUuid() + "@vigil>";
-  headers["Mime-Version"] = "1.0";
-  headers["Content-Type"] = content_type;
-  for (const auto& [k, v] : headers) msg += k + ": " + v + "\r\n";
-  msg += "\r\n";
-  // Dot-stuffing and CRLF line ends (RFC 5321 4.5.2).
+  // Dot-stuffing (RFC 5321 4.5.2); the message's lines already end in CRLF.
+  std::string data;
+  data.reserve(mail.message.size() + 64);
   size_t start = 0;
-  while (start < body.size()) {
-    size_t nl = body.find('\n', start);
-    if (nl == std::string::npos) nl = body.size();
-    std::string line = body.substr(start, nl - start);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (!line.empty() && line[0] == '.') msg += '.';
-    msg += line + "\r\n";
-    start = nl + 1;
+  while (start < mail.message.size()) {
+    size_t nl = mail.message.find('\n', start);
+    nl = nl == std::string::npos ? mail.message.size() : nl + 1;
+    if (mail.message[start] == '.') data += '.';
+    data.append(mail.message, start, nl - start);
+    start = nl;
   }
-  msg += ".";
-  st = c.Command(msg, 200);
+  if (!data.ends_with("\r\n")) data += "\r\n";
+  data += ".";
+  st = c.Command(data, 200);
   if (!st.ok()) return st;
   (void)c.Command("QUIT", 200);
   return Status::Ok();

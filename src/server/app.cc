@@ -200,17 +200,20 @@ Status App::Reload() {
     return Status::InvalidArgument(joined);
   }
   ApplyLogging(fresh);
+  std::string kept;  // components that refused the new settings and kept theirs
   for (auto& c : components_) {
     const config::ComponentSettings* cs = fresh.Find(c->name());
     if (cs == nullptr) continue;
     Status st = c->Reload(*cs);
     if (!st.ok()) {
       VLOG_WARN("reload: setting kept", {{"component", std::string(c->name())}, {"reason", st.message()}});
+      kept += (kept.empty() ? "" : "; ") + std::string(c->name()) + ": " + st.message();
     }
   }
   for (auto& c : components_) c->ReloadRelated(fresh);
   settings_ = std::move(fresh);
   VLOG_INFO("config reloaded", {{"config", settings_.source}});
+  if (!kept.empty()) return Status::InvalidArgument(kept);
   return Status::Ok();
 }
 

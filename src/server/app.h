@@ -37,7 +37,9 @@ class App {
   int Run();
 
   // Re-reads the config; on success applies it, on failure keeps the old one.
-  // Safe from any thread.
+  // When the config loads but a component refuses its new settings (its
+  // native config is broken, a listen address changed), the others apply
+  // theirs and the refusals are returned. Safe from any thread.
   Status Reload();
 
  private:

@@ -67,15 +67,18 @@ std::string NodeString(const Node& n);
 struct TemplateTree {
   std::string name;
   NodeList root;
+  // The text this tree was parsed from and that text's template name: error
+  // positions ("template: PARSE_NAME:LINE:COL") are computed in it.
+  std::shared_ptr<const std::string> source;
+  std::string parse_name;
 };
 
 }  // namespace internal
 
-// Everything one Parse produced: the source (for error positions), the
-// templates by name and the function table. Immutable.
+// Everything the parses of a template produced: the main template's name,
+// the templates by name and the function table. Immutable once shared.
 struct TemplateSet {
   std::string parse_name;
-  std::string source;
   std::map<std::string, std::shared_ptr<const internal::TemplateTree>, std::less<>> trees;
   std::shared_ptr<const FuncMap> funcs;
   Limits limits;
@@ -94,6 +97,8 @@ namespace internal {
 
 // Parses `text` into `set` (parse_name, source, trees). Function names are
 // looked up in set->funcs, which must be set.
+// Parses `text` as template `name` into `set` (definitions replace earlier
+// ones of the same name) and makes `name` the set's main template.
 Status ParseInto(std::string_view name, std::string_view text, TemplateSet* set);
 
 }  // namespace internal

@@ -37,7 +37,7 @@ void Executor::Errorf(const std::string& msg) const {
   if (at_kind_ == AtKind::kNone) {
     throw ExecError{Status::InvalidArgument("template: " + name + ": " + msg)};
   }
-  const std::string_view src = set_.source;
+  const std::string_view src = tmpl_ && tmpl_->source ? std::string_view(*tmpl_->source) : std::string_view();
   const size_t pos = std::min(at_pos_, src.size());
   const std::string_view before = src.substr(0, pos);
   const size_t nl = before.rfind('\n');
@@ -53,7 +53,8 @@ void Executor::Errorf(const std::string& msg) const {
     case AtKind::kNone: break;
   }
   if (context.size() > 20) context = context.substr(0, 20) + "...";
-  throw ExecError{Status::InvalidArgument("template: " + set_.parse_name + ":" + std::to_string(line) + ":" +
+  const std::string& parse_name = tmpl_ ? tmpl_->parse_name : set_.parse_name;
+  throw ExecError{Status::InvalidArgument("template: " + parse_name + ":" + std::to_string(line) + ":" +
                                           std::to_string(col) + ": executing " + internal::GoQuote(name) +
                                           " at <" + context + ">: " + msg)};
 }
@@ -150,7 +151,8 @@ Executor::Flow Executor::Walk(const Value& dot, const Node& node) {
       const Value v = EvalPipeline(dot, node.pipe.get());
       if (node.pipe->decls.empty()) {
         At(node);
-        Write(v.is_nil() ? std::string("<no value>") : v.ToString());
+        std::string printed = v.is_nil() ? std::string("<no value>") : v.ToString();
+        Write(ctx_.escape_action ? ctx_.escape_action(v, std::move(printed)) : printed);
       }
       return Flow::kNormal;
     }
@@ -388,6 +390,17 @@ Value Executor::EvalFieldChain(const Value& dot, Value receiver, const Arg& node
 Value Executor::EvalField(const Value& dot, const std::string& name, Args args, const std::optional<Value>& final,
                           const Value& receiver) {
   const bool has_args = !args.empty() || final.has_value();
+  if (const MethodTable* table = receiver.methods()) {
+    auto method = table->methods.find(name);
+    if (method != table->methods.end()) {
+      std::vector<Value> values;
+      for (const Arg& a : args) values.push_back(EvalArg(dot, a));
+      if (final) values.push_back(*final);
+      Result<Value> result = method->second(receiver, values);
+      if (!result.ok()) Errorf("error calling " + name + ": " + std::string(result.status().message()));
+      return *std::move(result);
+    }
+  }
   switch (receiver.kind()) {
     case Value::Kind::kNil:
       return Value();  // missingkey=zero: a field of nothing is nothing

@@ -135,12 +135,11 @@ std::optional<int64_t> ParseGoInt(std::string_view s) {
 
 class Parser {
  public:
-  Parser(std::string_view name, std::string_view text, TemplateSet* set)
-      : name_(name), toks_(Lex(text)), set_(set) {}
+  Parser(std::string_view name, std::shared_ptr<const std::string> source, TemplateSet* set)
+      : name_(name), source_(std::move(source)), toks_(Lex(*source_)), set_(set) {}
 
   void Parse() {
-    auto main = std::make_shared<TemplateTree>();
-    main->name = name_;
+    auto main = NewTree(name_);
     vars_ = {"$"};
     while (Peek().type != Tok::kEOF) {
       if (Peek().type == Tok::kLeftDelim) {
@@ -162,6 +161,14 @@ class Parser {
   }
 
  private:
+  std::shared_ptr<TemplateTree> NewTree(const std::string& name) const {
+    auto tree = std::make_shared<TemplateTree>();
+    tree->name = name;
+    tree->source = source_;
+    tree->parse_name = name_;
+    return tree;
+  }
+
   const Token& At(size_t i) const { return toks_[std::min(i, toks_.size() - 1)]; }
   const Token& Next() {
     furthest_ = std::max(furthest_, i_);
@@ -253,8 +260,7 @@ class Parser {
     constexpr std::string_view kContext = "define clause";
     const std::string name = TemplateName(NextNonSpace(), kContext);
     Expect(Tok::kRightDelim, kContext);
-    auto tree = std::make_shared<TemplateTree>();
-    tree->name = name;
+    auto tree = NewTree(name);
     WithFreshScope([&] {
       Item end = ItemList(&tree->root);
       if (end.ender != Ender::kEnd) Errorf("unexpected " + EnderString(end) + " in " + std::string(kContext));
@@ -378,8 +384,7 @@ class Parser {
     n->pos = name_tok.pos;
     n->text = TemplateName(name_tok, kContext);
     n->pipe = Pipeline(kContext, Tok::kRightDelim);
-    auto tree = std::make_shared<TemplateTree>();
-    tree->name = n->text;
+    auto tree = NewTree(n->text);
     Enter();
     WithFreshScope([&] {
       Item end = ItemList(&tree->root);
@@ -570,6 +575,7 @@ class Parser {
   }
 
   std::string name_;
+  std::shared_ptr<const std::string> source_;
   std::vector<Token> toks_;
   TemplateSet* set_;
   size_t i_ = 0;
@@ -584,9 +590,8 @@ class Parser {
 
 Status ParseInto(std::string_view name, std::string_view text, TemplateSet* set) {
   set->parse_name = std::string(name);
-  set->source = std::string(text);
   try {
-    Parser(name, set->source, set).Parse();
+    Parser(name, std::make_shared<const std::string>(text), set).Parse();
   } catch (const ParseError& e) {
     return Status::InvalidArgument(e.message);
   }

@@ -53,6 +53,17 @@ Result<std::string> Template::ExecuteTemplate(std::string_view name, const Value
   return exec.Run(*tree, data);
 }
 
+Result<Template> Template::ParseMore(std::string_view name, std::string_view text) const {
+  if (text.size() > set_->limits.max_text_bytes) {
+    return Status::ResourceExhausted("template: " + std::string(name) + ": text exceeds " +
+                                     std::to_string(set_->limits.max_text_bytes) + " bytes");
+  }
+  auto set = std::make_shared<TemplateSet>(*set_);
+  Status s = internal::ParseInto(name, text, set.get());
+  if (!s.ok()) return s;
+  return Template(std::move(set));
+}
+
 const std::string& Template::name() const { return set_->parse_name; }
 
 bool Template::Defines(std::string_view name) const { return set_->Lookup(name) != nullptr; }

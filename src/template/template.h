@@ -50,6 +50,7 @@ struct ValueMap {
 };
 
 struct Sample;
+struct MethodTable;
 
 // A template value: nil, bool, int64, float64, string, list, map, a query
 // result sample (Labels + Value) or a point in time (nanoseconds since the
@@ -71,6 +72,14 @@ class Value {
   // A query result sample; `labels` must be a string-valued map.
   static Value SampleOf(StringMap labels, double value);
   static Value Time(int64_t unix_nanos);
+
+  // This value with methods attached, as a Go value of a named type with
+  // methods (Alertmanager's KV.SortedPairs, Alerts.Firing): `.Name args...`
+  // on it calls the method of that name before any map key of that name is
+  // looked up. Lists and maps keep ranging, indexing and printing as before.
+  Value WithMethods(std::shared_ptr<const MethodTable> table) const;
+  // The attached methods, or nullptr.
+  const MethodTable* methods() const { return methods_.get(); }
 
   Kind kind() const { return static_cast<Kind>(v_.index()); }
   bool is_nil() const { return kind() == Kind::kNil; }
@@ -102,6 +111,19 @@ class Value {
   std::variant<std::monostate, bool, int64_t, double, std::string, std::shared_ptr<const ValueList>,
                std::shared_ptr<const ValueMap>, std::shared_ptr<const Sample>, TimePoint>
       v_;
+  std::shared_ptr<const MethodTable> methods_;
+};
+
+// A method: gets the receiver and the evaluated arguments; an error
+// surfaces as `error calling NAME: MESSAGE`. Must be thread-safe.
+using Method = std::function<Result<Value>(const Value& self, std::span<const Value> args)>;
+
+// The methods of one named type and the type's Go name (for messages).
+// `stringer`, when set, is how a value of the type prints (Go's String()).
+struct MethodTable {
+  std::string type_name;
+  std::map<std::string, Method, std::less<>> methods;
+  std::function<std::string(const Value& self)> stringer;
 };
 
 // One element of a query result, as Prometheus' template `sample`:
@@ -127,6 +149,10 @@ struct ExecContext {
   QueryFn query;             // `query`; unset: calling it is an execution error
   std::string external_url;  // `externalURL`; `pathPrefix` is its path
   int64_t now_unix_nanos = 0;  // `now`
+  // When set, what each action ({{ pipeline }}) prints passes through it
+  // (html/template's escaping of the text context); text written by the
+  // template itself does not.
+  std::function<std::string(const Value& value, std::string printed)> escape_action;
 };
 
 class Executor;
@@ -191,6 +217,12 @@ class Template {
   // Executes the template named `name` ({{define "name"}}).
   Result<std::string> ExecuteTemplate(std::string_view name, const Value& data,
                                       const ExecContext& context = {}) const;
+
+  // Parses `text` as a new main template `name` in a copy of this
+  // template's set, so that it can call (and may redefine) this template's
+  // definitions, as Go's Clone + Parse. This template is unchanged. Errors
+  // as Parse.
+  Result<Template> ParseMore(std::string_view name, std::string_view text) const;
 
   const std::string& name() const;
   // Whether a template of this name was defined.

@@ -78,6 +78,7 @@ bool Value::IsTrue() const {
 }
 
 std::string Value::ToString() const {
+  if (methods_ && methods_->stringer) return methods_->stringer(*this);
   switch (kind()) {
     case Kind::kNil: return "<nil>";
     case Kind::kBool: return as_bool() ? "true" : "false";
@@ -118,7 +119,14 @@ std::string Value::ToString() const {
   return std::string();
 }
 
+Value Value::WithMethods(std::shared_ptr<const MethodTable> table) const {
+  Value v = *this;
+  v.methods_ = std::move(table);
+  return v;
+}
+
 std::string Value::GoTypeName() const {
+  if (methods_ && !methods_->type_name.empty()) return methods_->type_name;
   switch (kind()) {
     case Kind::kNil: return "<nil>";
     case Kind::kBool: return "bool";

@@ -4,10 +4,12 @@ sink, inhibition, silences (muting, expiry, persistence across restart),
 the offline checker and router against amtool's, a real Prometheus sending
 alerts, and email to a local SMTP sink."""
 
+import email
 import json
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import textwrap
@@ -304,7 +306,9 @@ def test_reload_keeps_alerts_and_rejects_bad_config():
         assert [a["receivers"] for a in alerts] == [[{"name": "hook2"}]]
         with open(v.am_file, "w") as f:
             f.write("route: {receiver: nobody}\nreceivers: []\n")
-        requests.post(v.url("alertmanager", "/-/reload"), timeout=5)
+        r = requests.post(v.url("alertmanager", "/-/reload"), timeout=5)
+        assert r.status_code == 400, r.text
+        assert "failed to reload config: alertmanager:" in r.text and "nobody" in r.text
         assert requests.get(v.api("/receivers"), timeout=5).json() == [{"name": "hook2"}]
 
 
@@ -416,10 +420,14 @@ def test_routes_test_matches_amtool(tmp_path):
 
 
 class SmtpSink:
-    """A minimal SMTP server (RFC 5321 subset) that records messages."""
+    """A minimal SMTP server (RFC 5321 subset) that records messages. With
+    `tls_context` it offers STARTTLS (RFC 3207) and records whether each
+    message arrived encrypted."""
 
-    def __init__(self):
+    def __init__(self, tls_context=None):
         self.messages = []
+        self.encrypted = []
+        self.tls_context = tls_context
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(4)
@@ -432,41 +440,64 @@ class SmtpSink:
                 conn, _ = self.sock.accept()
             except OSError:
                 return
-            with conn:
+            try:
+                self.session(conn)
+            except (OSError, ssl.SSLError):
+                pass
+            finally:
+                conn.close()
+
+    def session(self, conn):
+        f = conn.makefile("rwb")
+        tls = False
+
+        def reply(s):
+            f.write((s + "\r\n").encode())
+            f.flush()
+
+        reply("220 sink ESMTP")
+        rcpt = []
+        while True:
+            line = f.readline().decode().rstrip("\r\n")
+            if not line:
+                break
+            cmd = line.split(" ")[0].upper()
+            if cmd == "EHLO":
+                reply("250-sink")
+                if self.tls_context and not tls:
+                    reply("250-STARTTLS")
+                reply("250 8BITMIME")
+            elif cmd == "STARTTLS" and self.tls_context:
+                reply("220 ready to start TLS")
+                conn = self.tls_context.wrap_socket(conn, server_side=True)
                 f = conn.makefile("rwb")
-
-                def reply(s):
-                    f.write((s + "\r\n").encode())
-                    f.flush()
-
-                reply("220 sink ESMTP")
-                rcpt, data = [], None
+                tls = True
+            elif cmd == "RCPT":
+                rcpt.append(line)
+                reply("250 ok")
+            elif cmd == "DATA":
+                reply("354 go ahead")
+                lines = []
                 while True:
-                    line = f.readline().decode().rstrip("\r\n")
-                    if not line:
+                    l = f.readline().decode().rstrip("\r\n")
+                    if l == ".":
                         break
-                    cmd = line.split(" ")[0].upper()
-                    if cmd == "EHLO":
-                        reply("250-sink")
-                        reply("250 8BITMIME")
-                    elif cmd == "RCPT":
-                        rcpt.append(line)
-                        reply("250 ok")
-                    elif cmd == "DATA":
-                        reply("354 go ahead")
-                        lines = []
-                        while True:
-                            l = f.readline().decode().rstrip("\r\n")
-                            if l == ".":
-                                break
-                            lines.append(l)
-                        self.messages.append((rcpt, "\n".join(lines)))
-                        reply("250 queued")
-                    elif cmd == "QUIT":
-                        reply("221 bye")
-                        break
-                    else:
-                        reply("250 ok")
+                    lines.append(l[1:] if l.startswith("..") else l)
+                self.messages.append((rcpt, "\n".join(lines)))
+                self.encrypted.append(tls)
+                reply("250 queued")
+            elif cmd == "QUIT":
+                reply("221 bye")
+                break
+            else:
+                reply("250 ok")
+
+    def wait(self, v, timeout=10):
+        deadline = time.time() + timeout
+        while not self.messages and time.time() < deadline:
+            time.sleep(0.1)
+        assert self.messages, v.read_log()
+        return self.messages[0]
 
     def __enter__(self):
         self.thread.start()
@@ -474,6 +505,16 @@ class SmtpSink:
 
     def __exit__(self, *exc):
         self.sock.close()
+
+
+def parts_of(msg):
+    """The decoded text/plain and text/html parts of a raw message."""
+    m = email.message_from_string(msg)
+    out = {}
+    for part in m.walk():
+        if part.get_content_maintype() == "text":
+            out[part.get_content_type()] = part.get_payload(decode=True).decode()
+    return m, out
 
 
 def test_email_reaches_smtp_sink():
@@ -489,16 +530,79 @@ def test_email_reaches_smtp_sink():
                 email_configs: [ {{to: 'oncall@example.com, dba@example.com'}} ]
             """)
         with AmVigil(cfg) as v:
-            v.post_alerts([{"labels": {"alertname": "PgDown", "ins": "pg-1"}, "annotations": {"summary": "down"}}])
-            deadline = time.time() + 10
-            while not smtp.messages and time.time() < deadline:
-                time.sleep(0.1)
-            assert smtp.messages, v.read_log()
-            rcpt, msg = smtp.messages[0]
+            v.post_alerts([{"labels": {"alertname": "PgDown", "ins": "pg-1"},
+                            "annotations": {"summary": "down <now>"}}])
+            rcpt, msg = smtp.wait(v)
             assert rcpt == ["RCPT TO:<oncall@example.com>", "RCPT TO:<dba@example.com>"]
-            assert "Subject: [FIRING:1] PgDown (pg-1)" in msg
-            assert "From: vigil@example.com" in msg
-            assert "summary = down" in msg
+            m, parts = parts_of(msg)
+            assert m["Subject"] == "[FIRING:1] PgDown (pg-1)"
+            assert m["From"] == "vigil@example.com"
+            assert m["To"] == "oncall@example.com, dba@example.com"
+            assert m.get_content_type() == "multipart/alternative"
+            # Alertmanager's default: only the HTML part, actions HTML-escaped.
+            assert list(parts) == ["text/html"]
+            assert "summary = down &lt;now&gt;" in parts["text/html"]
+            assert "[1] Firing" in parts["text/html"]
+
+
+def test_email_templates_from_files_and_starttls(tmp_path):
+    """The operator's templates (a relative glob next to alertmanager.yml)
+    define the subject and text body; require_tls upgrades the connection
+    with STARTTLS and verifies the sink's certificate against ca_file."""
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                    "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
+                   check=True, capture_output=True)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    with SmtpSink(tls_context=ctx) as smtp:
+        cfg = textwrap.dedent(f"""\
+            global:
+              smtp_smarthost: '127.0.0.1:{smtp.port}'
+              smtp_from: 'Vigil <vigil@example.com>'
+            templates: ['*.tmpl']
+            route: {{receiver: mail, group_by: [alertname], group_wait: 200ms, group_interval: 1s}}
+            receivers:
+              - name: mail
+                email_configs:
+                  - to: 'oncall@example.com'
+                    tls_config: {{ca_file: '{tmp_path / "cert.pem"}'}}
+                    headers: {{subject: '{{{{ template "pigsty.subject" . }}}}'}}
+                    text: '{{{{ template "pigsty.text" . }}}}'
+            """)
+        with AmVigil(cfg) as v:
+            with open(os.path.join(v.am_dir, "pigsty.tmpl"), "w") as f:
+                f.write('{{ define "pigsty.subject" }}{{ .Status | toUpper }} {{ .CommonLabels.alertname }}'
+                        ' on {{ .CommonLabels.Remove (stringSlice "alertname") }}{{ end }}\n'
+                        '{{ define "pigsty.text" }}{{ range .Alerts.Firing }}{{ .Labels.ins }}: '
+                        '{{ .Annotations.summary }}{{ end }}{{ end }}\n')
+            r = requests.post(v.url("alertmanager", "/-/reload"), timeout=10)
+            assert r.status_code == 200, r.text
+            v.post_alerts([{"labels": {"alertname": "PgDown", "ins": "pg-1"}, "annotations": {"summary": "down"}}])
+            rcpt, msg = smtp.wait(v)
+            assert smtp.encrypted[0]
+            m, parts = parts_of(msg)
+            assert m["Subject"] == "FIRING PgDown on ins=pg-1"
+            assert parts["text/plain"] == "pg-1: down"
+            assert "text/html" in parts
+
+
+def test_email_require_tls_without_starttls_is_reported():
+    with SmtpSink() as smtp:
+        cfg = textwrap.dedent(f"""\
+            global: {{smtp_smarthost: '127.0.0.1:{smtp.port}', smtp_from: 'vigil@example.com'}}
+            route: {{receiver: mail, group_wait: 100ms, group_interval: 1s}}
+            receivers: [ {{name: mail, email_configs: [ {{to: 'a@example.com'}} ]}} ]
+            """)
+        with AmVigil(cfg) as v:
+            v.post_alerts([{"labels": {"alertname": "X"}}])
+            deadline = time.time() + 10
+            log = ""
+            while time.time() < deadline and "STARTTLS" not in log:
+                time.sleep(0.2)
+                log = v.read_log()
+            assert "does not advertise the STARTTLS extension" in log
+            assert not smtp.messages
 
 
 @pytest.mark.skipif(not shutil.which("prometheus"), reason="prometheus not installed")

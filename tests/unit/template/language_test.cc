@@ -278,3 +278,37 @@ TEST(TemplateLanguage, ConcurrentExecutionsOfOneTemplate) {
 
 }  // namespace
 }  // namespace vigil::tmpl
+
+namespace vigil::tmpl {
+namespace {
+
+TEST(TemplateLanguage, ParseMoreSeesAndRedefinesEarlierDefinitionsAndReportsItsOwnPositions) {
+  auto base = Template::Parse("base", R"({{ define "greet" }}hi {{ . }}{{ end }}{{ define "x" }}old{{ end }})");
+  ASSERT_TRUE(base.ok()) << base.status().message();
+  auto more = base->ParseMore("more", "{{ define \"x\" }}new{{ end }}{{ template \"greet\" . }} {{ template \"x\" }}");
+  ASSERT_TRUE(more.ok()) << more.status().message();
+  EXPECT_EQ(*more->Execute(Value::String("bob")), "hi bob new");
+  EXPECT_EQ(*base->ExecuteTemplate("x", Value()), "old");  // the base is unchanged
+  auto failing = base->ParseMore("more", "line1\n{{ index 1 2 }}");
+  ASSERT_TRUE(failing.ok());
+  auto r = failing->Execute(Value());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("template: more:2:3:"), std::string::npos) << r.status().message();
+}
+
+TEST(TemplateLanguage, MethodsRunBeforeMapKeysTakeArgumentsAndPrintViaStringer) {
+  auto table = std::make_shared<MethodTable>();
+  table->type_name = "test.KV";
+  table->methods["Count"] = [](const Value& self, std::span<const Value> args) -> Result<Value> {
+    return Value::Int(static_cast<int64_t>(self.as_map().entries.size() + 10 * args.size()));
+  };
+  table->stringer = [](const Value&) { return std::string("kv!"); };
+  Value kv = Value::Strings({{"a", "1"}, {"Count", "shadowed"}}).WithMethods(table);
+  auto t = Template::Parse("m", "{{ .Count }} {{ .Count 10 }} {{ .a }} {{ . }} {{ len . }}");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(*t->Execute(kv), "2 12 1 kv! 2");
+  EXPECT_EQ(kv.GoTypeName(), "test.KV");
+}
+
+}  // namespace
+}  // namespace vigil::tmpl
