@@ -4,14 +4,17 @@ Debian's prometheus-alertmanager (0.25), one after the other, same
 alertmanager.yml.
 
   ingest   alerts accepted per second through POST /api/v2/alerts: 10,000
-           distinct alerts in 50 groups, batches of 100, posted --rounds
-           times (re-posting is what Prometheus does every resend), by
-           --clients keep-alive connections
+           distinct alerts in 50 groups, batches of 100, re-posted in a
+           cycle (re-posting is what Prometheus does every resend) by
+           --clients keep-alive connections. The client is wrk (C, Lua
+           script cycling through the 100 bodies) for --seconds; with
+           --client python, Python threads post every batch --rounds times
+           (the client then limits the measurement on 2 cores)
   latency  time from POSTing one alert of a new group to its webhook
            arriving at a local sink (group_wait 0s), median of 20
   rss      peak resident set size (VmHWM) after both
 
-Usage: bench/alertmanager/run.py [--runs 3] [--rounds 5] [--clients 4] [--vigil build/release/vigil]
+Usage: bench/alertmanager/run.py [--runs 3] [--seconds 10] [--clients 4] [--client wrk|python] [--vigil build/release/vigil]
 """
 
 import argparse
@@ -136,6 +139,43 @@ def ingest(port, bodies, rounds, clients):
     return len(bodies) * 100 * rounds / elapsed
 
 
+WRK_SCRIPT = """
+local bodies = {}
+local next_body = 0
+function init(args)
+  for n = 0, 99 do
+    local f = assert(io.open(args[1] .. "/b" .. n .. ".json", "rb"))
+    bodies[#bodies + 1] = f:read("*a")
+    f:close()
+  end
+  next_body = math.random(#bodies)
+end
+function request()
+  next_body = next_body % #bodies + 1
+  return wrk.format("POST", "/api/v2/alerts", {["Content-Type"] = "application/json"}, bodies[next_body])
+end
+"""
+
+
+def ingest_wrk(port, bodies, seconds, clients, workdir):
+    body_dir = os.path.join(workdir, "bodies")
+    os.makedirs(body_dir, exist_ok=True)
+    for n, body in enumerate(bodies):
+        with open(os.path.join(body_dir, f"b{n}.json"), "wb") as f:
+            f.write(body)
+    script = os.path.join(workdir, "post.lua")
+    with open(script, "w") as f:
+        f.write(WRK_SCRIPT)
+    out = subprocess.run(["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds}s", "-s", script,
+                          f"http://127.0.0.1:{port}", "--", body_dir],
+                         capture_output=True, text=True, check=True).stdout
+    assert "Non-2xx" not in out, out
+    for line in out.splitlines():
+        if line.startswith("Requests/sec:"):
+            return float(line.split()[1]) * 100
+    raise RuntimeError(out)
+
+
 def latency(port, sink, n=20):
     out = []
     for i in range(n):
@@ -164,6 +204,8 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--clients", type=int, default=4)
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--client", choices=["wrk", "python"], default="wrk")
     ap.add_argument("--vigil", default="build/release/vigil")
     ap.add_argument("--systems", default="vigil alertmanager")
     args = ap.parse_args()
@@ -178,7 +220,10 @@ def main():
             port = free_port()
             proc = start(system, os.path.abspath(args.vigil), workdir, am_file, port)
             try:
-                rate = ingest(port, batches(f"r{run}"), args.rounds, args.clients)
+                if args.client == "wrk":
+                    rate = ingest_wrk(port, batches(f"r{run}"), args.seconds, args.clients, workdir)
+                else:
+                    rate = ingest(port, batches(f"r{run}"), args.rounds, args.clients)
                 lat = latency(port, sink)
                 rss = peak_rss_mib(proc.pid)
             finally:
