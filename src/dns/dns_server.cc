@@ -223,6 +223,7 @@ Status DnsServer::Start() {
   uo.name = "dns";
   uo.listen = impl_->opts.listen;
   uo.max_datagram = kMaxMessageSize;
+  uo.batch_replies = true;
   Impl* impl = impl_.get();
   impl_->udp = std::make_unique<net::UdpServer>(
       impl_->runtime, uo,

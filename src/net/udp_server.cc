@@ -27,6 +27,31 @@ namespace {
 
 // Datagrams read per recvmmsg call before yielding to other work.
 constexpr int kBatch = 32;
+// Largest reply that is batched; longer ones are sent at once.
+constexpr size_t kMaxBatchedReply = 1500;
+
+// Replies that handlers send on this thread while it drains a socket with
+// batch_replies, sent together with one sendmmsg when the batch is done.
+struct ReplyBatch {
+  int fd = -1;
+  int count = 0;
+  mmsghdr msgs[kBatch];
+  iovec iovs[kBatch];
+  sockaddr_storage addrs[kBatch];
+  uint8_t data[kBatch][kMaxBatchedReply];
+
+  // Sends what is queued. Datagrams the kernel refuses are dropped, as a
+  // failed sendto would drop them.
+  void Flush() {
+    int sent = 0;
+    while (sent < count) {
+      int n = ::sendmmsg(fd, msgs + sent, static_cast<unsigned>(count - sent), MSG_DONTWAIT | MSG_NOSIGNAL);
+      sent += n > 0 ? n : 1;  // skip a datagram the kernel refused
+    }
+    count = 0;
+  }
+};
+thread_local ReplyBatch* t_reply_batch = nullptr;
 
 std::string SockaddrToString(const sockaddr_storage& ss) {
   char host[INET6_ADDRSTRLEN] = {};
@@ -58,6 +83,19 @@ UdpSocket::~UdpSocket() {
 }
 
 bool UdpSocket::SendTo(const UdpPeer& peer, std::span<const uint8_t> data) const {
+  if (ReplyBatch* b = t_reply_batch; b != nullptr && b->fd == fd_ && data.size() <= kMaxBatchedReply) {
+    if (b->count == kBatch) b->Flush();
+    const int k = b->count++;
+    std::memcpy(b->data[k], data.data(), data.size());
+    std::memcpy(&b->addrs[k], &peer.addr, peer.len);
+    b->iovs[k] = {b->data[k], data.size()};
+    std::memset(&b->msgs[k], 0, sizeof b->msgs[k]);
+    b->msgs[k].msg_hdr.msg_name = &b->addrs[k];
+    b->msgs[k].msg_hdr.msg_namelen = peer.len;
+    b->msgs[k].msg_hdr.msg_iov = &b->iovs[k];
+    b->msgs[k].msg_hdr.msg_iovlen = 1;
+    return true;
+  }
   ssize_t n = ::sendto(fd_, data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL,
                        reinterpret_cast<const sockaddr*>(&peer.addr), peer.len);
   return n == static_cast<ssize_t>(data.size());
@@ -92,6 +130,8 @@ struct UdpServer::Impl : std::enable_shared_from_this<UdpServer::Impl> {
   std::vector<std::shared_ptr<UdpSocket>> sockets;
   std::vector<std::unique_ptr<asio::ip::udp::socket>> watchers;  // readiness only; fds are dup'ed
   std::vector<uint8_t> peek_bytes;
+  std::vector<std::vector<uint8_t>> receive_buffers;  // per socket, kBatch * max_datagram
+  std::vector<std::unique_ptr<ReplyBatch>> reply_batches;  // per socket, with batch_replies
   std::vector<asio::ip::udp::endpoint> peek_from;
   uint16_t bound_port = 0;
   std::string bound;
@@ -137,7 +177,24 @@ struct UdpServer::Impl : std::enable_shared_from_this<UdpServer::Impl> {
   void Drain(size_t i) {
     const auto& sock = sockets[i];
     const size_t cap = opts.max_datagram;
-    std::vector<uint8_t> buffers(cap * kBatch);
+    // Socket i is drained by one handler at a time (it is re-armed only
+    // after the drain), so its buffers are reused without locking.
+    std::vector<uint8_t>& buffers = receive_buffers[i];
+    if (buffers.size() < cap * kBatch) buffers.resize(cap * kBatch);
+    ReplyBatch* batch = nullptr;
+    if (opts.batch_replies) {
+      if (!reply_batches[i]) reply_batches[i] = std::make_unique<ReplyBatch>();
+      batch = reply_batches[i].get();
+      batch->fd = sock->fd();
+    }
+    t_reply_batch = batch;
+    struct FlushAtEnd {
+      ReplyBatch* b;
+      ~FlushAtEnd() {
+        t_reply_batch = nullptr;
+        if (b != nullptr) b->Flush();
+      }
+    } flush_at_end{batch};
     mmsghdr msgs[kBatch];
     iovec iovs[kBatch];
     sockaddr_storage addrs[kBatch];
@@ -227,6 +284,8 @@ Status UdpServer::Start() {
     impl_->watchers.push_back(std::move(watcher));
   }
   impl_->peek_bytes.resize(impl_->sockets.size());
+  impl_->receive_buffers.resize(impl_->sockets.size());
+  impl_->reply_batches.resize(impl_->sockets.size());
   impl_->peek_from.resize(impl_->sockets.size());
   for (size_t i = 0; i < impl_->sockets.size(); ++i) impl_->Arm(i);
   VLOG_INFO("udp listening", {{"component", impl_->opts.name}, {"listen", impl_->bound},

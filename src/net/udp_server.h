@@ -65,6 +65,12 @@ struct UdpServerOptions {
   int sockets = 0;                  // 0: one per core
   bool kernel_timestamps = false;   // SO_TIMESTAMPNS on every socket
   size_t max_datagram = 4096;       // longer datagrams are truncated and flagged
+  // Replies (≤ 1500 bytes) that handlers send through the draining socket
+  // on the draining thread are queued and sent with one sendmmsg per
+  // batch of received datagrams, instead of one sendto each. Their
+  // SendTo returns true when queued. Off for NTP, whose transmit
+  // timestamp must be taken just before the datagram leaves.
+  bool batch_replies = false;
 };
 
 class UdpServer {

@@ -22,23 +22,25 @@ void NtpComponent::OnRequest(const net::UdpDatagram& d, const std::shared_ptr<ne
   Packet reply;
   ReplyKind kind = BuildReply(d.data, d.received, state, limited, &reply);
   if (kind == ReplyKind::kDrop) {
-    requests_->WithLabels({"dropped"}).Inc();
+    dropped_->Inc();
     return;
   }
   auto wire = StampTransmit(&reply, state.offset);
   socket->SendTo(d.peer, wire);
   if (kind == ReplyKind::kKissRate) {
-    requests_->WithLabels({"rate_limited"}).Inc();
+    rate_limited_->Inc();
     return;
   }
-  requests_->WithLabels({"served"}).Inc();
+  served_->Inc();
   processing_->Observe(TimestampDiff(reply.transmit, reply.receive));
 }
 
 Status NtpComponent::StartService() {
-  requests_ = &registry().AddCounterFamily("vigil_ntp_requests_total",
-                                           "NTP packets received, by result (served, rate_limited, dropped).",
-                                           {"result"});
+  auto& requests = registry().AddCounterFamily(
+      "vigil_ntp_requests_total", "NTP packets received, by result (served, rate_limited, dropped).", {"result"});
+  served_ = &requests.WithLabels({"served"});
+  rate_limited_ = &requests.WithLabels({"rate_limited"});
+  dropped_ = &requests.WithLabels({"dropped"});
   processing_ = &registry().AddHistogram(
       "vigil_ntp_processing_seconds", "Server processing delay: kernel receive timestamp to transmit timestamp.",
       MetricsRegistry::ExponentialBuckets(1e-6, 2, 16));
@@ -74,7 +76,7 @@ Status NtpComponent::StartService() {
       *context().runtime, uo,
       [this](const net::UdpDatagram& d, bool truncated, const std::shared_ptr<net::UdpSocket>& s) {
         if (truncated) {
-          requests_->WithLabels({"dropped"}).Inc();
+          dropped_->Inc();
           return;
         }
         OnRequest(d, s);

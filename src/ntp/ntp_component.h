@@ -57,7 +57,10 @@ class NtpComponent : public service::HttpComponent {
   std::optional<RateLimiter> limiter_;
   std::unique_ptr<NtpClient> client_;
   std::unique_ptr<net::UdpServer> server_;
-  Family<Counter>* requests_ = nullptr;
+  // vigil_ntp_requests_total's three series, looked up once at start.
+  Counter* served_ = nullptr;
+  Counter* rate_limited_ = nullptr;
+  Counter* dropped_ = nullptr;
   Histogram* processing_ = nullptr;
 
   std::mutex mu_;
