@@ -24,6 +24,13 @@ bool GetCount(std::string_view* in, uint64_t* n) { return GetVarint64(in, n) && 
 }  // namespace
 
 void EncodeEntries(const std::vector<LogEntry>& entries, std::string* out) {
+  size_t bytes = 10;
+  for (const auto& e : entries) {
+    bytes += 20;
+    for (const auto& [name, value] : e.stream) bytes += name.size() + value.size() + 4;
+    for (const auto& f : e.fields) bytes += f.name.size() + f.value.size() + 4;
+  }
+  out->reserve(out->size() + bytes);
   PutVarint64(out, entries.size());
   for (const auto& e : entries) {
     PutVarint64(out, ZigZagEncode64(e.time_ns));

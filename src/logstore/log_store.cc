@@ -144,7 +144,7 @@ Status LogStore::Load() {
           VLOG_WARN("skipping malformed log WAL record", {{"error", d.message()}});
           return Status::Ok();
         }
-        for (auto& e : entries) head_->Add(std::move(e));
+        head_->AddAll(std::move(entries));
         return Status::Ok();
       },
       &replay);
@@ -171,7 +171,7 @@ Status LogStore::Add(std::vector<LogEntry> entries, uint64_t* too_old_out) {
     if (Status s = wal_->Append(record); !s.ok()) return s;
     stats_.rows_added += entries.size();
     head_bytes_ += record.size();
-    for (auto& e : entries) head_->Add(std::move(e));
+    head_->AddAll(std::move(entries));
     flush_early = head_bytes_ >= options_.max_head_bytes;
   }
   if (flush_early) {

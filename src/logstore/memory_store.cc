@@ -5,28 +5,50 @@
 
 namespace vigil::logstore {
 
-void MemoryLogStore::Add(LogEntry entry) {
-  std::vector<Field> fields;
-  fields.reserve(entry.fields.size());
-  for (auto& f : entry.fields) {
-    if (f.value.empty()) continue;
-    auto same = std::find_if(fields.begin(), fields.end(), [&](const Field& g) { return g.name == f.name; });
-    if (same != fields.end())
-      same->value = std::move(f.value);
-    else
-      fields.push_back(std::move(f));
+void MemoryLogStore::NormalizeFields(LogEntry* entry) {
+  std::vector<Field>& fields = entry->fields;
+  size_t kept = 0;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (fields[i].value.empty()) continue;
+    auto same = std::find_if(fields.begin(), fields.begin() + static_cast<ptrdiff_t>(kept),
+                             [&](const Field& g) { return g.name == fields[i].name; });
+    if (same != fields.begin() + static_cast<ptrdiff_t>(kept)) {
+      same->value = std::move(fields[i].value);
+    } else {
+      if (kept != i) fields[kept] = std::move(fields[i]);
+      ++kept;
+    }
   }
-  entry.fields = std::move(fields);
-  std::lock_guard lock(mu_);
-  auto& stream = streams_[entry.stream];
+  fields.resize(kept);
+}
+
+MemoryLogStore::Stream* MemoryLogStore::StreamOf(const StreamLabels& labels) {
+  auto& stream = streams_[labels];
   if (!stream) {
     stream = std::make_shared<Stream>();
-    stream->labels = entry.stream;
-    stream->formatted = FormatStream(entry.stream);
-    stream->id = StreamIdOf(entry.stream);
+    stream->labels = labels;
+    stream->formatted = FormatStream(labels);
+    stream->id = StreamIdOf(labels);
   }
-  stream->rows.push_back(std::move(entry));
+  return stream.get();
+}
+
+void MemoryLogStore::Add(LogEntry entry) {
+  NormalizeFields(&entry);
+  std::lock_guard lock(mu_);
+  StreamOf(entry.stream)->rows.push_back(std::move(entry));
   ++size_;
+}
+
+void MemoryLogStore::AddAll(std::vector<LogEntry> entries) {
+  for (auto& e : entries) NormalizeFields(&e);
+  std::lock_guard lock(mu_);
+  Stream* last = nullptr;
+  for (auto& e : entries) {
+    if (last == nullptr || last->labels != e.stream) last = StreamOf(e.stream);
+    last->rows.push_back(std::move(e));
+  }
+  size_ += entries.size();
 }
 
 size_t MemoryLogStore::size() const {

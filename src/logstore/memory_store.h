@@ -23,6 +23,9 @@ class MemoryLogStore : public LogReader {
   // Fields with empty values are dropped; a later field of the same name
   // replaces an earlier one.
   void Add(LogEntry entry);
+  // Add for every entry of `entries`, taking the lock once; consecutive
+  // entries of the same stream are found without a map lookup.
+  void AddAll(std::vector<LogEntry> entries);
 
   // Number of stored rows.
   size_t size() const;
@@ -44,6 +47,11 @@ class MemoryLogStore : public LogReader {
     uint64_t id = 0;
     std::vector<LogEntry> rows;
   };
+  // Drops empty fields and repeated names (the later value wins).
+  static void NormalizeFields(LogEntry* entry);
+  // The stream of `labels`, created if new. REQUIRES: mu_ held.
+  Stream* StreamOf(const StreamLabels& labels);
+
   mutable std::mutex mu_;
   std::map<StreamLabels, std::shared_ptr<Stream>> streams_;
   size_t size_ = 0;

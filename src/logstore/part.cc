@@ -95,26 +95,46 @@ BlockMeta EncodeBlock(std::span<const LogEntry* const> rows, uint64_t stream_id,
   meta.ts_crc = crc32c::Value(data->data() + meta.ts_offset, meta.ts_size) ^ ts_flag;
 
   // Column values per row; "" where a row lacks the field.
+  // Rows of one stream mostly carry the same fields in the same order, so
+  // the column of a row's j-th field is first guessed from the previous
+  // row's j-th field before the name is looked up.
   std::vector<std::string_view> names;
   std::unordered_map<std::string_view, size_t> index_of;
   std::vector<std::vector<std::string_view>> values;
+  std::vector<size_t> column_at;  // column of the previous row's j-th field
   for (size_t r = 0; r < rows.size(); ++r) {
-    for (const Field& f : rows[r]->fields) {
-      auto [it, inserted] = index_of.try_emplace(f.name, names.size());
-      if (inserted) {
-        names.push_back(f.name);
-        values.emplace_back(rows.size());
+    const std::vector<Field>& fields = rows[r]->fields;
+    if (column_at.size() < fields.size()) column_at.resize(fields.size(), SIZE_MAX);
+    for (size_t j = 0; j < fields.size(); ++j) {
+      const Field& f = fields[j];
+      size_t c = column_at[j];
+      if (c == SIZE_MAX || names[c] != f.name) {
+        auto [it, inserted] = index_of.try_emplace(f.name, names.size());
+        if (inserted) {
+          names.push_back(f.name);
+          values.emplace_back(rows.size());
+        }
+        c = column_at[j] = it->second;
       }
-      values[it->second][r] = f.value;
+      values[c][r] = f.value;
     }
   }
   for (size_t c = 0; c < names.size(); ++c) {
     const auto& col = values[c];
+    // Distinct values in first-seen order and each row's code, while there
+    // are at most 256; a value equal to the previous row's is not hashed.
     std::unordered_map<std::string_view, uint8_t> dict;
     std::vector<std::string_view> dict_values;
-    for (std::string_view v : col) {
-      if (dict.size() > 255) break;
-      if (dict.try_emplace(v, static_cast<uint8_t>(dict.size())).second) dict_values.push_back(v);
+    std::string codes;
+    codes.reserve(col.size());
+    for (size_t r = 0; r < col.size() && dict.size() <= 255; ++r) {
+      if (r > 0 && col[r] == col[r - 1]) {
+        codes.push_back(codes.back());
+        continue;
+      }
+      auto [it, inserted] = dict.try_emplace(col[r], static_cast<uint8_t>(dict.size()));
+      if (inserted) dict_values.push_back(col[r]);
+      codes.push_back(static_cast<char>(it->second));
     }
     ColumnMeta cm;
     cm.name = std::string(names[c]);
@@ -131,7 +151,7 @@ BlockMeta EncodeBlock(std::span<const LogEntry* const> rows, uint64_t stream_id,
         PutLengthPrefixed(&raw, v);
         bloom.AddTokensOf(v);
       }
-      for (std::string_view v : col) raw.push_back(static_cast<char>(dict[v]));
+      raw.append(codes);
     } else {
       cm.encoding = kPlain;
       for (std::string_view v : col) PutVarint64(&raw, v.size());
