@@ -1,8 +1,11 @@
 #include "promql/engine.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
+#include <functional>
+#include <thread>
 #include <unordered_map>
 
 #include "promql/evaluator.h"
@@ -55,6 +58,33 @@ const Expr& Unparen(const Expr& e) {
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
+// Series handled per round of parallel decoding (bounds the iterators held).
+constexpr size_t kSelectBatch = 1024;
+// Below these sizes a selection or range evaluation stays on one thread:
+// starting threads would cost more than it saves.
+constexpr size_t kParallelMinSeries = 32;
+constexpr int64_t kParallelMinSelectRangeMs = 3600 * 1000;
+constexpr size_t kParallelMinWindows = 50000;  // series x steps of a subquery's range function
+
+// Runs fn(begin, end) over [0, n) split into `workers` contiguous ranges,
+// the calling thread taking the first, and returns the first error.
+Status RunInParallel(size_t n, unsigned workers, const std::function<Status(size_t, size_t)>& fn) {
+  workers = static_cast<unsigned>(std::min<size_t>(workers, n));
+  if (workers <= 1) return fn(0, n);
+  std::vector<Status> results(workers);
+  std::vector<std::thread> threads;
+  threads.reserve(workers - 1);
+  for (unsigned w = 1; w < workers; ++w) {
+    threads.emplace_back([&, w] { results[w] = fn(n * w / workers, n * (w + 1) / workers); });
+  }
+  results[0] = fn(0, n / workers);
+  for (auto& t : threads) t.join();
+  for (auto& st : results) {
+    if (!st.ok()) return st;
+  }
+  return Status::Ok();
+}
+
 // Evaluates one query. Thread-compatible; one per query.
 class Evaluator {
  public:
@@ -65,7 +95,8 @@ class Evaluator {
         query_start_(query_start),
         query_end_(query_end),
         cancel_(cancel),
-        deadline_(std::chrono::steady_clock::now() + opts.timeout) {}
+        deadline_(std::chrono::steady_clock::now() + opts.timeout),
+        workers_(opts.max_workers > 0 ? opts.max_workers : std::max(1u, std::thread::hardware_concurrency())) {}
 
   bool timed_out() const { return timed_out_; }
   bool canceled() const { return canceled_; }
@@ -121,15 +152,32 @@ class Evaluator {
 
  private:
   Status CheckInterrupt() {
+    Status st = Interrupted();
+    if (!st.ok()) {
+      canceled_ = cancel_ && cancel_->load(std::memory_order_relaxed);
+      timed_out_ = !canceled_;
+    }
+    return st;
+  }
+
+  // CheckInterrupt without recording why: safe from parallel workers; the
+  // evaluating thread calls CheckInterrupt after joining them.
+  Status Interrupted() const {
     if (cancel_ && cancel_->load(std::memory_order_relaxed)) {
-      canceled_ = true;
       return Status::Unavailable("query was canceled in expression evaluation");
     }
     if (std::chrono::steady_clock::now() > deadline_) {
-      timed_out_ = true;
       return Status::Unavailable("query timed out in expression evaluation");
     }
     return Status::Ok();
+  }
+
+  // Runs fn over [0, n) on up to workers_ threads when `parallel`; an
+  // interruption seen by a worker is recorded as CheckInterrupt would.
+  Status ForEachRange(size_t n, bool parallel, const std::function<Status(size_t, size_t)>& fn) {
+    Status st = RunInParallel(n, parallel ? workers_ : 1, fn);
+    if (st.code() == Status::Code::kUnavailable) (void)CheckInterrupt();  // records canceled/timed out
+    return st;
   }
 
   Status AddSamples(size_t n) {
@@ -167,33 +215,76 @@ class Evaluator {
   // Range selections (drop_stale) count the loaded samples against the
   // limit; instant selections count only the points they produce, as
   // Prometheus does.
-  Result<Matrix> Select(const Expr& vs, int64_t mint, int64_t maxt, bool drop_stale) {
-    Matrix out;
-    if (maxt < mint) return out;
+  // Called for each selected series with its index (in label order), its
+  // labels and its samples in range; may take the points buffer (swap).
+  using SeriesFn = std::function<Status(size_t index, const tsdb::Labels& labels, std::vector<Point>& points)>;
+
+  // Decodes every series `vs` selects in [mint, maxt] (stale markers dropped
+  // and counted against max_samples when drop_stale) and calls fn on it.
+  // Long ranges over many series are decoded in batches on several threads,
+  // each with its own buffer, so fn must only touch state of its `index`.
+  // `grow(n)` runs on the calling thread before fn sees indexes below n.
+  Status ForEachSelected(const Expr& vs, int64_t mint, int64_t maxt, bool drop_stale,
+                         const std::function<void(size_t)>& grow, const SeriesFn& fn) {
+    if (maxt < mint) return Status::Ok();
     std::unique_ptr<tsdb::Querier> querier = queryable_(mint, maxt);
     if (!querier) return internal::ExecutionError("no storage available");
     std::unique_ptr<tsdb::SeriesSet> set = querier->Select(vs.matchers);
-    size_t loaded = 0;
-    std::vector<vigil::Sample> samples;
-    while (set->Next()) {
-      if (out.size() % 256 == 0) PROMQL_RETURN_IF_ERROR(CheckInterrupt());
-      Series s;
-      s.metric = set->labels();
-      samples.clear();
-      set->Samples()->AppendRange(mint, maxt, &samples);
-      s.points.reserve(samples.size());
-      for (const vigil::Sample& sample : samples) {
-        if (drop_stale && internal::IsStaleNaN(sample.value)) continue;
-        s.points.push_back({sample.timestamp_ms, sample.value});
+    std::atomic<uint64_t> loaded{0};
+    std::vector<tsdb::Labels> labels;
+    std::vector<std::unique_ptr<tsdb::SampleIterator>> iterators;
+    size_t first = 0;
+    auto decode = [&](size_t begin, size_t end) -> Status {
+      std::vector<vigil::Sample> samples;
+      std::vector<Point> points;
+      for (size_t k = begin; k < end; ++k) {
+        if ((k - begin) % 64 == 63) PROMQL_RETURN_IF_ERROR(Interrupted());
+        samples.clear();
+        iterators[k]->AppendRange(mint, maxt, &samples);
+        iterators[k].reset();
+        points.clear();
+        points.reserve(samples.size());
+        for (const vigil::Sample& sample : samples) {
+          if (drop_stale && internal::IsStaleNaN(sample.value)) continue;
+          points.push_back({sample.timestamp_ms, sample.value});
+        }
+        if (drop_stale && samples_ + (loaded += points.size()) > opts_.max_samples) {
+          return Status::ResourceExhausted(std::string(kTooManySamples));
+        }
+        PROMQL_RETURN_IF_ERROR(fn(first + k, labels[k], points));
       }
-      if (drop_stale) {
-        loaded += s.points.size();
-        if (samples_ + loaded > opts_.max_samples) return Status::ResourceExhausted(std::string(kTooManySamples));
+      return Status::Ok();
+    };
+    const bool long_range = maxt - mint >= kParallelMinSelectRangeMs;
+    bool more = true;
+    while (more) {
+      PROMQL_RETURN_IF_ERROR(CheckInterrupt());
+      first += labels.size();
+      labels.clear();
+      iterators.clear();
+      while (iterators.size() < kSelectBatch && (more = set->Next())) {
+        labels.push_back(set->labels());
+        iterators.push_back(set->Samples());
       }
-      if (!s.points.empty()) out.push_back(std::move(s));
+      grow(first + labels.size());
+      PROMQL_RETURN_IF_ERROR(
+          ForEachRange(iterators.size(), long_range && iterators.size() >= kParallelMinSeries, decode));
     }
     PROMQL_RETURN_IF_ERROR(set->status());
-    PROMQL_RETURN_IF_ERROR(AddSamples(loaded));
+    return AddSamples(drop_stale ? loaded.load() : 0);
+  }
+
+  // The series `vs` selects with their samples in [mint, maxt].
+  Result<Matrix> Select(const Expr& vs, int64_t mint, int64_t maxt, bool drop_stale) {
+    Matrix out;
+    PROMQL_RETURN_IF_ERROR(ForEachSelected(
+        vs, mint, maxt, drop_stale, [&](size_t n) { out.resize(n); },
+        [&](size_t k, const tsdb::Labels& labels, std::vector<Point>& points) {
+          out[k].metric = labels;
+          out[k].points.swap(points);
+          return Status::Ok();
+        }));
+    std::erase_if(out, [](const Series& s) { return s.points.empty(); });
     return out;
   }
 
@@ -398,20 +489,19 @@ class Evaluator {
       PROMQL_ASSIGN_OR_RETURN(EvalResult s, Eval(*e.args[i], r));
       scalars.push_back(std::move(s));
     }
-    const Expr* mods;
-    Matrix source;
-    if (marg.kind == NodeKind::kMatrixSelector) {
-      mods = marg.args[0].get();
-      PROMQL_ASSIGN_OR_RETURN(source, Select(*mods, RefTime(*mods, r.start) - marg.range_ms, RefTime(*mods, r.end), true));
-    } else {
-      mods = &marg;
-      PROMQL_ASSIGN_OR_RETURN(source, EvalSubquery(marg, r));
-    }
+    const bool selector = marg.kind == NodeKind::kMatrixSelector;
+    const Expr* mods = selector ? marg.args[0].get() : &marg;
     const int64_t range = marg.range_ms;
     const size_t steps = r.Steps();
     EvalResult res;
     res.type = ValueType::kVector;
     if (name == "absent_over_time") {
+      Matrix source;
+      if (selector) {
+        PROMQL_ASSIGN_OR_RETURN(source, Select(*mods, RefTime(*mods, r.start) - range, RefTime(*mods, r.end), true));
+      } else {
+        PROMQL_ASSIGN_OR_RETURN(source, EvalSubquery(marg, r));
+      }
       std::vector<bool> present(steps, false);
       for (const auto& s : source) {
         size_t lo = 0, hi = 0;
@@ -431,32 +521,60 @@ class Evaluator {
     }
     internal::RangeFunction fn = internal::LookupRangeFunction(name);
     if (!fn) return internal::ExecutionError("function " + std::string(name) + " does not take a range vector");
-    std::vector<double> scalar_values(scalars.size());
-    size_t produced = 0;
-    for (size_t k = 0; k < source.size(); ++k) {
-      if (k % 128 == 127) PROMQL_RETURN_IF_ERROR(CheckInterrupt());
-      const Series& s = source[k];
-      Series out;
+    // Slides the window [ref - range, ref] over one series' points once,
+    // calling the function per step; writes only *out.
+    auto evaluate = [&](const tsdb::Labels& metric, std::span<const Point> points, Series* out) -> Status {
+      std::vector<double> scalar_values(scalars.size());
+      // At most one point per step, and each sample lies in the windows of
+      // at most range / interval + 1 steps.
+      out->points.reserve(std::min<size_t>(steps, points.size() * static_cast<size_t>(range / r.interval + 1)));
       size_t lo = 0, hi = 0;
       for (size_t i = 0; i < steps; ++i) {
         const int64_t ts = r.At(i);
         const int64_t maxt = RefTime(*mods, ts), mint = maxt - range;
-        while (hi < s.points.size() && s.points[hi].t <= maxt) ++hi;
-        while (lo < hi && s.points[lo].t < mint) ++lo;
+        while (hi < points.size() && points[hi].t <= maxt) ++hi;
+        while (lo < hi && points[lo].t < mint) ++lo;
         if (lo == hi) continue;
         for (size_t a = 0; a < scalars.size(); ++a) {
           const Matrix& m = scalars[a].matrix;
           scalar_values[a] = !m.empty() && i < m[0].points.size() ? m[0].points[i].v : std::nan("");
         }
         if (name == "holt_winters") PROMQL_RETURN_IF_ERROR(internal::CheckHoltWintersFactors(scalar_values));
-        internal::RangeWindow w{std::span<const Point>(s.points.data() + lo, hi - lo), ts, mint, maxt, range,
-                                scalar_values};
+        internal::RangeWindow w{points.subspan(lo, hi - lo), ts, mint, maxt, range, scalar_values};
         double v;
-        if (fn(w, &v)) out.points.push_back({ts, v});
+        if (fn(w, &v)) out->points.push_back({ts, v});
       }
+      if (!out->points.empty()) out->metric = name == "last_over_time" ? metric : internal::DropMetricName(metric);
+      return Status::Ok();
+    };
+    // Series are independent: a selector's series are evaluated as they are
+    // decoded, on several threads for long ranges, without holding every
+    // series' samples at once; each writes only its own slot of `outputs`.
+    std::vector<Series> outputs;
+    if (selector) {
+      PROMQL_RETURN_IF_ERROR(ForEachSelected(
+          *mods, RefTime(*mods, r.start) - range, RefTime(*mods, r.end), true,
+          [&](size_t n) { outputs.resize(n); },
+          [&](size_t k, const tsdb::Labels& labels, std::vector<Point>& points) {
+            return evaluate(labels, points, &outputs[k]);
+          }));
+    } else {
+      PROMQL_ASSIGN_OR_RETURN(Matrix source, EvalSubquery(marg, r));
+      outputs.resize(source.size());
+      PROMQL_RETURN_IF_ERROR(ForEachRange(
+          source.size(), source.size() >= kParallelMinSeries && source.size() * steps >= kParallelMinWindows,
+          [&](size_t begin, size_t end) {
+            for (size_t k = begin; k < end; ++k) {
+              if ((k - begin) % 128 == 127) PROMQL_RETURN_IF_ERROR(Interrupted());
+              PROMQL_RETURN_IF_ERROR(evaluate(source[k].metric, source[k].points, &outputs[k]));
+            }
+            return Status::Ok();
+          }));
+    }
+    size_t produced = 0;
+    for (auto& out : outputs) {
       if (out.points.empty()) continue;
       produced += out.points.size();
-      out.metric = name == "last_over_time" ? s.metric : internal::DropMetricName(s.metric);
       res.matrix.push_back(std::move(out));
     }
     PROMQL_RETURN_IF_ERROR(AddSamples(produced));
@@ -470,6 +588,7 @@ class Evaluator {
   const int64_t query_end_;
   const std::atomic<bool>* cancel_;
   const std::chrono::steady_clock::time_point deadline_;
+  const unsigned workers_;
   uint64_t samples_ = 0;
   bool timed_out_ = false;
   bool canceled_ = false;

@@ -32,6 +32,10 @@ struct EngineOptions {
   std::chrono::milliseconds timeout{30000};
   // Step of subqueries written without one (`x[5m:]`).
   int64_t default_subquery_step_ms = 60 * 1000;
+  // Threads one query may use to decode selected series and evaluate
+  // range-vector functions over them (series are independent); 0 = one per
+  // core. Small selections always run on the calling thread.
+  unsigned max_workers = 0;
 };
 
 // Why a query failed, in the categories of Prometheus' API errorType.

@@ -156,3 +156,46 @@ TEST_F(EngineTest, StaleMarkerEndsSeriesAtOnce) {
 
 }  // namespace
 }  // namespace vigil::promql
+
+namespace vigil::promql {
+namespace {
+
+// Enough series over a long enough range that selection and rate run on
+// several workers; the answer must be the one-thread answer, and limits and
+// cancellation must still stop the query.
+TEST(EngineParallelTest, ManySeriesOverHoursGiveTheSingleThreadAnswer) {
+  testing::MemoryStorage storage;
+  for (int s = 0; s < 100; ++s) {
+    const std::string instance = "host-" + std::to_string(s);
+    for (int i = 0; i <= 4 * 240; ++i) {  // 4 h at 15 s, a reset every 300 samples
+      storage.Add(tsdb::Labels::FromPairs({{"__name__", "cpu"}, {"instance", instance}, {"mode", s % 2 ? "user" : "idle"}}),
+                  int64_t{i} * 15000, (i % 300) * (1.0 + s) + (i == 500 && s == 7 ? NAN : 0));
+    }
+  }
+  EngineOptions one;
+  one.max_workers = 1;
+  EngineOptions four;
+  four.max_workers = 4;
+  for (const char* q : {"sum by (mode) (rate(cpu[5m]))", "max_over_time(cpu[10m])", "cpu",
+                        "count_over_time(cpu{mode=\"user\"}[1h])"}) {
+    auto a = Engine(one).RangeQuery(storage.Queryable(), q, 3600000, 4 * 3600000, 60000);
+    auto b = Engine(four).RangeQuery(storage.Queryable(), q, 3600000, 4 * 3600000, 60000);
+    ASSERT_TRUE(a.ok() && b.ok()) << q;
+    std::string ja, jb;
+    AppendValueJson(&ja, a.value());
+    AppendValueJson(&jb, b.value());
+    EXPECT_EQ(ja, jb) << q;
+    EXPECT_GT(ja.size(), 1000u) << q;
+  }
+  four.max_samples = 50000;
+  auto limited = Engine(four).RangeQuery(storage.Queryable(), "rate(cpu[5m])", 0, 4 * 3600000, 60000);
+  ASSERT_FALSE(limited.ok());
+  EXPECT_EQ(limited.error().kind, QueryError::Kind::kTooManySamples);
+  std::atomic<bool> cancel{true};
+  auto canceled = Engine(EngineOptions{}).RangeQuery(storage.Queryable(), "rate(cpu[5m])", 0, 4 * 3600000, 60000, &cancel);
+  ASSERT_FALSE(canceled.ok());
+  EXPECT_EQ(canceled.error().kind, QueryError::Kind::kCanceled);
+}
+
+}  // namespace
+}  // namespace vigil::promql
