@@ -114,15 +114,15 @@ TEST(EmailMessageTest, QEncodesOnlyHeadersThatNeedIt) {
   EXPECT_EQ(QEncodeHeader("Größe = 1?"), "=?utf-8?q?Gr=C3=B6=C3=9Fe_=3D_1=3F?=");
   std::string long_value(100, '\xC3');
   for (size_t i = 1; i < long_value.size(); i += 2) long_value[i] = '\xA9';  // "é" × 50
-  for (std::string_view word : {std::string_view(QEncodeHeader(long_value))}) {
-    size_t start = 0;
-    while (start < word.size()) {
-      size_t end = word.find(' ', start);
-      if (end == std::string_view::npos) end = word.size();
-      EXPECT_LE(end - start, 75u);
-      EXPECT_EQ(word.substr(end - 2, 2), "?=");
-      start = end + 1;
-    }
+  const std::string encoded = QEncodeHeader(long_value);
+  EXPECT_GT(encoded.size(), 75u);
+  size_t start = 0;
+  while (start < encoded.size()) {
+    size_t end = encoded.find(' ', start);
+    if (end == std::string::npos) end = encoded.size();
+    EXPECT_LE(end - start, 75u);
+    EXPECT_EQ(encoded.substr(end - 2, 2), "?=");
+    start = end + 1;
   }
 }
 
