@@ -229,7 +229,7 @@ class Evaluator {
     if (maxt < mint) return Status::Ok();
     std::unique_ptr<tsdb::Querier> querier = queryable_(mint, maxt);
     if (!querier) return internal::ExecutionError("no storage available");
-    std::unique_ptr<tsdb::SeriesSet> set = querier->Select(vs.matchers);
+    std::unique_ptr<tsdb::SeriesSet> set = querier->SelectDeferred(vs.matchers);
     std::atomic<uint64_t> loaded{0};
     std::vector<tsdb::Labels> labels;
     std::vector<std::unique_ptr<tsdb::SampleIterator>> iterators;
@@ -241,6 +241,7 @@ class Evaluator {
         if ((k - begin) % 64 == 63) PROMQL_RETURN_IF_ERROR(Interrupted());
         samples.clear();
         iterators[k]->AppendRange(mint, maxt, &samples);
+        PROMQL_RETURN_IF_ERROR(iterators[k]->status());
         iterators[k].reset();
         points.clear();
         points.reserve(samples.size());

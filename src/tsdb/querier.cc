@@ -98,6 +98,21 @@ class SeriesReader {
     return true;
   }
 
+  // A reader over the same sources with its own buffers (for another thread).
+  SeriesReader Fresh() const { return SeriesReader(head_, parts_, mint_, maxt_); }
+
+  // Whether the series may have a sample in range: exact for the head, by
+  // time bounds for the parts (nothing is decoded from them).
+  bool MayHaveSample(SeriesRef ref) {
+    if (head_->HasSampleInRange(ref, mint_, maxt_)) return true;
+    if (parts_ == nullptr) return false;
+    auto snapshot = parts_->Snapshot();
+    for (const auto& part : *snapshot) {
+      if (part->Overlaps(ref, mint_, maxt_)) return true;
+    }
+    return false;
+  }
+
   // Whether the series has a sample in range, anywhere.
   bool HasSample(SeriesRef ref) {
     if (head_->HasSampleInRange(ref, mint_, maxt_)) return true;
@@ -155,25 +170,80 @@ class StorageSeriesSet final : public SeriesSet {
   Status status_;
 };
 
+// Reads one series' samples (head and parts, merged, deduplicated) the
+// first time it is used, then iterates them.
+class DeferredSampleIterator final : public SampleIterator {
+ public:
+  DeferredSampleIterator(SeriesReader reader, SeriesRef ref, int64_t dedup_interval_ms)
+      : reader_(std::move(reader)), ref_(ref), dedup_interval_ms_(dedup_interval_ms) {}
+
+  bool Next() override { return Loaded().Next(); }
+  bool Seek(int64_t t) override { return Loaded().Seek(t); }
+  int64_t t() const override { return loaded_->t(); }
+  double v() const override { return loaded_->v(); }
+  void AppendRange(int64_t mint, int64_t maxt, std::vector<Sample>* out) override {
+    Loaded().AppendRange(mint, maxt, out);
+  }
+  Status status() const override { return status_; }
+
+ private:
+  VectorSampleIterator& Loaded() {
+    if (!loaded_) {
+      auto samples = std::make_shared<std::vector<Sample>>();
+      if (reader_.Read(ref_, samples.get(), &status_)) DeduplicateSamples(samples.get(), dedup_interval_ms_);
+      loaded_ = std::make_unique<VectorSampleIterator>(std::move(samples));
+    }
+    return *loaded_;
+  }
+
+  SeriesReader reader_;
+  const SeriesRef ref_;
+  const int64_t dedup_interval_ms_;
+  std::unique_ptr<VectorSampleIterator> loaded_;
+  Status status_;
+};
+
+// The series of a SelectDeferred: Next() only checks, without decoding
+// parts, that a series may have samples in range.
+class DeferredSeriesSet final : public SeriesSet {
+ public:
+  DeferredSeriesSet(SeriesReader reader, std::vector<std::pair<Labels, SeriesRef>> series, int64_t dedup_interval_ms)
+      : reader_(std::move(reader)), series_(std::move(series)), dedup_interval_ms_(dedup_interval_ms) {}
+
+  bool Next() override {
+    while (next_ < series_.size()) {
+      current_ = next_++;
+      if (reader_.MayHaveSample(series_[current_].second)) return true;
+    }
+    return false;
+  }
+  const Labels& labels() const override { return series_[current_].first; }
+  std::unique_ptr<SampleIterator> Samples() const override {
+    return std::make_unique<DeferredSampleIterator>(reader_.Fresh(), series_[current_].second, dedup_interval_ms_);
+  }
+  Status status() const override { return Status::Ok(); }
+
+ private:
+  SeriesReader reader_;
+  std::vector<std::pair<Labels, SeriesRef>> series_;
+  const int64_t dedup_interval_ms_;
+  size_t next_ = 0;
+  size_t current_ = 0;
+};
+
 class StorageQuerier final : public Querier {
  public:
   StorageQuerier(const Head* head, const PartSet* parts, int64_t mint, int64_t maxt, int64_t dedup_interval_ms)
       : head_(head), parts_(parts), mint_(mint), maxt_(maxt), dedup_interval_ms_(dedup_interval_ms) {}
 
   std::unique_ptr<SeriesSet> Select(const std::vector<Matcher>& matchers) override {
-    std::vector<std::pair<Labels, SeriesRef>> series;
-    if (mint_ <= maxt_) {
-      const std::vector<SeriesRef> refs = head_->Select(matchers);
-      series.reserve(refs.size());
-      Labels labels;
-      for (SeriesRef ref : refs) {
-        if (head_->GetLabels(ref, &labels)) series.emplace_back(std::move(labels), ref);
-      }
-      std::sort(series.begin(), series.end(),
-                [](const auto& a, const auto& b) { return Labels::Compare(a.first, b.first) < 0; });
-    }
-    return std::make_unique<StorageSeriesSet>(SeriesReader(head_, parts_, mint_, maxt_), std::move(series),
+    return std::make_unique<StorageSeriesSet>(SeriesReader(head_, parts_, mint_, maxt_), SortedSeries(matchers),
                                               dedup_interval_ms_);
+  }
+
+  std::unique_ptr<SeriesSet> SelectDeferred(const std::vector<Matcher>& matchers) override {
+    return std::make_unique<DeferredSeriesSet>(SeriesReader(head_, parts_, mint_, maxt_), SortedSeries(matchers),
+                                               dedup_interval_ms_);
   }
 
   std::vector<std::string> LabelNames(const std::vector<Matcher>& matchers) override {
@@ -185,6 +255,22 @@ class StorageQuerier final : public Querier {
   }
 
  private:
+  // The head's series matching `matchers`, with labels, sorted by labels.
+  std::vector<std::pair<Labels, SeriesRef>> SortedSeries(const std::vector<Matcher>& matchers) const {
+    std::vector<std::pair<Labels, SeriesRef>> series;
+    if (mint_ <= maxt_) {
+      const std::vector<SeriesRef> refs = head_->Select(matchers);
+      series.reserve(refs.size());
+      Labels labels;
+      for (SeriesRef ref : refs) {
+        if (head_->GetLabels(ref, &labels)) series.emplace_back(std::move(labels), ref);
+      }
+      std::sort(series.begin(), series.end(),
+                [](const auto& a, const auto& b) { return Labels::Compare(a.first, b.first) < 0; });
+    }
+    return series;
+  }
+
   std::vector<SeriesRef> RefsWithSamples(const std::vector<Matcher>& matchers) const {
     std::vector<SeriesRef> refs = mint_ <= maxt_ ? head_->Select(matchers) : std::vector<SeriesRef>{};
     SeriesReader reader(head_, parts_, mint_, maxt_);

@@ -41,6 +41,9 @@ class SampleIterator {
   // Seek/Next loop, which is the default; iterators over decoded arrays copy
   // in bulk.
   virtual void AppendRange(int64_t mint, int64_t maxt, std::vector<Sample>* out);
+  // OK, or why the samples could not all be read (iterators from
+  // Querier::SelectDeferred read lazily and report errors here).
+  virtual Status status() const { return Status::Ok(); }
 };
 
 // Iterates selected series in label order. Call labels()/Samples() only
@@ -69,6 +72,12 @@ class Querier {
   // Series matching all `matchers` (every series when empty) with at least
   // one sample in range, sorted by labels.
   virtual std::unique_ptr<SeriesSet> Select(const std::vector<Matcher>& matchers) = 0;
+  // Select, except that a series' samples are read when its iterator is
+  // first used, on whatever thread uses it, so that a caller can read many
+  // series in parallel (one iterator per thread). A returned series may
+  // then turn out to have no sample in range (an empty iterator); read
+  // errors surface in the iterator's status(). Default: Select.
+  virtual std::unique_ptr<SeriesSet> SelectDeferred(const std::vector<Matcher>& matchers) { return Select(matchers); }
   // Sorted distinct label names of matching series with samples in range.
   virtual std::vector<std::string> LabelNames(const std::vector<Matcher>& matchers) = 0;
   // Sorted distinct values of label `name` among matching series with

@@ -666,3 +666,72 @@ TEST_F(StorageTest, RefHintsSkipTheLookupUntilSeriesAreDeleted) {
 
 }  // namespace
 }  // namespace vigil::tsdb
+
+namespace vigil::tsdb {
+namespace {
+
+class DeferredSelectTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = ::testing::TempDir() + "vigil_deferred_XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string dir_;
+};
+
+// SelectDeferred yields what Select yields (samples from parts and head,
+// read on other threads), plus at most series whose iterators are empty.
+TEST_F(DeferredSelectTest, DeferredIteratorsReadOnOtherThreadsMatchSelect) {
+  constexpr int64_t kStart = 1'700'000'000'000;
+  StorageOptions o;
+  o.dir = dir_ + "/metrics";
+  o.clock = [] { return kStart + 600'000; };
+  auto opened = Storage::Open(o, nullptr);
+  ASSERT_TRUE(opened.ok());
+  Storage& s = **opened;
+  for (int p = 0; p < 400; ++p) {
+    WriteBatch b(s.series_limits());
+    for (int i = 0; i < 40; ++i) {
+      // Series 0 only has samples early on, so a late range does not hold it.
+      if (i == 0 && p > 10) continue;
+      AddRow(&b, {{"__name__", "m"}, {"i", std::to_string(i)}}, {{kStart + p * 1000, p * 1.0 + i}});
+    }
+    ASSERT_TRUE(s.Append(b, nullptr).ok());
+    if (p == 250) {
+      ASSERT_TRUE(s.FlushHead().ok());  // older chunks in a part, the rest in the head
+    }
+  }
+  for (auto [mint, maxt] : {std::pair{kStart, kStart + 400'000}, std::pair{kStart + 100'000, kStart + 300'500}}) {
+    std::map<std::string, std::vector<Sample>> eager, deferred;
+    auto q = s.NewQuerier(mint, maxt);
+    for (auto set = q->Select({}); set->Next();) {
+      auto it = set->Samples();
+      it->AppendRange(mint, maxt, &eager[set->labels().ToString()]);
+    }
+    std::vector<std::pair<std::string, std::unique_ptr<SampleIterator>>> iterators;
+    for (auto set = q->SelectDeferred({}); set->Next();) iterators.emplace_back(set->labels().ToString(), set->Samples());
+    std::vector<std::vector<Sample>> read(iterators.size());
+    std::thread other([&] {
+      for (size_t k = 1; k < iterators.size(); k += 2) iterators[k].second->AppendRange(mint, maxt, &read[k]);
+    });
+    for (size_t k = 0; k < iterators.size(); k += 2) iterators[k].second->AppendRange(mint, maxt, &read[k]);
+    other.join();
+    for (size_t k = 0; k < iterators.size(); ++k) {
+      EXPECT_TRUE(iterators[k].second->status().ok());
+      if (!read[k].empty()) deferred[iterators[k].first] = read[k];
+    }
+    ASSERT_EQ(eager.size(), deferred.size());
+    for (const auto& [key, samples] : eager) {
+      ASSERT_EQ(deferred[key].size(), samples.size()) << key;
+      for (size_t j = 0; j < samples.size(); ++j) {
+        EXPECT_EQ(deferred[key][j].timestamp_ms, samples[j].timestamp_ms);
+        EXPECT_EQ(deferred[key][j].value, samples[j].value);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace vigil::tsdb
