@@ -522,6 +522,7 @@ class Evaluator {
     }
     internal::RangeFunction fn = internal::LookupRangeFunction(name);
     if (!fn) return internal::ExecutionError("function " + std::string(name) + " does not take a range vector");
+    const bool counter_function = name == "rate" || name == "increase";
     // Slides the window [ref - range, ref] over one series' points once,
     // calling the function per step; writes only *out.
     auto evaluate = [&](const tsdb::Labels& metric, std::span<const Point> points, Series* out) -> Status {
@@ -529,6 +530,15 @@ class Evaluator {
       // At most one point per step, and each sample lies in the windows of
       // at most range / interval + 1 steps.
       out->points.reserve(std::min<size_t>(steps, points.size() * static_cast<size_t>(range / r.interval + 1)));
+      // For rate and increase: where values drop (counter resets), so that
+      // windows without one skip the reset scan.
+      std::vector<size_t> resets;
+      if (counter_function) {
+        for (size_t j = 1; j < points.size(); ++j) {
+          if (points[j].v < points[j - 1].v) resets.push_back(j);
+        }
+      }
+      size_t next_reset = 0;
       size_t lo = 0, hi = 0;
       for (size_t i = 0; i < steps; ++i) {
         const int64_t ts = r.At(i);
@@ -542,6 +552,10 @@ class Evaluator {
         }
         if (name == "holt_winters") PROMQL_RETURN_IF_ERROR(internal::CheckHoltWintersFactors(scalar_values));
         internal::RangeWindow w{points.subspan(lo, hi - lo), ts, mint, maxt, range, scalar_values};
+        if (counter_function) {
+          while (next_reset < resets.size() && resets[next_reset] <= lo) ++next_reset;
+          w.may_have_counter_reset = next_reset < resets.size() && resets[next_reset] < hi;
+        }
         double v;
         if (fn(w, &v)) out->points.push_back({ts, v});
       }

@@ -56,7 +56,7 @@ bool ExtrapolatedRate(const RangeWindow& w, bool is_counter, bool is_rate, doubl
   const auto& p = w.points;
   if (p.size() < 2) return false;
   double result = p.back().v - p.front().v;
-  if (is_counter) {
+  if (is_counter && w.may_have_counter_reset) {
     double last = 0;
     for (const auto& s : p) {
       if (s.v < last) result += last;

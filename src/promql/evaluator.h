@@ -40,6 +40,9 @@ struct RangeWindow {
   int64_t range_ms = 0;
   // Values of the function's scalar arguments at this step, in order.
   std::span<const double> scalars;
+  // False when the caller knows no value in `points` is below its
+  // predecessor (no counter reset), so rate/increase can skip looking.
+  bool may_have_counter_reset = true;
 };
 
 // A function over a range window; returns false when it yields no value.
