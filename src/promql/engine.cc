@@ -229,7 +229,11 @@ class Evaluator {
     if (maxt < mint) return Status::Ok();
     std::unique_ptr<tsdb::Querier> querier = queryable_(mint, maxt);
     if (!querier) return internal::ExecutionError("no storage available");
-    std::unique_ptr<tsdb::SeriesSet> set = querier->SelectDeferred(vs.matchers);
+    // Long ranges are read on several threads (deferred reads); short ones
+    // are read as the set advances, which skips the extra in-range check.
+    const bool long_range = maxt - mint >= kParallelMinSelectRangeMs;
+    std::unique_ptr<tsdb::SeriesSet> set =
+        long_range ? querier->SelectDeferred(vs.matchers) : querier->Select(vs.matchers);
     std::atomic<uint64_t> loaded{0};
     std::vector<tsdb::Labels> labels;
     std::vector<std::unique_ptr<tsdb::SampleIterator>> iterators;
@@ -256,7 +260,6 @@ class Evaluator {
       }
       return Status::Ok();
     };
-    const bool long_range = maxt - mint >= kParallelMinSelectRangeMs;
     bool more = true;
     while (more) {
       PROMQL_RETURN_IF_ERROR(CheckInterrupt());
