@@ -7,10 +7,13 @@
 #include "base/log.h"
 #include "net/runtime.h"
 #include "portal/access_log.h"
+#include "portal/htpasswd.h"
 #include "portal/pki.h"
 #include "portal/reverse_proxy.h"
+#include "portal/snippet_router.h"
 #include "portal/static_files.h"
 #include "portal/vhosts.h"
+#include "repo/sources.h"
 
 namespace vigil::portal {
 namespace {
@@ -49,6 +52,8 @@ struct PortalComponent::State {
   std::unique_ptr<StaticFiles> repo;  // /pigsty
   std::vector<std::unique_ptr<StaticFiles>> statics;  // per vhost index, null without `path`
   std::unique_ptr<StaticFiles> acme;  // <www>/acme
+  std::vector<std::unique_ptr<SnippetRouter>> snippets;  // per vhost index, null without `config`
+  std::shared_ptr<HtpasswdFile> htpasswd;  // portal.htpasswd, for `auth: true` entries
 };
 
 PortalComponent::PortalComponent(const service::ServiceContext& ctx, const config::Settings& settings,
@@ -83,6 +88,21 @@ Result<std::shared_ptr<const PortalComponent::State>> PortalComponent::BuildStat
     st->statics.push_back(v.path.empty() ? nullptr : std::make_unique<StaticFiles>(v.path, v.listing));
   }
   st->acme = std::make_unique<StaticFiles>(www + "/acme", false);
+  for (const auto& v : st->vhosts.hosts()) {
+    if (!v.config) {
+      st->snippets.push_back(nullptr);
+      continue;
+    }
+    // The vhost's own routes compete with the snippet's locations as prefixes.
+    std::vector<std::string> builtins = {"/"};
+    if (v.is_home) {
+      for (const auto& sub : kHomeSubPaths) builtins.emplace_back(sub.prefix);
+      builtins.emplace_back("/pigsty");
+    }
+    st->snippets.push_back(std::make_unique<SnippetRouter>(*v.config, std::move(builtins),
+                                                           v.domains.empty() ? settings.admin_ip : v.domains[0]));
+  }
+  st->htpasswd = std::make_shared<HtpasswdFile>(config::GetString(own->section, "htpasswd"));
   if (ssl_mode != "disable" && !config::GetString(own->section, "listen_https").empty()) {
     st->ca_cert = settings.data_dir + "/pki/ca.crt";
   }
@@ -224,12 +244,98 @@ void PortalComponent::Route(const State& st, const VirtualHost& vhost, net::Http
     done(Redirect(301, "https://" + host + port + req.target));
     return;
   }
+  if (vhost.auth && !Authorized(st, vhost, req, &done)) return;
+  size_t index = 0;
+  while (index < st.vhosts.hosts().size() && &st.vhosts.hosts()[index] != &vhost) ++index;
+  if (index < st.snippets.size() && st.snippets[index]) {
+    SnippetDecision decision = st.snippets[index]->Route(req);
+    if (!decision.add_headers.empty()) {
+      done = [decision, done = std::move(done)](net::HttpResponse r) {
+        ApplyAddedHeaders(decision, &r);
+        done(std::move(r));
+      };
+    }
+    if (decision.kind != SnippetDecision::kBuiltin) {
+      ServeSnippetDecision(decision, req, upstream, std::move(done));
+      return;
+    }
+  }
+  RouteBuiltin(st, vhost, req, upstream, std::move(done));
+}
+
+bool PortalComponent::Authorized(const State& st, const VirtualHost& vhost, const net::HttpRequest& req,
+                                 net::Responder* done) {
+  std::string user, password;
+  Status checked = Status::NotFound("no credentials");
+  if (ParseBasicAuthorization(req.Header("Authorization"), &user, &password)) {
+    checked = st.htpasswd->Check(user, password);
+  }
+  if (checked.ok()) return true;
+  if (checked.code() == Status::Code::kIOError) {
+    VLOG_ERROR("portal basic auth: cannot read the htpasswd file", {{"vhost", vhost.name}, {"error", checked.message()}});
+    (*done)(ErrorPage(500, "authentication is not available"));
+    return false;
+  }
+  net::HttpResponse r = ErrorPage(401, "");
+  std::string realm;
+  for (char c : vhost.realm) {
+    if (c == '"' || c == '\\') realm.push_back('\\');
+    if (c != '\r' && c != '\n') realm.push_back(c);
+  }
+  r.SetHeader("WWW-Authenticate", "Basic realm=\"" + realm + "\"");
+  (*done)(std::move(r));
+  return false;
+}
+
+void PortalComponent::ServeSnippetDecision(const SnippetDecision& d, net::HttpRequest& req, std::string* upstream,
+                                           net::Responder done) {
+  switch (d.kind) {
+    case SnippetDecision::kRespond:
+      done(d.response);
+      return;
+    case SnippetDecision::kProxy:
+      *upstream = d.proxy_base;
+      proxy_->Forward(req, d.proxy_base, d.proxy_target, req.tls, std::move(done));
+      return;
+    case SnippetDecision::kStatic: {
+      StaticFiles files(d.static_root, false);
+      done(files.Serve(req, d.static_rel, req.path));
+      return;
+    }
+    case SnippetDecision::kFile: {
+      const std::string& file = d.static_root;
+      if (file.find("/../") != std::string::npos || file.ends_with("/..") || file.find('\0') != std::string::npos) {
+        done(ErrorPage(400, ""));
+        return;
+      }
+      size_t slash = file.rfind('/');
+      StaticFiles files(slash == std::string::npos || slash == 0 ? "/" : file.substr(0, slash), false);
+      done(files.Serve(req, slash == std::string::npos ? "/" + file : file.substr(slash), req.path));
+      return;
+    }
+    case SnippetDecision::kBuiltin:
+      break;
+  }
+  done(ErrorPage(500, ""));
+}
+
+void PortalComponent::RouteBuiltin(const State& st, const VirtualHost& vhost, net::HttpRequest& req,
+                                   std::string* upstream, net::Responder done) {
+  const std::string& path = req.path;
   if (!vhost.endpoint.empty()) {
     *upstream = vhost.scheme + "://" + vhost.endpoint;
     proxy_->Forward(req, *upstream, req.target, req.tls, std::move(done));
     return;
   }
   if (vhost.is_home) {
+    if (path == "/pigsty.repo" || path == "/pigsty.list") {
+      std::string host(req.Header("Host"));
+      std::string base = repo::RepoBaseUrl(host.empty() ? settings_.admin_ip : host, 80);
+      bool yum = path == "/pigsty.repo";
+      net::HttpResponse r = net::HttpResponse::Text(200, yum ? repo::YumRepoFile(base) : repo::AptSourceList(base));
+      done(std::move(r));
+      return;
+    }
     if (path == "/ca.crt") {
       if (st.ca_cert.empty() || !FileExists(st.ca_cert)) {
         done(ErrorPage(404, "HTTPS is disabled: there is no CA certificate"));

@@ -28,6 +28,7 @@ namespace vigil::portal {
 class AccessLog;
 class ReverseProxy;
 class VirtualHosts;
+struct SnippetDecision;
 struct VirtualHost;
 
 class PortalComponent : public service::HttpComponent {
@@ -54,6 +55,15 @@ class PortalComponent : public service::HttpComponent {
   // Picks the handler of `vhost` for `req`; sets *upstream when proxying.
   void Route(const State& st, const VirtualHost& vhost, net::HttpRequest& req, std::string* upstream,
              net::Responder done);
+  // The vhost's own routes (proxy, static, home's sub-paths) for `req`.
+  void RouteBuiltin(const State& st, const VirtualHost& vhost, net::HttpRequest& req, std::string* upstream,
+                    net::Responder done);
+  // Carries out what the vhost's `config:` snippet decided.
+  void ServeSnippetDecision(const SnippetDecision& d, net::HttpRequest& req, std::string* upstream,
+                            net::Responder done);
+  // True when `req` carries credentials portal.htpasswd accepts; otherwise
+  // answers 401 with WWW-Authenticate (500 when the file is unreadable).
+  bool Authorized(const State& st, const VirtualHost& vhost, const net::HttpRequest& req, net::Responder* done);
   Status StartHttps();
 
   config::Settings settings_;
