@@ -272,7 +272,10 @@ SnippetDecision SnippetRouter::Route(net::HttpRequest& req) const {
       d.kind = SnippetDecision::kProxy;
       d.proxy_base = chosen->proxy_pass_base;
       std::string args = ev.args.empty() ? "" : "?" + ev.args;
-      if (chosen->proxy_pass_has_uri && !ev.changed) {
+      // A `break` rewrite in this location makes nginx pass the changed URI
+      // whole; after `last` the new location's prefix is replaced as usual.
+      bool broke_here = sr == StepResult::kBreak && changed_here;
+      if (chosen->proxy_pass_has_uri && !broke_here) {
         std::string rest = ev.uri.size() >= chosen->pattern.size() ? ev.uri.substr(chosen->pattern.size()) : "";
         d.proxy_target = EncodePath(chosen->proxy_pass_uri + rest) + args;
       } else if (!ev.changed) {
