@@ -8,6 +8,7 @@
 #include "net/runtime.h"
 #include "portal/access_log.h"
 #include "portal/htpasswd.h"
+#include "portal/log_shipper.h"
 #include "portal/pki.h"
 #include "portal/reverse_proxy.h"
 #include "portal/snippet_router.h"
@@ -126,6 +127,10 @@ Status PortalComponent::StartService() {
   const config::ComponentSettings* own = settings_.Find("portal");
   std::string log_dir = own != nullptr ? config::GetString(own->section, "log_dir") : "";
   access_log_ = std::make_unique<AccessLog>(log_dir);
+  // The access log also goes into the logs component when it runs here.
+  for (const auto& [name, addr] : context().http_endpoints) {
+    if (name == "logs") shipper_ = std::make_unique<AccessLogShipper>(context().runtime->io(), addr);
+  }
   if (Status st = StartHttps(); !st.ok()) return st;
   // The redirect target port is known only now.
   if (auto rebuilt = BuildState(settings_); rebuilt.ok()) {
@@ -178,6 +183,7 @@ Status PortalComponent::StartHttps() {
 }
 
 void PortalComponent::StopService() {
+  if (shipper_) shipper_->Stop();
   if (https_) https_->Stop(std::chrono::seconds(2));
   https_.reset();
 }
@@ -212,7 +218,7 @@ void PortalComponent::Handle(net::HttpRequest& req, net::Responder done) {
   }
   net::Responder logged_done = [this, done = std::move(done), logged, upstream, start,
                                 name = vhost->log ? vhost->name : std::string()](net::HttpResponse r) {
-    if (!name.empty() && access_log_) {
+    if (!name.empty() && (access_log_ || shipper_)) {
       AccessRecord rec;
       rec.unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::system_clock::now().time_since_epoch())
@@ -222,7 +228,8 @@ void PortalComponent::Handle(net::HttpRequest& req, net::Responder done) {
       rec.status = r.status;
       rec.bytes = r.body.size();
       rec.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      access_log_->Write(*logged, rec);
+      if (access_log_) access_log_->Write(*logged, rec);
+      if (shipper_) shipper_->Add(*logged, rec);
     }
     done(std::move(r));
   };

@@ -12,7 +12,8 @@
 // HTTPS uses the certificates of entries that name `cert`/`key` (or a
 // `certbot` name with files in /etc/letsencrypt/live) by SNI, and otherwise
 // a server certificate from the portal's CA in <data_dir>/pki (Pki). Every
-// request is written to the vhost's JSON access log.
+// request is written to the vhost's JSON access log, and into the logs
+// component when it runs in this process (AccessLogShipper).
 //
 // Thread-safety: handlers run on I/O threads concurrently; the routing state
 // is swapped atomically on reload.
@@ -26,6 +27,7 @@
 namespace vigil::portal {
 
 class AccessLog;
+class AccessLogShipper;
 class ReverseProxy;
 class VirtualHosts;
 struct SnippetDecision;
@@ -70,6 +72,7 @@ class PortalComponent : public service::HttpComponent {
   net::Router* router_ = nullptr;
   std::unique_ptr<ReverseProxy> proxy_;
   std::unique_ptr<AccessLog> access_log_;
+  std::unique_ptr<AccessLogShipper> shipper_;  // into the logs component; null when it does not run here
   std::unique_ptr<net::HttpServer> https_;
   mutable std::mutex state_mu_;
   std::shared_ptr<const State> state_;

@@ -207,3 +207,29 @@ def test_bad_config_snippet_fails_the_start_naming_entry_line_and_directive(snip
     log = v.read_log()
     v.tmp.cleanup()
     assert rc != 0 and message in log, log
+
+
+def test_access_log_rows_reach_the_logs_component_in_the_same_process():
+    import time
+
+    import requests
+
+    cfg = "infra_portal:\n  home: { domain: i.pigsty }\n  quiet: { domain: q.pigsty, path: /tmp, log: false }\n"
+    with Vigil(config_text=cfg, only=["portal", "logs"]) as v:
+        curl("-H", "Host: i.pigsty", "-A", "shipper-test", v.url("portal", "/no-such-file?probe=1"))
+        curl("-H", "Host: q.pigsty", v.url("portal", "/"))
+        rows = []
+        deadline = time.time() + 15
+        while time.time() < deadline and not rows:
+            r = requests.get(v.url("logs", "/select/logsql/query"),
+                             params={"query": '{job="portal"} user_agent:"shipper-test"'}, timeout=5)
+            rows = [json.loads(line) for line in r.text.splitlines() if line.strip()]
+            time.sleep(0.3)
+        assert len(rows) == 1, rows
+        row = rows[0]
+        assert row["vhost"] == "home" and row["job"] == "portal" and row["status"] == "404"
+        assert row["_msg"] == "GET /no-such-file?probe=1 404" and row["uri"] == "/no-such-file?probe=1"
+        assert row["_stream"] == '{job="portal",vhost="home"}'
+        # `log: false` vhosts are not shipped either.
+        r = requests.get(v.url("logs", "/select/logsql/query"), params={"query": '{vhost="quiet"}'}, timeout=5)
+        assert r.text.strip() == ""
