@@ -181,7 +181,10 @@ Result<std::string> ExtractControl(uint64_t size, const ReadAtFn& read_at) {
   if (Status st = read_at(0, kArMagic.size(), &buf); !st.ok()) return st;
   if (buf != kArMagic) return Status::Corruption("not a Debian package (no ar archive magic)");
   uint64_t off = kArMagic.size();
-  while (off + kArHeader <= size) {
+  while (off < size) {
+    if (size - off < kArHeader) {
+      return Status::Corruption("truncated package (ar member header cut at byte " + std::to_string(off) + ")");
+    }
     std::string hdr;
     if (Status st = read_at(off, kArHeader, &hdr); !st.ok()) return st;
     if (hdr.size() != kArHeader || hdr.substr(58, 2) != "`\n") {

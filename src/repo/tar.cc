@@ -72,8 +72,8 @@ void PutNumber(char* dst, size_t width, uint64_t v) {
 
 std::string OneHeader(std::string_view name, std::string_view prefix, const TarHeader& h, char type, uint64_t size) {
   std::string b(kTarBlock, '\0');
-  std::memcpy(&b[kNameOff], name.data(), std::min(name.size(), kNameLen));
-  std::memcpy(&b[kPrefixOff], prefix.data(), std::min(prefix.size(), kPrefixLen));
+  if (!name.empty()) std::memcpy(&b[kNameOff], name.data(), std::min(name.size(), kNameLen));
+  if (!prefix.empty()) std::memcpy(&b[kPrefixOff], prefix.data(), std::min(prefix.size(), kPrefixLen));
   PutOctal(&b[kModeOff], kModeLen, h.mode & 07777);
   PutOctal(&b[108], 8, 0);  // uid
   PutOctal(&b[116], 8, 0);  // gid
