@@ -151,8 +151,10 @@ StepResult RunSteps(const std::vector<RewriteStep>& steps, Evaluation* ev, net::
     if (size_t q = replaced.find('?'); q != std::string::npos) {
       new_uri = replaced.substr(0, q);
       std::string rep_args = replaced.substr(q + 1);
-      if (!rep_args.empty() && rep_args.back() == '?') {
-        rep_args.pop_back();
+      // A trailing '?' drops the request's own arguments.
+      bool drop_old = replaced.back() == '?';
+      if (drop_old) {
+        if (!rep_args.empty()) rep_args.pop_back();
         new_args = rep_args;
       } else {
         new_args = ev->args.empty() ? rep_args : (rep_args.empty() ? ev->args : rep_args + "&" + ev->args);
