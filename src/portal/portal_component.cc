@@ -36,6 +36,20 @@ bool FileExists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
+// True for the home paths Pigsty's home.conf serves with `auth_basic off`
+// when the home entry has `auth: true`: /ui/ always, and the static root
+// (everything but the component sub-paths) while directory listing is on.
+bool HomeAuthExempt(std::string_view path, bool listing) {
+  if (path == "/ui" || path.starts_with("/ui/")) return true;
+  if (!listing) return false;
+  for (const auto& sub : kHomeSubPaths) {
+    if (sub.component == "ui") continue;
+    std::string_view bare = sub.prefix.substr(0, sub.prefix.size() - 1);
+    if (path == bare || path.starts_with(sub.prefix)) return false;
+  }
+  return true;
+}
+
 net::HttpResponse Redirect(int status, std::string location) {
   net::HttpResponse r = ErrorPage(status, "");
   r.SetHeader("Location", std::move(location));
@@ -251,7 +265,11 @@ void PortalComponent::Route(const State& st, const VirtualHost& vhost, net::Http
     done(Redirect(301, "https://" + host + port + req.target));
     return;
   }
-  if (vhost.auth && !Authorized(st, vhost, req, &done)) return;
+  // Pigsty's home server turns auth_basic off for /ui/ (Grafana has its own
+  // login) and for the listed static root (the repo must stay reachable by
+  // nodes); every other vhost is protected as a whole, before its snippet.
+  bool home_auth = vhost.auth && vhost.is_home;
+  if (vhost.auth && !home_auth && !Authorized(st, vhost, req, &done)) return;
   size_t index = 0;
   while (index < st.vhosts.hosts().size() && &st.vhosts.hosts()[index] != &vhost) ++index;
   if (index < st.snippets.size() && st.snippets[index]) {
@@ -263,10 +281,12 @@ void PortalComponent::Route(const State& st, const VirtualHost& vhost, net::Http
       };
     }
     if (decision.kind != SnippetDecision::kBuiltin) {
+      if (home_auth && !Authorized(st, vhost, req, &done)) return;
       ServeSnippetDecision(decision, req, upstream, std::move(done));
       return;
     }
   }
+  if (home_auth && !HomeAuthExempt(req.path, vhost.listing) && !Authorized(st, vhost, req, &done)) return;
   RouteBuiltin(st, vhost, req, upstream, std::move(done));
 }
 

@@ -88,7 +88,7 @@ Result<VirtualHosts> VirtualHosts::Parse(const YAML::Node& infra_portal, std::st
     if (v.cert.empty() != v.key.empty()) return bad(v.cert.empty() ? "cert" : "key", "cert and key go together");
     if (e["certbot"] && e["certbot"].IsScalar()) v.certbot = e["certbot"].Scalar();
     v.auth = Truthy(e["auth"]);
-    v.realm = e["realm"] && e["realm"].IsScalar() && !e["realm"].Scalar().empty() ? e["realm"].Scalar() : "Restricted";
+    v.realm = e["realm"] && e["realm"].IsScalar() && !e["realm"].Scalar().empty() ? e["realm"].Scalar() : "Pigsty Home Auth";
     if (const YAML::Node& cfg = e["config"]; cfg && !cfg.IsNull()) {
       if (!cfg.IsScalar()) return bad("config", "expected nginx directives as text");
       auto snippet = ParseSnippet(cfg.Scalar());

@@ -34,7 +34,7 @@ struct VirtualHost {
   std::string certbot;               // name under /etc/letsencrypt/live/
   bool log = true;                   // `log: false` turns the access log of this vhost off
   bool auth = false;                 // `auth: true`: HTTP basic auth against portal.htpasswd
-  std::string realm;                 // `realm`, shown by browsers; default "Restricted"
+  std::string realm;                 // `realm`, shown by browsers; default "Pigsty Home Auth" (Pigsty's)
   std::shared_ptr<const Snippet> config;  // parsed `config:` text; null when absent
   bool is_home = false;
 };

@@ -233,3 +233,29 @@ def test_access_log_rows_reach_the_logs_component_in_the_same_process():
         # `log: false` vhosts are not shipped either.
         r = requests.get(v.url("logs", "/select/logsql/query"), params={"query": '{vhost="quiet"}'}, timeout=5)
         assert r.text.strip() == ""
+
+
+def test_home_auth_protects_component_paths_but_not_ui_static_root_or_repo(tmp_path):
+    www = tmp_path / "www"
+    (www / "pigsty").mkdir(parents=True)
+    (www / "index.html").write_text("home\n")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "Packages").write_text("")
+    htpasswd = tmp_path / "htpasswd"
+    subprocess.run(["htpasswd", "-c", "-b", "-B", "-C", "5", str(htpasswd), "admin", "pw"], check=True,
+                   capture_output=True)
+    cfg = (f"portal:\n  www: {www}\n  htpasswd: {htpasswd}\nrepo:\n  dir: {repo}\n"
+           "infra_portal:\n  home:\n    domain: i.pigsty\n    auth: true\n"
+           "    config: |\n      location /private/ { return 200 \"private\\n\"; }\n")
+    with Vigil(config_text=cfg, only=["portal"]) as v:
+        status, _, body = get(v, "i.pigsty", "/")
+        assert status == 200 and body == b"home\n"
+        assert get(v, "i.pigsty", "/pigsty/Packages")[0] == 200  # nodes install without credentials
+        assert get(v, "i.pigsty", "/ui/")[0] == 502             # Grafana logs users in itself
+        status, headers, _ = get(v, "i.pigsty", "/vmetrics/api/v1/query")
+        assert status == 401 and headers["www-authenticate"] == 'Basic realm="Pigsty Home Auth"'
+        assert get(v, "i.pigsty", "/private/x")[0] == 401
+        status, _, body = get(v, "i.pigsty", "/private/x", "-u", "admin:pw")
+        assert status == 200 and body == b"private\n"
+        assert get(v, "i.pigsty", "/vmetrics/api/v1/query", "-u", "admin:pw")[0] == 502
