@@ -7,11 +7,15 @@
 //
 // Thread-safety: HtpasswdFile::Check may be called from any thread; the file
 // is re-read when its mtime or size changes (as nginx reads it per request).
+// Browsers send the credentials with every request and bcrypt is slow by
+// design, so successful checks are remembered (as a SHA-256 of user,
+// password and hash; at most 1024, forgotten when the file changes).
 
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -51,6 +55,7 @@ class HtpasswdFile {
   int64_t mtime_ns_ = -1;
   int64_t size_ = -1;
   std::map<std::string, std::string, std::less<>> users_;  // user -> hash
+  std::set<std::string> verified_;  // SHA-256 of user\0password\0hash that matched
 };
 
 }  // namespace vigil::portal

@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "portal/static_files.h"
 #include "portal/vhosts.h"
@@ -285,18 +286,17 @@ SnippetDecision SnippetRouter::Route(net::HttpRequest& req) const {
       } else {
         d.proxy_target = EncodePath(ev.uri) + args;
       }
-      for (const auto& [name, value] : chosen->proxy_headers) {
-        std::string v = Expand(value, ev);
+      for (const auto& header : chosen->proxy_headers) {
+        const std::string& name = header.first;
+        std::string v = Expand(header.second, ev);
+        auto same_name = [&name](const std::pair<std::string, std::string>& h) {
+          return h.first.size() == name.size() &&
+                 std::equal(h.first.begin(), h.first.end(), name.begin(), [](char a, char b) {
+                   return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+                 });
+        };
         auto& hs = req.headers;
-        hs.erase(std::remove_if(hs.begin(), hs.end(),
-                                [&](const auto& h) {
-                                  return h.first.size() == name.size() &&
-                                         std::equal(h.first.begin(), h.first.end(), name.begin(), [](char a, char b) {
-                                           return std::tolower(static_cast<unsigned char>(a)) ==
-                                                  std::tolower(static_cast<unsigned char>(b));
-                                         });
-                                }),
-                 hs.end());
+        hs.erase(std::remove_if(hs.begin(), hs.end(), same_name), hs.end());
         if (!v.empty()) hs.emplace_back(name, std::move(v));
       }
       if (ev.changed) req.path = ev.uri;
