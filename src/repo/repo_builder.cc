@@ -75,11 +75,17 @@ Result<std::vector<std::string>> ListRepoFiles(const std::string& dir) {
   return files;
 }
 
-Result<std::string> ComputeMarker(const std::string& dir) {
+Result<std::string> ComputeMarker(const std::string& dir, const std::map<std::string, std::string>* known) {
   auto files = ListRepoFiles(dir);
   if (!files.ok()) return files.status();
   std::string out;
   for (const auto& rel : *files) {
+    if (known != nullptr) {
+      if (auto it = known->find(rel); it != known->end()) {
+        out += it->second + "  " + rel + "\n";
+        continue;
+      }
+    }
     auto sum = Sha256File(dir + "/" + rel);
     if (!sum.ok()) return sum.status();
     out += *sum + "  " + rel + "\n";
@@ -145,6 +151,7 @@ Result<BuildReport> BuildRepo(const BuildOptions& opts) {
   auto files = ListRepoFiles(dir);
   if (!files.ok()) return files.status();
   std::vector<PackageEntry> packages;
+  std::map<std::string, std::string> known;  // checksums computed below, for the marker
   bool has_rpm = false;
   for (const auto& rel : *files) {
     if (rel.ends_with(".rpm")) has_rpm = true;
@@ -162,6 +169,7 @@ Result<BuildReport> BuildRepo(const BuildOptions& opts) {
     }
     auto digests = DigestFile(path);
     if (!digests.ok()) return digests.status();
+    known[rel] = digests->sha256;
     packages.push_back({"./" + rel, std::move(*digests), std::move(*control)});
   }
   report.packages = packages.size();
@@ -171,7 +179,11 @@ Result<BuildReport> BuildRepo(const BuildOptions& opts) {
                                    : std::chrono::duration_cast<std::chrono::seconds>(
                                          std::chrono::system_clock::now().time_since_epoch())
                                          .count();
-  std::string release = FormatRelease({{"Packages", DigestBytes(index)}, {"Packages.gz", DigestBytes(index_gz)}}, now);
+  Digests index_digests = DigestBytes(index), index_gz_digests = DigestBytes(index_gz);
+  std::string release = FormatRelease({{"Packages", index_digests}, {"Packages.gz", index_gz_digests}}, now);
+  known["Packages"] = index_digests.sha256;
+  known["Packages.gz"] = index_gz_digests.sha256;
+  known["Release"] = DigestBytes(release).sha256;
   for (const auto& [name, data] : {std::pair<const char*, const std::string*>{"Packages", &index},
                                    {"Packages.gz", &index_gz},
                                    {"Release", &release}}) {
@@ -186,7 +198,8 @@ Result<BuildReport> BuildRepo(const BuildOptions& opts) {
       report.warnings.push_back("createrepo_c is not installed: no yum metadata for the .rpm files");
     }
   }
-  auto marker = ComputeMarker(dir);
+  // createrepo_c may have rewritten any file: then everything is read again.
+  auto marker = ComputeMarker(dir, report.yum ? nullptr : &known);
   if (!marker.ok()) return marker.status();
   if (Status st = WriteFileAtomic(marker_path, *marker, 0644); !st.ok()) return st;
   auto listed = ListRepoFiles(dir);

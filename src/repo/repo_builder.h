@@ -12,6 +12,7 @@
 // are not supported (the last one's metadata wins).
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -27,7 +28,10 @@ Result<std::vector<std::string>> ListRepoFiles(const std::string& dir);
 
 // The marker text for `dir`: one "<sha256>  <relative path>\n" line per
 // file of ListRepoFiles (the format of sha256sum, so `sha256sum -c` checks it).
-Result<std::string> ComputeMarker(const std::string& dir);
+// `known` (relative path -> sha256), when given, supplies checksums the
+// caller has just computed, so those files are not read again.
+Result<std::string> ComputeMarker(const std::string& dir,
+                                  const std::map<std::string, std::string>* known = nullptr);
 
 // OK when `dir`/repo_complete exists and lists exactly the files under
 // `dir` with their current checksums. NotFound when there is no marker;
