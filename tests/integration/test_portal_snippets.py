@@ -259,3 +259,16 @@ def test_home_auth_protects_component_paths_but_not_ui_static_root_or_repo(tmp_p
         status, _, body = get(v, "i.pigsty", "/private/x", "-u", "admin:pw")
         assert status == 200 and body == b"private\n"
         assert get(v, "i.pigsty", "/vmetrics/api/v1/query", "-u", "admin:pw")[0] == 502
+
+
+def test_check_config_reports_a_bad_snippet():
+    from conftest import run_vigil
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "vigil.yml")
+        with open(path, "w") as f:
+            f.write("infra_portal:\n  api:\n    domain: a.pigsty\n    endpoint: 127.0.0.1:9\n"
+                    "    config: |\n      location / {\n        proxy_buffering off;\n      }\n")
+        r = run_vigil("check-config", "--config", path, "--data-dir", tmp)
+        assert r.returncode == 2
+        assert 'infra_portal.api.config: line 2: unsupported directive "proxy_buffering"' in r.stderr
