@@ -59,7 +59,8 @@ Status RunProgram(const std::vector<std::string>& argv) {
 
 Result<std::vector<std::string>> ListRepoFiles(const std::string& dir) {
   std::error_code ec;
-  fs::recursive_directory_iterator it(dir, fs::directory_options::follow_directory_symlink, ec);
+  // Symlinked directories are not entered (a link loop would never end).
+  fs::recursive_directory_iterator it(dir, fs::directory_options::none, ec);
   if (ec) return Status::IOError("list " + dir + ": " + ec.message());
   std::vector<std::string> files;
   for (fs::recursive_directory_iterator end; it != end; it.increment(ec)) {

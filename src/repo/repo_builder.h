@@ -22,8 +22,9 @@ namespace vigil::repo {
 
 inline constexpr char kMarkerName[] = "repo_complete";
 
-// Every regular file under `dir` (symlinks followed), as paths relative to
-// it with '/' separators, sorted; the marker itself is left out.
+// Every regular file under `dir` (a symlink to a file counts as that file;
+// symlinked directories are not entered), as paths relative to it with '/'
+// separators, sorted; the marker itself is left out.
 Result<std::vector<std::string>> ListRepoFiles(const std::string& dir);
 
 // The marker text for `dir`: one "<sha256>  <relative path>\n" line per
