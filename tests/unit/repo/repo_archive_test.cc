@@ -91,6 +91,28 @@ TEST_F(RepoDirTest, PackUnpackRoundTripAndTruncatedArchiveLeavesTargetAlone) {
   EXPECT_EQ(fs::directory_iterator(tmp_ + "/out")->path().filename(), "pigsty");
 }
 
+TEST_F(RepoDirTest, CreaterepoRunsOnlyWithRpmsAndItsOutputIsInTheMarker) {
+  // A stand-in for createrepo_c that writes repodata/repomd.xml in its argument.
+  std::string fake = tmp_ + "/fake-createrepo";
+  Write(fake, "#!/bin/sh\nfor d; do :; done\nmkdir -p \"$d/repodata\" && echo '<repomd/>' > \"$d/repodata/repomd.xml\"\n");
+  fs::permissions(fake, fs::perms::owner_all);
+  auto no_rpm = BuildRepo({repo_, true, 1, fake});
+  ASSERT_TRUE(no_rpm.ok());
+  EXPECT_FALSE(no_rpm->yum);
+  EXPECT_FALSE(fs::exists(repo_ + "/repodata"));
+  Write(repo_ + "/x-1.0-1.el9.x86_64.rpm", "rpm bytes");
+  auto with_rpm = BuildRepo({repo_, true, 1, fake});
+  ASSERT_TRUE(with_rpm.ok()) << with_rpm.status().ToString();
+  EXPECT_TRUE(with_rpm->yum);
+  EXPECT_NE(ReadFile(repo_ + "/repo_complete", 1 << 20)->find("  repodata/repomd.xml\n"), std::string::npos);
+  EXPECT_TRUE(VerifyMarker(repo_).ok());
+  auto missing = BuildRepo({repo_, true, 1, tmp_ + "/no-such-program"});
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->yum);
+  ASSERT_EQ(missing->warnings.size(), 1u);
+  EXPECT_NE(missing->warnings[0].find("createrepo_c is not installed"), std::string::npos);
+}
+
 TEST(TarTest, LongNamesRoundTripThroughPrefixOrGnuLongLink) {
   for (std::string name : {std::string("short.txt"), "dir/" + std::string(120, 'x') + "/file.deb",
                            std::string(300, 'y')}) {
