@@ -254,7 +254,9 @@ class Parser {
         if (first.size() > 3) return LineError(line, "invalid return code \"" + first + "\"");
         step.code = std::stoi(first);
         if (step.code == 444) return LineError(line, "return 444 (close the connection) is not supported");
-        if (step.code < 100 && step.code != 0) return LineError(line, "invalid return code \"" + first + "\"");
+        if (step.code < 200 || step.code > 599) {
+          return LineError(line, "invalid return code \"" + first + "\" (200..599 are supported)");
+        }
         if (args.size() == 2) {
           auto text = ParseTemplate(args[1].text, line);
           if (!text.ok()) return text.status();

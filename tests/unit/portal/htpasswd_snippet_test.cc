@@ -104,6 +104,8 @@ TEST(SnippetParseTest, ErrorsNameTheLineAndDirective) {
            Case{"location / { location /a { } }", "line 1: nested location"},
            Case{"location / { return 200 \"x\" }", "line 1:"},
            Case{"return 444;", "not supported"},
+           Case{"return 0;", "invalid return code"},
+           Case{"return 101;", "invalid return code"},
            Case{"rewrite (a) $1 sideways;", "invalid rewrite flag"},
            Case{"location ~ ^/(?=x) { }", "RE2"},
            Case{"location ~ ^/x { proxy_pass http://h:1/y; }", "URI part"},
