@@ -14,6 +14,8 @@
 // Thread-safety: free functions; not safe against a concurrent build or
 // unpack of the same directory.
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "base/status.h"
