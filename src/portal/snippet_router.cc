@@ -304,8 +304,9 @@ SnippetDecision SnippetRouter::Route(net::HttpRequest& req) const {
     }
     if (chosen->has_alias) {
       std::string alias = Expand(chosen->alias, ev);
-      if (chosen->regex != nullptr) {
-        // The alias names the file itself (it usually uses captures).
+      if (chosen->regex != nullptr || chosen->kind == SnippetLocation::kExact) {
+        // The alias names the file itself (a regex location's usually uses
+        // captures; an exact location's is the one file, as Pigsty's /zh).
         d.kind = SnippetDecision::kFile;
         d.static_root = alias;
       } else {

@@ -26,6 +26,7 @@ infra_portal:
     config: |
       add_header X-Server-Level yes;
       location = /exact { return 200 "exact match\\n"; }
+      location = /zh { alias @WWW@/files/a.txt; }
       location /old/ { rewrite ^/old/(.*)$ /new/$1 permanent; }
       location /moved { return 302 https://example.com$request_uri; }
       location /gone/ { return 410; }
@@ -134,6 +135,11 @@ def test_vhost_without_auth_needs_no_credentials(portal):
 def test_exact_location_wins_and_server_add_header_applies(portal):
     status, headers, body = get(portal, "a.pigsty", "/exact")
     assert status == 200 and body == b"exact match\n" and headers["x-server-level"] == "yes"
+
+
+def test_exact_location_alias_names_a_file(portal):
+    status, _, body = get(portal, "a.pigsty", "/zh")
+    assert status == 200 and body == b"aliased file\n"
 
 
 def test_rewrite_permanent_redirects_with_captures_and_args(portal):
