@@ -9,6 +9,7 @@
 
 #include "alertmanager/commands.h"
 #include "base/build_info.h"
+#include "cli/repo_commands.h"
 #include "cmdb_service/commands.h"
 #include "config/config.h"
 #include "logs/commands.h"
@@ -153,6 +154,40 @@ int Main(int argc, char** argv) {
   logs_query->add_option("--limit", logs_limit, "At most this many newest rows");
   AddConfigOptions(logs_query, &logs_opts);
 
+  // The local software repository (offline; no server needed).
+  CLI::App* repo_cmd = app.add_subcommand("repo", "Local software repository: build metadata, sources, pack/unpack");
+  repo_cmd->require_subcommand(1);
+  config::LoadOptions repo_opts;
+  std::string repo_dir, repo_file, repo_os = "deb";
+  bool repo_force = false;
+  CLI::App* repo_build = repo_cmd->add_subcommand("build", "Write apt (and yum) metadata and the repo_complete marker");
+  repo_build->add_option("dir", repo_dir, "Repository directory (default: repo.dir)");
+  repo_build->add_flag("--force", repo_force, "Rebuild even when repo_complete matches");
+  CLI::App* repo_sources = repo_cmd->add_subcommand("sources", "Print the repo definition other nodes use");
+  repo_sources->add_option("--os", repo_os, "deb (sources.list line) or el (yum .repo)")
+      ->check(CLI::IsMember({"deb", "el"}));
+  CLI::App* repo_pack = repo_cmd->add_subcommand("pack", "Write the repository with its marker to a .tgz");
+  repo_pack->add_option("out", repo_file, "Output .tgz")->required();
+  CLI::App* repo_unpack =
+      repo_cmd->add_subcommand("unpack", "Replace the repository from a .tgz after verifying every checksum");
+  repo_unpack->add_option("in", repo_file, "Input .tgz")->required();
+  for (CLI::App* c : {repo_pack, repo_unpack}) c->add_option("--dir", repo_dir, "Repository directory (default: repo.dir)");
+  for (CLI::App* c : {repo_build, repo_sources, repo_pack, repo_unpack}) AddConfigOptions(c, &repo_opts);
+
+  // The portal's certificate authority in <data_dir>/pki.
+  CLI::App* pki_cmd = app.add_subcommand("pki", "The CA in <data_dir>/pki: show it, issue certificates");
+  pki_cmd->require_subcommand(1);
+  config::LoadOptions pki_opts;
+  PkiIssueRequest pki_req;
+  CLI::App* pki_show = pki_cmd->add_subcommand("show", "Print the CA's subject, validity and fingerprint");
+  CLI::App* pki_issue = pki_cmd->add_subcommand("issue", "Issue a key and certificate signed by the CA");
+  pki_issue->add_option("--name", pki_req.name, "Common name and file stem")->required();
+  pki_issue->add_option("--ip", pki_req.ips, "IP address SAN (repeatable)");
+  pki_issue->add_option("--dns", pki_req.dns, "DNS name SAN (repeatable)");
+  pki_issue->add_option("--out", pki_req.out_dir, "Directory for <name>.crt and <name>.key")->required();
+  pki_issue->add_option("--days", pki_req.days, "Validity in days (default 7300)")->check(CLI::Range(1, 36500));
+  for (CLI::App* c : {pki_show, pki_issue}) AddConfigOptions(c, &pki_opts);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -165,6 +200,12 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (*check) return CheckConfig(check_opts);
+  if (*repo_build) return RepoBuildCommand(repo_opts, repo_dir, repo_force);
+  if (*repo_sources) return RepoSourcesCommand(repo_opts, repo_os);
+  if (*repo_pack) return RepoPackCommand(repo_opts, repo_file, repo_dir);
+  if (*repo_unpack) return RepoUnpackCommand(repo_opts, repo_file, repo_dir);
+  if (*pki_show) return PkiShowCommand(pki_opts);
+  if (*pki_issue) return PkiIssueCommand(pki_opts, pki_req);
   if (*rules_check) return CheckRules(rule_files);
   if (*logs_query) return logs::QueryCommand(logs_opts, logs_url, logs_query_text, logs_start, logs_end, logs_limit);
   if (*am_check) return alertmanager::CheckConfigCommand(am_check_files);

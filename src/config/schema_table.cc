@@ -121,7 +121,9 @@ Schema Build() {
                                   Enum("ssl_mode", "enable", {"disable", "enable", "enforce"},
                                        "Pigsty's nginx_sslmode: enforce redirects http to https"),
                                   String("log_dir", "${data_dir}/portal/log",
-                                         "one JSON access log per vhost: <log_dir>/<name>.log; \"\" disables", true)}));
+                                         "one JSON access log per vhost: <log_dir>/<name>.log; \"\" disables", true),
+                                  String("htpasswd", "/etc/nginx/.htpasswd",
+                                         "htpasswd file for entries with `auth: true` (bcrypt, SHA-crypt, apr1)", false)}));
   s.sections.push_back(Component("repo", "the local software repository (yum/apt), served by the portal",
                                  {Enabled(),
                                   HostPort("listen", "", "own address; \"\" means served through the portal", true),

@@ -5,10 +5,12 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <arpa/inet.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
 #include <memory>
 
 #include "base/file_util.h"
@@ -150,7 +152,7 @@ Status EnsureCa(const std::string& dir) {
 }  // namespace
 
 Status IssueCertificate(const std::string& dir, const std::vector<std::string>& names, int days,
-                        const std::string& cert_path, const std::string& key_path) {
+                        const std::string& cert_path, const std::string& key_path, const std::string& common_name) {
   std::vector<std::string> sans = Canonical(names);
   if (sans.empty()) return Status::InvalidArgument("a certificate needs at least one name");
   auto ca_cert = ReadCert(dir + "/ca.crt");
@@ -159,7 +161,7 @@ Status IssueCertificate(const std::string& dir, const std::vector<std::string>& 
   if (!ca_key.ok()) return ca_key.status();
   KeyPtr key(EVP_EC_gen("P-256"));
   if (!key) return Status::Internal("cannot generate a key");
-  auto cert = MakeCert(key.get(), sans.front(), days, ca_cert->get(), ca_key->get(),
+  auto cert = MakeCert(key.get(), common_name.empty() ? sans.front() : common_name, days, ca_cert->get(), ca_key->get(),
                        {{NID_basic_constraints, "critical,CA:FALSE"},
                         {NID_key_usage, "critical,digitalSignature,keyEncipherment"},
                         {NID_ext_key_usage, "serverAuth,clientAuth"},
@@ -168,6 +170,74 @@ Status IssueCertificate(const std::string& dir, const std::vector<std::string>& 
   if (!cert.ok()) return cert.status();
   if (Status st = WriteFileAtomic(key_path, ToPem(key.get()), 0600); !st.ok()) return st;
   return WriteFileAtomic(cert_path, ToPem(cert->get()), 0644);
+}
+
+Status EnsureCertificateAuthority(const std::string& dir) {
+  if (Status st = EnsureDir(dir); !st.ok()) return st;
+  return EnsureCa(dir);
+}
+
+Result<CertificateInfo> DescribeCertificate(const std::string& path) {
+  auto cert = ReadCert(path);
+  if (!cert.ok()) return cert.status();
+  X509* x = cert->get();
+  CertificateInfo info;
+  auto name_text = [](X509_NAME* n) {
+    BioPtr bio(BIO_new(BIO_s_mem()));
+    X509_NAME_print_ex(bio.get(), n, 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB);
+    char* data = nullptr;
+    long len = BIO_get_mem_data(bio.get(), &data);
+    return std::string(data, static_cast<size_t>(len));
+  };
+  auto time_text = [](const ASN1_TIME* t) {
+    std::tm tm{};
+    if (ASN1_TIME_to_tm(t, &tm) != 1) return std::string("?");
+    char buf[32];
+    std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return std::string(buf);
+  };
+  info.subject = name_text(X509_get_subject_name(x));
+  info.issuer = name_text(X509_get_issuer_name(x));
+  info.not_before = time_text(X509_get0_notBefore(x));
+  info.not_after = time_text(X509_get0_notAfter(x));
+  if (BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), nullptr); bn != nullptr) {
+    char* hex = BN_bn2hex(bn);
+    info.serial = hex;
+    OPENSSL_free(hex);
+    BN_free(bn);
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned n = 0;
+  X509_digest(x, EVP_sha256(), md, &n);
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (unsigned i = 0; i < n; ++i) {
+    if (i > 0) info.sha256_fingerprint.push_back(':');
+    info.sha256_fingerprint.push_back(kHex[md[i] >> 4]);
+    info.sha256_fingerprint.push_back(kHex[md[i] & 15]);
+  }
+  info.is_ca = X509_check_ca(x) != 0;
+  auto* sans = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(x, NID_subject_alt_name, nullptr, nullptr));
+  for (int i = 0; sans != nullptr && i < sk_GENERAL_NAME_num(sans); ++i) {
+    const GENERAL_NAME* g = sk_GENERAL_NAME_value(sans, i);
+    if (g->type == GEN_DNS) {
+      const ASN1_IA5STRING* s = g->d.dNSName;
+      info.sans.push_back("DNS:" + std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                                               static_cast<size_t>(ASN1_STRING_length(s))));
+    } else if (g->type == GEN_IPADD) {
+      const ASN1_OCTET_STRING* ip = g->d.iPAddress;
+      char buf[64] = {};
+      const unsigned char* p = ASN1_STRING_get0_data(ip);
+      int len = ASN1_STRING_length(ip);
+      if (len == 4) {
+        std::snprintf(buf, sizeof(buf), "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
+      } else if (len == 16) {
+        ::inet_ntop(AF_INET6, p, buf, sizeof(buf));
+      }
+      info.sans.push_back("IP:" + std::string(buf));
+    }
+  }
+  GENERAL_NAMES_free(sans);
+  return info;
 }
 
 Result<PkiFiles> EnsureServerCertificate(const std::string& dir, const std::vector<std::string>& names) {

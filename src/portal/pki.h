@@ -29,7 +29,28 @@ Result<PkiFiles> EnsureServerCertificate(const std::string& dir, const std::vect
 
 // Issues a certificate for `names` signed by the CA in `dir` (which must
 // exist, see EnsureServerCertificate) into `cert_path` and `key_path`.
+// The subject CN is `common_name`, or the first name (sorted) when empty.
 Status IssueCertificate(const std::string& dir, const std::vector<std::string>& names, int days,
-                        const std::string& cert_path, const std::string& key_path);
+                        const std::string& cert_path, const std::string& key_path,
+                        const std::string& common_name = "");
+
+// Creates the CA in `dir` when it holds none (ca.crt + ca.key); keeps an
+// existing one.
+Status EnsureCertificateAuthority(const std::string& dir);
+
+// What `vigil pki show` prints about a certificate.
+struct CertificateInfo {
+  std::string subject;      // one-line, "O=vigil, CN=vigil-ca"
+  std::string issuer;
+  std::string not_before;   // "2026-11-27T15:52:16Z"
+  std::string not_after;
+  std::string serial;       // hex
+  std::string sha256_fingerprint;  // "AB:CD:..." as openssl x509 -fingerprint
+  std::vector<std::string> sans;   // "DNS:x", "IP:1.2.3.4"
+  bool is_ca = false;
+};
+
+// Reads the PEM certificate at `path`. IOError/Corruption naming the file.
+Result<CertificateInfo> DescribeCertificate(const std::string& path);
 
 }  // namespace vigil::portal

@@ -7,10 +7,14 @@
 #include "base/log.h"
 #include "net/runtime.h"
 #include "portal/access_log.h"
+#include "portal/htpasswd.h"
+#include "portal/log_shipper.h"
 #include "portal/pki.h"
 #include "portal/reverse_proxy.h"
+#include "portal/snippet_router.h"
 #include "portal/static_files.h"
 #include "portal/vhosts.h"
+#include "repo/sources.h"
 
 namespace vigil::portal {
 namespace {
@@ -32,6 +36,20 @@ bool FileExists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
+// True for the home paths Pigsty's home.conf serves with `auth_basic off`
+// when the home entry has `auth: true`: /ui/ always, and the static root
+// (everything but the component sub-paths) while directory listing is on.
+bool HomeAuthExempt(std::string_view path, bool listing) {
+  if (path == "/ui" || path.starts_with("/ui/")) return true;
+  if (!listing) return false;
+  for (const auto& sub : kHomeSubPaths) {
+    if (sub.component == "ui") continue;
+    std::string_view bare = sub.prefix.substr(0, sub.prefix.size() - 1);
+    if (path == bare || path.starts_with(sub.prefix)) return false;
+  }
+  return true;
+}
+
 net::HttpResponse Redirect(int status, std::string location) {
   net::HttpResponse r = ErrorPage(status, "");
   r.SetHeader("Location", std::move(location));
@@ -49,6 +67,8 @@ struct PortalComponent::State {
   std::unique_ptr<StaticFiles> repo;  // /pigsty
   std::vector<std::unique_ptr<StaticFiles>> statics;  // per vhost index, null without `path`
   std::unique_ptr<StaticFiles> acme;  // <www>/acme
+  std::vector<std::unique_ptr<SnippetRouter>> snippets;  // per vhost index, null without `config`
+  std::shared_ptr<HtpasswdFile> htpasswd;  // portal.htpasswd, for `auth: true` entries
 };
 
 PortalComponent::PortalComponent(const service::ServiceContext& ctx, const config::Settings& settings,
@@ -83,6 +103,21 @@ Result<std::shared_ptr<const PortalComponent::State>> PortalComponent::BuildStat
     st->statics.push_back(v.path.empty() ? nullptr : std::make_unique<StaticFiles>(v.path, v.listing));
   }
   st->acme = std::make_unique<StaticFiles>(www + "/acme", false);
+  for (const auto& v : st->vhosts.hosts()) {
+    if (!v.config) {
+      st->snippets.push_back(nullptr);
+      continue;
+    }
+    // The vhost's own routes compete with the snippet's locations as prefixes.
+    std::vector<std::string> builtins = {"/"};
+    if (v.is_home) {
+      for (const auto& sub : kHomeSubPaths) builtins.emplace_back(sub.prefix);
+      builtins.emplace_back("/pigsty");
+    }
+    st->snippets.push_back(std::make_unique<SnippetRouter>(*v.config, std::move(builtins),
+                                                           v.domains.empty() ? settings.admin_ip : v.domains[0]));
+  }
+  st->htpasswd = std::make_shared<HtpasswdFile>(config::GetString(own->section, "htpasswd"));
   if (ssl_mode != "disable" && !config::GetString(own->section, "listen_https").empty()) {
     st->ca_cert = settings.data_dir + "/pki/ca.crt";
   }
@@ -106,6 +141,10 @@ Status PortalComponent::StartService() {
   const config::ComponentSettings* own = settings_.Find("portal");
   std::string log_dir = own != nullptr ? config::GetString(own->section, "log_dir") : "";
   access_log_ = std::make_unique<AccessLog>(log_dir);
+  // The access log also goes into the logs component when it runs here.
+  for (const auto& [name, addr] : context().http_endpoints) {
+    if (name == "logs") shipper_ = std::make_unique<AccessLogShipper>(context().runtime->io(), addr);
+  }
   if (Status st = StartHttps(); !st.ok()) return st;
   // The redirect target port is known only now.
   if (auto rebuilt = BuildState(settings_); rebuilt.ok()) {
@@ -158,6 +197,7 @@ Status PortalComponent::StartHttps() {
 }
 
 void PortalComponent::StopService() {
+  if (shipper_) shipper_->Stop();
   if (https_) https_->Stop(std::chrono::seconds(2));
   https_.reset();
 }
@@ -192,7 +232,7 @@ void PortalComponent::Handle(net::HttpRequest& req, net::Responder done) {
   }
   net::Responder logged_done = [this, done = std::move(done), logged, upstream, start,
                                 name = vhost->log ? vhost->name : std::string()](net::HttpResponse r) {
-    if (!name.empty() && access_log_) {
+    if (!name.empty() && (access_log_ || shipper_)) {
       AccessRecord rec;
       rec.unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::system_clock::now().time_since_epoch())
@@ -202,7 +242,8 @@ void PortalComponent::Handle(net::HttpRequest& req, net::Responder done) {
       rec.status = r.status;
       rec.bytes = r.body.size();
       rec.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      access_log_->Write(*logged, rec);
+      if (access_log_) access_log_->Write(*logged, rec);
+      if (shipper_) shipper_->Add(*logged, rec);
     }
     done(std::move(r));
   };
@@ -224,12 +265,104 @@ void PortalComponent::Route(const State& st, const VirtualHost& vhost, net::Http
     done(Redirect(301, "https://" + host + port + req.target));
     return;
   }
+  // Pigsty's home server turns auth_basic off for /ui/ (Grafana has its own
+  // login) and for the listed static root (the repo must stay reachable by
+  // nodes); every other vhost is protected as a whole, before its snippet.
+  bool home_auth = vhost.auth && vhost.is_home;
+  if (vhost.auth && !home_auth && !Authorized(st, vhost, req, &done)) return;
+  size_t index = 0;
+  while (index < st.vhosts.hosts().size() && &st.vhosts.hosts()[index] != &vhost) ++index;
+  if (index < st.snippets.size() && st.snippets[index]) {
+    SnippetDecision decision = st.snippets[index]->Route(req);
+    if (!decision.add_headers.empty()) {
+      done = [decision, done = std::move(done)](net::HttpResponse r) {
+        ApplyAddedHeaders(decision, &r);
+        done(std::move(r));
+      };
+    }
+    if (decision.kind != SnippetDecision::kBuiltin) {
+      if (home_auth && !Authorized(st, vhost, req, &done)) return;
+      ServeSnippetDecision(decision, req, upstream, std::move(done));
+      return;
+    }
+  }
+  if (home_auth && !HomeAuthExempt(req.path, vhost.listing) && !Authorized(st, vhost, req, &done)) return;
+  RouteBuiltin(st, vhost, req, upstream, std::move(done));
+}
+
+bool PortalComponent::Authorized(const State& st, const VirtualHost& vhost, const net::HttpRequest& req,
+                                 net::Responder* done) {
+  std::string user, password;
+  Status checked = Status::NotFound("no credentials");
+  if (ParseBasicAuthorization(req.Header("Authorization"), &user, &password)) {
+    checked = st.htpasswd->Check(user, password);
+  }
+  if (checked.ok()) return true;
+  if (checked.code() == Status::Code::kIOError) {
+    VLOG_ERROR("portal basic auth: cannot read the htpasswd file", {{"vhost", vhost.name}, {"error", checked.message()}});
+    (*done)(ErrorPage(500, "authentication is not available"));
+    return false;
+  }
+  net::HttpResponse r = ErrorPage(401, "");
+  std::string realm;
+  for (char c : vhost.realm) {
+    if (c == '"' || c == '\\') realm.push_back('\\');
+    if (c != '\r' && c != '\n') realm.push_back(c);
+  }
+  r.SetHeader("WWW-Authenticate", "Basic realm=\"" + realm + "\"");
+  (*done)(std::move(r));
+  return false;
+}
+
+void PortalComponent::ServeSnippetDecision(const SnippetDecision& d, net::HttpRequest& req, std::string* upstream,
+                                           net::Responder done) {
+  switch (d.kind) {
+    case SnippetDecision::kRespond:
+      done(d.response);
+      return;
+    case SnippetDecision::kProxy:
+      *upstream = d.proxy_base;
+      proxy_->Forward(req, d.proxy_base, d.proxy_target, req.tls, std::move(done));
+      return;
+    case SnippetDecision::kStatic: {
+      StaticFiles files(d.static_root, false);
+      done(files.Serve(req, d.static_rel, req.path));
+      return;
+    }
+    case SnippetDecision::kFile: {
+      const std::string& file = d.static_root;
+      if (file.find("/../") != std::string::npos || file.ends_with("/..") || file.find('\0') != std::string::npos) {
+        done(ErrorPage(400, ""));
+        return;
+      }
+      size_t slash = file.rfind('/');
+      StaticFiles files(slash == std::string::npos || slash == 0 ? "/" : file.substr(0, slash), false);
+      done(files.Serve(req, slash == std::string::npos ? "/" + file : file.substr(slash), req.path));
+      return;
+    }
+    case SnippetDecision::kBuiltin:
+      break;
+  }
+  done(ErrorPage(500, ""));
+}
+
+void PortalComponent::RouteBuiltin(const State& st, const VirtualHost& vhost, net::HttpRequest& req,
+                                   std::string* upstream, net::Responder done) {
+  const std::string& path = req.path;
   if (!vhost.endpoint.empty()) {
     *upstream = vhost.scheme + "://" + vhost.endpoint;
     proxy_->Forward(req, *upstream, req.target, req.tls, std::move(done));
     return;
   }
   if (vhost.is_home) {
+    if (path == "/pigsty.repo" || path == "/pigsty.list") {
+      std::string host(req.Header("Host"));
+      std::string base = repo::RepoBaseUrl(host.empty() ? settings_.admin_ip : host, 80);
+      bool yum = path == "/pigsty.repo";
+      net::HttpResponse r = net::HttpResponse::Text(200, yum ? repo::YumRepoFile(base) : repo::AptSourceList(base));
+      done(std::move(r));
+      return;
+    }
     if (path == "/ca.crt") {
       if (st.ca_cert.empty() || !FileExists(st.ca_cert)) {
         done(ErrorPage(404, "HTTPS is disabled: there is no CA certificate"));

@@ -12,7 +12,8 @@
 // HTTPS uses the certificates of entries that name `cert`/`key` (or a
 // `certbot` name with files in /etc/letsencrypt/live) by SNI, and otherwise
 // a server certificate from the portal's CA in <data_dir>/pki (Pki). Every
-// request is written to the vhost's JSON access log.
+// request is written to the vhost's JSON access log, and into the logs
+// component when it runs in this process (AccessLogShipper).
 //
 // Thread-safety: handlers run on I/O threads concurrently; the routing state
 // is swapped atomically on reload.
@@ -26,8 +27,10 @@
 namespace vigil::portal {
 
 class AccessLog;
+class AccessLogShipper;
 class ReverseProxy;
 class VirtualHosts;
+struct SnippetDecision;
 struct VirtualHost;
 
 class PortalComponent : public service::HttpComponent {
@@ -54,12 +57,22 @@ class PortalComponent : public service::HttpComponent {
   // Picks the handler of `vhost` for `req`; sets *upstream when proxying.
   void Route(const State& st, const VirtualHost& vhost, net::HttpRequest& req, std::string* upstream,
              net::Responder done);
+  // The vhost's own routes (proxy, static, home's sub-paths) for `req`.
+  void RouteBuiltin(const State& st, const VirtualHost& vhost, net::HttpRequest& req, std::string* upstream,
+                    net::Responder done);
+  // Carries out what the vhost's `config:` snippet decided.
+  void ServeSnippetDecision(const SnippetDecision& d, net::HttpRequest& req, std::string* upstream,
+                            net::Responder done);
+  // True when `req` carries credentials portal.htpasswd accepts; otherwise
+  // answers 401 with WWW-Authenticate (500 when the file is unreadable).
+  bool Authorized(const State& st, const VirtualHost& vhost, const net::HttpRequest& req, net::Responder* done);
   Status StartHttps();
 
   config::Settings settings_;
   net::Router* router_ = nullptr;
   std::unique_ptr<ReverseProxy> proxy_;
   std::unique_ptr<AccessLog> access_log_;
+  std::unique_ptr<AccessLogShipper> shipper_;  // into the logs component; null when it does not run here
   std::unique_ptr<net::HttpServer> https_;
   mutable std::mutex state_mu_;
   std::shared_ptr<const State> state_;

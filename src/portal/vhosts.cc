@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "portal/nginx_snippet.h"
+
 namespace vigil::portal {
 namespace {
 
@@ -85,6 +87,14 @@ Result<VirtualHosts> VirtualHosts::Parse(const YAML::Node& infra_portal, std::st
     if (e["key"] && e["key"].IsScalar()) v.key = e["key"].Scalar();
     if (v.cert.empty() != v.key.empty()) return bad(v.cert.empty() ? "cert" : "key", "cert and key go together");
     if (e["certbot"] && e["certbot"].IsScalar()) v.certbot = e["certbot"].Scalar();
+    v.auth = Truthy(e["auth"]);
+    v.realm = e["realm"] && e["realm"].IsScalar() && !e["realm"].Scalar().empty() ? e["realm"].Scalar() : "Pigsty Home Auth";
+    if (const YAML::Node& cfg = e["config"]; cfg && !cfg.IsNull()) {
+      if (!cfg.IsScalar()) return bad("config", "expected nginx directives as text");
+      auto snippet = ParseSnippet(cfg.Scalar());
+      if (!snippet.ok()) return bad("config", snippet.status().message());
+      if (!snippet->empty()) v.config = std::make_shared<const Snippet>(std::move(*snippet));
+    }
     v.log = !e["log"] || !e["log"].IsScalar() || Lower(e["log"].Scalar()) != "false";
     if (v.is_home) out.default_index_ = static_cast<int>(out.hosts_.size());
     out.hosts_.push_back(std::move(v));

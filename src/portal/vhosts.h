@@ -6,6 +6,7 @@
 // Thread-safety: VirtualHosts is immutable after Parse and safe to read from
 // any thread.
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +16,8 @@
 #include "base/status.h"
 
 namespace vigil::portal {
+
+struct Snippet;
 
 // One `infra_portal` entry.
 struct VirtualHost {
@@ -30,6 +33,9 @@ struct VirtualHost {
   std::string key;                   // its private key
   std::string certbot;               // name under /etc/letsencrypt/live/
   bool log = true;                   // `log: false` turns the access log of this vhost off
+  bool auth = false;                 // `auth: true`: HTTP basic auth against portal.htpasswd
+  std::string realm;                 // `realm`, shown by browsers; default "Pigsty Home Auth" (Pigsty's)
+  std::shared_ptr<const Snippet> config;  // parsed `config:` text; null when absent
   bool is_home = false;
 };
 
@@ -38,7 +44,9 @@ class VirtualHosts {
   // Reads the `infra_portal` map. `www` is the static root of `home`;
   // `ssl_mode` "enforce" sets enforce_https on every entry. Fails with
   // InvalidArgument naming the entry and key when a value has the wrong
-  // shape (endpoint not host:port, scheme other than http/https, ...).
+  // shape (endpoint not host:port, scheme other than http/https, ...), or
+  // a `config:` snippet does not parse ("infra_portal.x.config: line 2:
+  // unsupported directive \"gzip\"").
   static Result<VirtualHosts> Parse(const YAML::Node& infra_portal, std::string_view www, std::string_view ssl_mode);
 
   // The vhost serving `host` (a Host header value: port and case ignored,
