@@ -1,9 +1,12 @@
 #include "portal/static_files.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -151,8 +154,8 @@ net::HttpResponse ErrorPage(int status, std::string_view detail) {
   return r;
 }
 
-StaticFiles::StaticFiles(std::string root, bool listing, uint64_t max_file_bytes)
-    : root_(std::move(root)), listing_(listing), max_file_bytes_(max_file_bytes) {}
+StaticFiles::StaticFiles(std::string root, bool listing, uint64_t max_inline_bytes)
+    : root_(std::move(root)), listing_(listing), max_inline_bytes_(max_inline_bytes) {}
 
 net::HttpResponse StaticFiles::Serve(const net::HttpRequest& req, std::string_view rel_path,
                                      std::string_view url_path) const {
@@ -206,8 +209,17 @@ net::HttpResponse StaticFiles::Serve(const net::HttpRequest& req, std::string_vi
 }
 
 net::HttpResponse StaticFiles::ServeFile(const net::HttpRequest& req, const std::string& file) const {
+  // One descriptor for stat and reads: what is described is what is sent.
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrorPage(errno == ENOENT ? 404 : 403, "");
+  struct FdCloser {
+    int fd;
+    ~FdCloser() {
+      if (fd >= 0) ::close(fd);
+    }
+  } closer{fd};
   struct stat st {};
-  if (::stat(file.c_str(), &st) != 0) return ErrorPage(404, "");
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return ErrorPage(404, "");
   uint64_t size = static_cast<uint64_t>(st.st_size);
   std::string etag = Etag(st);
   std::string last_modified = HttpDate(static_cast<int64_t>(st.st_mtime));
@@ -249,15 +261,19 @@ net::HttpResponse StaticFiles::ServeFile(const net::HttpRequest& req, const std:
     }
   }
   uint64_t length = size == 0 ? 0 : last - first + 1;
-  if (length > max_file_bytes_) return ErrorPage(500, "file too large for this server");
-  if (req.method != "HEAD" && length > 0) {
-    FILE* f = std::fopen(file.c_str(), "rb");
-    if (f == nullptr) return ErrorPage(403, "");
+  bool text = ContentTypeFor(file).starts_with("text/");
+  bool inline_body = length <= max_inline_bytes_ || (text && length <= (1u << 20) && !partial);
+  if (req.method != "HEAD" && length > 0 && inline_body) {
     r.body.resize(length);
-    bool ok = ::fseeko(f, static_cast<off_t>(first), SEEK_SET) == 0 &&
-              std::fread(r.body.data(), 1, length, f) == length;
-    std::fclose(f);
-    if (!ok) return ErrorPage(500, "read failed");
+    size_t got = 0;
+    while (got < length) {
+      ssize_t n = ::pread(fd, r.body.data() + got, length - got, static_cast<off_t>(first + got));
+      if (n <= 0) return ErrorPage(500, "read failed");
+      got += static_cast<size_t>(n);
+    }
+  } else if (req.method != "HEAD" && length > 0) {
+    r.file = std::make_shared<net::FileBody>(fd, first, length);
+    closer.fd = -1;  // owned by the response now
   } else if (req.method == "HEAD") {
     // No body: the server keeps this Content-Length for HEAD.
     r.SetHeader("Content-Length", std::to_string(length));
