@@ -76,29 +76,31 @@ bool ParseUint(std::string_view s, uint64_t* out) {
 
 enum class RangeResult { kNone, kOk, kUnsatisfiable };
 
-// Parses a single "bytes=first-last" / "bytes=first-" / "bytes=-suffix".
-// Multiple ranges and malformed headers are ignored (the whole file is sent),
-// as RFC 9110 allows.
+// Parses a single "bytes=first-last" / "bytes=first-" / "bytes=-suffix" as
+// Nginx does: another unit or several ranges mean the whole file (RFC 9110
+// lets a server ignore Range), a malformed or inverted byte range is 416.
 RangeResult ParseRange(std::string_view header, uint64_t size, uint64_t* first, uint64_t* last) {
   if (!header.starts_with("bytes=")) return RangeResult::kNone;
   std::string_view spec = header.substr(6);
   if (spec.find(',') != std::string_view::npos) return RangeResult::kNone;
+  while (!spec.empty() && spec.front() == ' ') spec.remove_prefix(1);
+  while (!spec.empty() && spec.back() == ' ') spec.remove_suffix(1);
   size_t dash = spec.find('-');
-  if (dash == std::string_view::npos) return RangeResult::kNone;
+  if (dash == std::string_view::npos) return RangeResult::kUnsatisfiable;
   std::string_view a = spec.substr(0, dash), b = spec.substr(dash + 1);
   uint64_t x = 0, y = 0;
   if (a.empty()) {
-    if (!ParseUint(b, &y)) return RangeResult::kNone;
+    if (!ParseUint(b, &y)) return RangeResult::kUnsatisfiable;
     if (y == 0 || size == 0) return RangeResult::kUnsatisfiable;
     *first = size - std::min(y, size);
     *last = size - 1;
     return RangeResult::kOk;
   }
-  if (!ParseUint(a, &x)) return RangeResult::kNone;
+  if (!ParseUint(a, &x)) return RangeResult::kUnsatisfiable;
   if (b.empty()) {
     y = size == 0 ? 0 : size - 1;
   } else if (!ParseUint(b, &y) || y < x) {
-    return RangeResult::kNone;
+    return RangeResult::kUnsatisfiable;
   }
   if (x >= size) return RangeResult::kUnsatisfiable;
   *first = x;
