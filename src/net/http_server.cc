@@ -297,6 +297,9 @@ asio::awaitable<void> HttpServer::Impl::AcceptLoop() {
       socket.close(ec);  // over the limit: refuse cheaply
       continue;
     }
+    // Responses written in pieces (streams, files, proxied bodies) must not
+    // wait on Nagle's algorithm for the peer's delayed ACK (nginx's tcp_nodelay).
+    socket.set_option(tcp::no_delay(true), ec);
     auto conn = std::make_shared<Connection>(std::move(socket));
     {
       std::lock_guard lock(conns_mu);

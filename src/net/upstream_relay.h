@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -220,6 +221,23 @@ relay_asio::awaitable<void> Tunnel(ClientStream& client, relay_beast::tcp_stream
   if (!up_finished) co_await up_done.async_wait(relay_asio::redirect_error(relay_asio::use_awaitable, ec));
 }
 
+// "HTTP/1.1 200 OK\r\n" + fields + "\r\n".
+inline std::string ResponseHead(const relay_http::response<relay_http::empty_body>& m) {
+  std::string out = m.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  out += std::to_string(m.result_int());
+  out += ' ';
+  out += ReasonPhrase(m.result_int());
+  out += "\r\n";
+  for (const auto& f : m) {
+    out.append(f.name_string().data(), f.name_string().size());
+    out += ": ";
+    out.append(f.value().data(), f.value().size());
+    out += "\r\n";
+  }
+  out += "\r\n";
+  return out;
+}
+
 inline bool IsHopByHop(relay_beast::string_view name) {
   for (const char* h : {"Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer", "Transfer-Encoding",
                         "Upgrade", "Content-Length"}) {
@@ -402,47 +420,52 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
   }
   bool keep_alive = rc.keep_alive && framing != Framing::kUntilClose;
   down.keep_alive(keep_alive);
-  relay_http::response_serializer<relay_http::empty_body> dsr{down};
-  client_tcp.expires_after(rc.timeout);
-  co_await relay_http::async_write_header(client, dsr, redirect_error(use_awaitable, ec));
-  out.status = code;
-  out.answered = true;
-  if (ec) {
-    out.client_gone = true;
-    co_return out;
-  }
+
   std::vector<char> buf(framing == Framing::kNone ? 0 : kRelayChunk);
-  while (framing != Framing::kNone && !rp->is_done()) {
+  // Reads the next piece of the upstream's body into buf; returns its size.
+  auto read_piece = [&]() -> relay_asio::awaitable<size_t> {
     rp->get().body().data = buf.data();
     rp->get().body().size = buf.size();
     conn->tcp.expires_after(fwd.read_timeout);
     co_await conn->With([&](auto& s) { return relay_http::async_read(s, up_buf, *rp, redirect_error(use_awaitable, ec)); });
     if (ec == relay_http::error::need_buffer) ec = {};
-    size_t n = buf.size() - rp->get().body().size;
-    boost::system::error_code wec;
-    if (n > 0) {
-      client_tcp.expires_after(rc.timeout);
-      if (framing == Framing::kChunked) {
-        co_await relay_asio::async_write(client, relay_http::make_chunk(relay_asio::buffer(buf.data(), n)),
-                                         redirect_error(use_awaitable, wec));
-      } else {
-        co_await relay_asio::async_write(client, relay_asio::buffer(buf.data(), n), redirect_error(use_awaitable, wec));
-      }
-      out.bytes += n;
+    co_return buf.size() - rp->get().body().size;
+  };
+  // The head and the first piece leave in one write, so that a small answer
+  // is one segment on the wire.
+  size_t n = 0;
+  if (framing != Framing::kNone && !rp->is_done()) {
+    n = co_await read_piece();
+    if (ec == relay_beast::error::timeout && n == 0) co_return fail(504, "no answer within " + Seconds(fwd.read_timeout));
+    if (ec && n == 0) co_return fail(502, "reading the answer: " + ec.message());
+  }
+  std::string head_bytes = ResponseHead(down);
+  char size_line[24];
+  bool done = framing == Framing::kNone || (rp->is_done() && !ec);
+  for (bool first = true;; first = false) {
+    std::vector<relay_asio::const_buffer> out_buffers;
+    if (first) out_buffers.push_back(relay_asio::buffer(head_bytes));
+    if (n > 0 && framing == Framing::kChunked) {
+      int len = std::snprintf(size_line, sizeof(size_line), "%zx\r\n", n);
+      out_buffers.push_back(relay_asio::buffer(size_line, static_cast<size_t>(len)));
     }
+    if (n > 0) out_buffers.push_back(relay_asio::buffer(buf.data(), n));
+    if (n > 0 && framing == Framing::kChunked) out_buffers.push_back(relay_asio::buffer("\r\n", 2));
+    if (done && framing == Framing::kChunked) out_buffers.push_back(relay_asio::buffer("0\r\n\r\n", 5));
+    boost::system::error_code wec;
+    client_tcp.expires_after(rc.timeout);
+    co_await relay_asio::async_write(client, out_buffers, redirect_error(use_awaitable, wec));
+    out.status = code;
+    out.answered = true;
+    out.bytes += n;
     if (wec) {
       out.client_gone = true;
       co_return out;
     }
     if (ec) co_return out;  // the upstream broke off mid-body: the client sees a short body and a close
-  }
-  if (framing == Framing::kChunked) {
-    client_tcp.expires_after(rc.timeout);
-    co_await relay_asio::async_write(client, relay_http::make_chunk_last(), redirect_error(use_awaitable, ec));
-    if (ec) {
-      out.client_gone = true;
-      co_return out;
-    }
+    if (done) break;
+    n = co_await read_piece();
+    done = rp->is_done() && !ec;
   }
   out.client_reusable = keep_alive;
   if (fwd.pool && !conn->tls && request_sent && rp->is_done() && rp->keep_alive() && up_buf.size() == 0) {
