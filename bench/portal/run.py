@@ -72,16 +72,37 @@ def wait_port(port, timeout=10):
     raise RuntimeError(f"nothing listens on {port}")
 
 
-def wrk(port, host, path, duration):
-    out = subprocess.run(["wrk", "-c50", "-t2", f"-d{duration}s", "--latency", "-H", f"Host: {host}",
-                          f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
+def cpu_seconds(pid):
+    """User+system CPU of `pid` and its children processes (nginx workers)."""
+    pids = [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                                                   text=True).stdout.split()]
+    total = 0
+    for p in pids:
+        with open(f"/proc/{p}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(port, host, path, duration, pid=None):
+    cpu0 = cpu_seconds(pid) if pid else 0
+    for attempt in range(3):
+        run = subprocess.run(["wrk", "-c50", "-t2", f"-d{duration}s", "--latency", "-H", f"Host: {host}",
+                              f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True)
+        if run.returncode == 0:
+            break
+        time.sleep(1)
+    run.check_returncode()
+    out = run.stdout
+    cpu = cpu_seconds(pid) - cpu0 if pid else 0
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     m = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
     p99 = float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors or "Socket errors" in out:
         print(out, file=sys.stderr)
-    return rps, p99
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    return rps, p99, cpu * 1e6 / max(total, 1)
 
 
 def main():
@@ -115,6 +136,7 @@ def main():
             wait_port(vigil_port)
             with NginxPeer(www, up_port, max_body="400m", workers=2) as nginx:
                 ports = {"vigil": vigil_port, "nginx": nginx.port}
+                pids = {"vigil": vigil.pid, "nginx": nginx.proc.pid}
                 for name, host, path in SCENARIOS:  # warm both
                     for p in ports.values():
                         wrk(p, host, path, 1)
@@ -122,26 +144,29 @@ def main():
                     load = os.getloadavg()[0]
                     for name, host, path in SCENARIOS:
                         for sys_ in ("vigil", "nginx") if rep % 2 == 0 else ("nginx", "vigil"):
-                            rps, p99 = wrk(ports[sys_], host, path, args.duration)
-                            results[(name, sys_)].append((rps, p99))
-                            print(f"rep {rep} load {load:.1f} {name:13s} {sys_:5s} {rps:10.0f} req/s  p99 {p99:.2f} ms",
-                                  flush=True)
+                            rps, p99, cpu_us = wrk(ports[sys_], host, path, args.duration, pids[sys_])
+                            results[(name, sys_)].append((rps, p99, cpu_us))
+                            print(f"rep {rep} load {load:.1f} {name:13s} {sys_:5s} {rps:10.0f} req/s  p99 {p99:.2f} ms"
+                                  f"  server CPU {cpu_us:.1f} us/req", flush=True)
         finally:
             vigil.terminate()
             upstream.terminate()
             vigil.wait()
             upstream.wait()
     print()
-    print("| scenario | server | req/s (runs) | median req/s | p99 ms (runs) | median p99 | ratio req/s Vigil/nginx |")
-    print("|---|---|---|---|---|---|---|")
+    print("| scenario | server | req/s (runs) | median req/s | median p99 ms | median server CPU us/req |"
+          " Vigil/nginx req/s | Vigil/nginx CPU/req |")
+    print("|---|---|---|---|---|---|---|---|")
     for name, _, _ in SCENARIOS:
-        med = {}
+        med, cpu = {}, {}
         for sys_ in ("vigil", "nginx"):
             runs = results[(name, sys_)]
-            med[sys_] = statistics.median(r for r, _ in runs)
-            ratio = f"{med['vigil'] / med['nginx']:.2f}x" if sys_ == "nginx" else ""
-            print(f"| {name} | {sys_} | {', '.join(f'{r:.0f}' for r, _ in runs)} | {med[sys_]:.0f} | "
-                  f"{', '.join(f'{p:.2f}' for _, p in runs)} | {statistics.median(p for _, p in runs):.2f} | {ratio} |")
+            med[sys_] = statistics.median(r for r, _, _ in runs)
+            cpu[sys_] = statistics.median(c for _, _, c in runs)
+            ratio = (f"{med['vigil'] / med['nginx']:.2f}x | {cpu['vigil'] / cpu['nginx']:.2f}x" if sys_ == "nginx"
+                     else " | ")
+            print(f"| {name} | {sys_} | {', '.join(f'{r:.0f}' for r, _, _ in runs)} | {med[sys_]:.0f} | "
+                  f"{statistics.median(p for _, p, _ in runs):.2f} | {cpu[sys_]:.1f} | {ratio} |")
 
 
 if __name__ == "__main__":

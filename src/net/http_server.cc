@@ -377,6 +377,7 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
                                                       const std::string& remote, bool tls) {
   beast::flat_buffer buffer;
   boost::system::error_code ec;
+  std::unique_ptr<char[]> relay_scratch;  // proxied bodies pass through here; allocated on first use
 
   // Sends the header of `res` and then the pieces of `body` as chunks until it
   // ends, the client goes away or the server stops. Always closes after.
@@ -570,8 +571,9 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
       if (resp.forward) {
         detail::RelayClient client{opts.max_body_bytes, opts.read_timeout, version,
                                    keep_alive && !stopping.load(), req.method == "HEAD"};
-        detail::RelayResult rr =
-            co_await detail::RelayExchange(stream, conn->stream, buffer, head_parser, *resp.forward, client);
+        if (!relay_scratch) relay_scratch.reset(new char[detail::kRelayChunk]);
+        detail::RelayResult rr = co_await detail::RelayExchange(stream, conn->stream, buffer, head_parser, *resp.forward,
+                                                                client, {relay_scratch.get(), detail::kRelayChunk});
         if (!rr.answered && !rr.client_gone) {
           co_await write(router.Error(rr.status, rr.error), version, false, false, {});
         }

@@ -13,6 +13,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -248,12 +249,14 @@ inline bool IsHopByHop(relay_beast::string_view name) {
 
 // The whole exchange: connect, send the head, stream the request body,
 // read the answer's head, stream its body (or tunnel after a 101).
-// `head` has read the request head and nothing of its body.
+// `head` has read the request head and nothing of its body. `buf` is the
+// scratch space both bodies pass through (the caller reuses it per connection).
 template <typename ClientStream>
 relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_beast::tcp_stream& client_tcp,
                                                  relay_beast::flat_buffer& client_buf,
                                                  relay_http::request_parser<relay_http::empty_body>& head,
-                                                 const UpstreamForward& fwd, const RelayClient& rc) {
+                                                 const UpstreamForward& fwd, const RelayClient& rc,
+                                                 std::span<char> buf) {
   using relay_asio::redirect_error;
   using relay_asio::use_awaitable;
   RelayResult out;
@@ -321,7 +324,6 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
 
   if (has_body) {
     // Client → upstream, one bounded buffer at a time.
-    std::vector<char> buf(kRelayChunk);
     relay_http::request_parser<relay_http::buffer_body> body(std::move(head));
     body.body_limit(rc.max_body_bytes);
     bool upstream_broke = false;
@@ -421,7 +423,6 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
   bool keep_alive = rc.keep_alive && framing != Framing::kUntilClose;
   down.keep_alive(keep_alive);
 
-  std::vector<char> buf(framing == Framing::kNone ? 0 : kRelayChunk);
   // Reads the next piece of the upstream's body into buf; returns its size.
   auto read_piece = [&]() -> relay_asio::awaitable<size_t> {
     rp->get().body().data = buf.data();

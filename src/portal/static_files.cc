@@ -157,7 +157,11 @@ net::HttpResponse ErrorPage(int status, std::string_view detail) {
 }
 
 StaticFiles::StaticFiles(std::string root, bool listing, uint64_t max_inline_bytes)
-    : root_(std::move(root)), listing_(listing), max_inline_bytes_(max_inline_bytes) {}
+    : root_(std::move(root)), listing_(listing), max_inline_bytes_(max_inline_bytes) {
+  std::error_code ec;
+  fs::path canonical = fs::canonical(root_, ec);
+  if (!ec) canonical_root_ = canonical.string();
+}
 
 net::HttpResponse StaticFiles::Serve(const net::HttpRequest& req, std::string_view rel_path,
                                      std::string_view url_path) const {
@@ -183,7 +187,8 @@ net::HttpResponse StaticFiles::Serve(const net::HttpRequest& req, std::string_vi
     pos = next + 1;
   }
   std::error_code ec;
-  fs::path root = fs::canonical(root_, ec);
+  // Resolved once; a root that did not exist at construction is resolved per request.
+  fs::path root = canonical_root_.empty() ? fs::canonical(root_, ec) : fs::path(canonical_root_);
   if (ec) return ErrorPage(404, "");
   fs::path target = root / fs::path(std::string(rel_path)).relative_path();
   struct stat st {};

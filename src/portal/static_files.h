@@ -40,6 +40,7 @@ class StaticFiles {
   net::HttpResponse ListDirectory(const std::string& dir, std::string_view url_path) const;
 
   std::string root_;
+  std::string canonical_root_;  // root_ with symlinks resolved at construction; empty if it did not exist
   bool listing_;
   uint64_t max_inline_bytes_;
 };
