@@ -5,7 +5,6 @@
 #include <chrono>
 #include <future>
 #include <mutex>
-#include <optional>
 #include <thread>
 #include <type_traits>
 #include <unordered_set>
@@ -80,54 +79,6 @@ asio::awaitable<HttpResponse> AwaitResponse(StartFn start) {
       },
       asio::use_awaitable);
 }
-
-// The answer of an async handler, which may come before or after the server
-// starts waiting for it. Later answers than the first are ignored.
-class PendingResponse {
- public:
-  // The handler's answer (from any thread).
-  void Complete(HttpResponse r) {
-    Responder waiter;
-    {
-      std::lock_guard lock(mu_);
-      if (completed_) return;
-      completed_ = true;
-      if (!waiter_) {
-        ready_ = std::move(r);
-        return;
-      }
-      waiter = std::move(waiter_);
-    }
-    waiter(std::move(r));
-  }
-  // The answer if it has already come.
-  std::optional<HttpResponse> TakeIfReady() {
-    std::lock_guard lock(mu_);
-    std::optional<HttpResponse> out = std::move(ready_);
-    ready_.reset();
-    return out;
-  }
-  // Calls `done` with the answer, now if it has come meanwhile, else when it does.
-  void OnComplete(Responder done) {
-    std::optional<HttpResponse> now;
-    {
-      std::lock_guard lock(mu_);
-      if (!ready_) {
-        waiter_ = std::move(done);
-        return;
-      }
-      now = std::move(ready_);
-      ready_.reset();
-    }
-    done(std::move(*now));
-  }
-
- private:
-  std::mutex mu_;
-  bool completed_ = false;
-  std::optional<HttpResponse> ready_;
-  Responder waiter_;
-};
 
 HttpResponse CallSafely(const Handler& h, HttpRequest& req, const Router& router) {
   try {
@@ -376,18 +327,14 @@ asio::awaitable<HttpResponse> HttpServer::Impl::Dispatch(HttpRequest& req, const
   *path_label = m.route->pattern;
   const Route& route = *m.route;
   if (route.async_handler) {
-    // Many async handlers answer before they return (the portal decides a
-    // forward or a file at once): take that answer without suspending, which
-    // would cost a post and a thread wake-up per request.
-    auto pending = std::make_shared<PendingResponse>();
-    try {
-      route.async_handler(req, Responder([pending](HttpResponse r) { pending->Complete(std::move(r)); }));
-    } catch (const std::exception& e) {
-      // The handler may or may not have called done; a second call is ignored.
-      VLOG_ERROR("async handler threw", {{"path", req.path}, {"error", e.what()}});
-    }
-    if (std::optional<HttpResponse> now = pending->TakeIfReady()) co_return std::move(*now);
-    co_return co_await AwaitResponse([pending](Responder done) { pending->OnComplete(std::move(done)); });
+    co_return co_await AwaitResponse([&](Responder done) {
+      try {
+        route.async_handler(req, std::move(done));
+      } catch (const std::exception& e) {
+        // The handler may or may not have called done; a second call is ignored.
+        VLOG_ERROR("async handler threw", {{"path", req.path}, {"error", e.what()}});
+      }
+    });
   }
   if (route.options.offload) {
     co_return co_await AwaitResponse([&](Responder done) {
