@@ -95,8 +95,14 @@ inline bool SplitUpstream(std::string_view hp, std::string* host, std::string* p
   return true;
 }
 
+// "5s", "1.5s", "0.25s".
 inline std::string Seconds(std::chrono::milliseconds d) {
-  return std::to_string(d.count() / 1000) + (d.count() % 1000 ? "." + std::to_string(d.count() % 1000) : "") + "s";
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.3f", static_cast<double>(d.count()) / 1000.0);
+  std::string out = buf;
+  while (out.back() == '0') out.pop_back();
+  if (out.back() == '.') out.pop_back();
+  return out + "s";
 }
 
 // Opens (or takes from the pool) a connection to the upstream. On failure
