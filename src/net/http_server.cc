@@ -1,9 +1,12 @@
 #include "net/http_server.h"
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <future>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <unordered_set>
 
 #include <boost/asio/co_spawn.hpp>
@@ -21,11 +24,14 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <openssl/ssl.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "base/metrics_registry.h"
 #include "net/compression.h"
 #include "net/runtime.h"
+#include "net/upstream_relay.h"
 
 namespace vigil::net {
 
@@ -130,7 +136,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   template <typename Stream>
   asio::awaitable<void> ServeRequests(std::shared_ptr<Connection> conn, Stream& stream, const std::string& remote,
                                       bool tls);
-  asio::awaitable<HttpResponse> Dispatch(HttpRequest& req, std::string* path_label);
+  asio::awaitable<HttpResponse> Dispatch(HttpRequest& req, const Router::Match& m, std::string* path_label);
   void Record(const std::string& path_label, int status, double seconds) {
     if (requests) requests->WithLabels({path_label, std::to_string(status)}).Inc();
     if (durations) durations->WithLabels({path_label}).Observe(seconds);
@@ -291,6 +297,9 @@ asio::awaitable<void> HttpServer::Impl::AcceptLoop() {
       socket.close(ec);  // over the limit: refuse cheaply
       continue;
     }
+    // Responses written in pieces (streams, files, proxied bodies) must not
+    // wait on Nagle's algorithm for the peer's delayed ACK (nginx's tcp_nodelay).
+    socket.set_option(tcp::no_delay(true), ec);
     auto conn = std::make_shared<Connection>(std::move(socket));
     {
       std::lock_guard lock(conns_mu);
@@ -301,8 +310,8 @@ asio::awaitable<void> HttpServer::Impl::AcceptLoop() {
   }
 }
 
-asio::awaitable<HttpResponse> HttpServer::Impl::Dispatch(HttpRequest& req, std::string* path_label) {
-  Router::Match m = router.Find(req);
+asio::awaitable<HttpResponse> HttpServer::Impl::Dispatch(HttpRequest& req, const Router::Match& m,
+                                                         std::string* path_label) {
   if (m.route == nullptr) {
     *path_label = "other";
     if (m.status == 405 && req.method == "OPTIONS") {
@@ -368,6 +377,7 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
                                                       const std::string& remote, bool tls) {
   beast::flat_buffer buffer;
   boost::system::error_code ec;
+  std::unique_ptr<char[]> relay_scratch;  // proxied bodies pass through here; allocated on first use
 
   // Sends the header of `res` and then the pieces of `body` as chunks until it
   // ends, the client goes away or the server stops. Always closes after.
@@ -411,6 +421,59 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
     co_return false;
   };
 
+  // Sends the header of `res` and then `file`'s byte range: sendfile over
+  // plain TCP, bounded reads over TLS. Returns false if the connection must close.
+  auto WriteFile = [&](Stream& out, http::response<http::string_body> res, const FileBody& file,
+                       bool keep_alive) -> asio::awaitable<bool> {
+    http::response<http::empty_body> header;
+    header.version(res.version());
+    header.result(res.result());
+    for (const auto& field : res) header.set(field.name_string(), field.value());
+    header.content_length(file.length);
+    header.keep_alive(keep_alive);
+    http::response_serializer<http::empty_body> sr{header};
+    boost::system::error_code wec;
+    conn->stream.expires_after(opts.read_timeout);
+    co_await http::async_write_header(out, sr, asio::redirect_error(asio::use_awaitable, wec));
+    if (wec) co_return false;
+    off_t offset = static_cast<off_t>(file.offset);
+    uint64_t left = file.length;
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      auto& socket = conn->stream.socket();
+      socket.native_non_blocking(true, wec);
+      asio::steady_timer deadline(co_await asio::this_coro::executor);
+      while (left > 0 && !wec) {
+        ssize_t n = ::sendfile(socket.native_handle(), file.fd, &offset, std::min<uint64_t>(left, 4 << 20));
+        if (n > 0) {
+          left -= static_cast<uint64_t>(n);
+          continue;
+        }
+        if (n == 0) co_return false;  // the file shrank under us
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) co_return false;
+        // A stalled reader is cut off after read_timeout, as with other writes.
+        deadline.expires_after(opts.read_timeout);
+        deadline.async_wait([conn](boost::system::error_code e) {
+          if (!e) conn->stream.socket().cancel();
+        });
+        co_await socket.async_wait(tcp::socket::wait_write, asio::redirect_error(asio::use_awaitable, wec));
+        deadline.cancel();
+      }
+    } else {
+      std::vector<char> chunk(std::min<uint64_t>(left, 256 << 10));
+      while (left > 0 && !wec) {
+        ssize_t n = ::pread(file.fd, chunk.data(), std::min<uint64_t>(left, chunk.size()), offset);
+        if (n <= 0) co_return false;
+        conn->stream.expires_after(opts.read_timeout);
+        co_await asio::async_write(out, asio::buffer(chunk.data(), static_cast<size_t>(n)),
+                                   asio::redirect_error(asio::use_awaitable, wec));
+        offset += n;
+        left -= static_cast<uint64_t>(n);
+      }
+    }
+    co_return !wec && keep_alive;
+  };
+
   // Writes a response built from `r`; returns false if the connection must close.
   auto write = [&](HttpResponse r, unsigned version, bool keep_alive, bool head,
                    std::string_view accept_encoding) -> asio::awaitable<bool> {
@@ -438,6 +501,7 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
       }
     }
     if (r.stream && !head) co_return co_await WriteStream(stream, std::move(res), std::move(r.stream));
+    if (r.file && !head) co_return co_await WriteFile(stream, std::move(res), *r.file, keep_alive);
     res.keep_alive(keep_alive);
     bool no_body = head || r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);
     if (head && !head_length.empty()) {
@@ -455,11 +519,12 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
   for (;;) {
     conn->busy.store(false);
     if (stopping.load()) break;
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(opts.max_header_bytes));
-    parser.body_limit(opts.max_body_bytes);
+    // The head first: streaming routes see it before any of the body.
+    http::request_parser<http::empty_body> head_parser;
+    head_parser.header_limit(static_cast<std::uint32_t>(opts.max_header_bytes));
+    head_parser.body_limit(opts.max_body_bytes);
     conn->stream.expires_after(opts.idle_timeout);
-    co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    co_await http::async_read_header(stream, buffer, head_parser, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (ec == http::error::header_limit) {
         co_await write(router.Error(431, "request header fields too large"), 11, false, false, {});
@@ -477,17 +542,59 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
     }
     conn->busy.store(true);
     auto start = std::chrono::steady_clock::now();
-    auto& head = parser.get();
+    const auto& head = head_parser.get();
     unsigned version = head.version();
     bool keep_alive = head.keep_alive();
     std::string path_label = "other";
     std::string accept_encoding(head[http::field::accept_encoding]);
+
+    HttpRequest req;
+    req.method = std::string(head.method_string());
+    req.target = std::string(head.target());
+    std::string_view target = req.target;
+    size_t qpos = target.find('?');
+    req.path = UrlDecode(target.substr(0, qpos), false);
+    if (qpos != std::string_view::npos) req.query = QueryParams::Parse(target.substr(qpos + 1));
+    for (const auto& f : head) req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    req.remote_addr = remote;
+    req.tls = tls;
+    Router::Match match = router.Find(req);
 
     if (beast::iequals(head[http::field::expect], "100-continue")) {
       http::response<http::empty_body> cont{http::status::continue_, version};
       co_await http::async_write(stream, cont, asio::redirect_error(asio::use_awaitable, ec));
       if (ec) break;
     }
+
+    if (match.route != nullptr && match.route->options.stream_body) {
+      HttpResponse resp = co_await Dispatch(req, match, &path_label);
+      if (resp.forward) {
+        detail::RelayClient client{opts.max_body_bytes, opts.read_timeout, version,
+                                   keep_alive && !stopping.load(), req.method == "HEAD"};
+        if (!relay_scratch) relay_scratch.reset(new char[detail::kRelayChunk]);
+        detail::RelayResult rr = co_await detail::RelayExchange(stream, conn->stream, buffer, head_parser, *resp.forward,
+                                                                client, {relay_scratch.get(), detail::kRelayChunk});
+        if (!rr.answered && !rr.client_gone) {
+          co_await write(router.Error(rr.status, rr.error), version, false, false, {});
+        }
+        double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        Record(path_label, rr.status, secs);
+        if (resp.forward->on_complete) resp.forward->on_complete(rr.status, rr.bytes);
+        if (!rr.client_reusable || rr.client_gone || !rr.answered) break;
+        continue;
+      }
+      // Answered without the body: the connection cannot be reused if one follows.
+      bool body_unread = !head_parser.is_done();
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      Record(path_label, resp.status, secs);
+      bool again = co_await write(std::move(resp), version, keep_alive && !body_unread && !stopping.load(),
+                                  req.method == "HEAD", accept_encoding);
+      if (!again) break;
+      continue;
+    }
+
+    http::request_parser<http::string_body> parser(std::move(head_parser));
+    parser.body_limit(opts.max_body_bytes);
     conn->stream.expires_after(opts.read_timeout);
     co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
@@ -502,17 +609,6 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
       }
       break;
     }
-
-    HttpRequest req;
-    req.method = std::string(head.method_string());
-    req.target = std::string(head.target());
-    std::string_view target = req.target;
-    size_t qpos = target.find('?');
-    req.path = UrlDecode(target.substr(0, qpos), false);
-    if (qpos != std::string_view::npos) req.query = QueryParams::Parse(target.substr(qpos + 1));
-    for (const auto& f : head) req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
-    req.remote_addr = remote;
-    req.tls = tls;
     req.body = std::move(parser.get().body());
 
     HttpResponse resp;
@@ -539,7 +635,7 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
     if (!have_resp && req.method == "POST" && ct.starts_with("application/x-www-form-urlencoded")) {
       req.query.Append(req.body);
     }
-    if (!have_resp) resp = co_await Dispatch(req, &path_label);
+    if (!have_resp) resp = co_await Dispatch(req, match, &path_label);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     Record(path_label, resp.status, secs);
     bool again = co_await write(std::move(resp), version, keep_alive && !stopping.load(), req.method == "HEAD",

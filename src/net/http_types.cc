@@ -1,8 +1,14 @@
 #include "net/http_types.h"
 
+#include <unistd.h>
+
 #include "base/utf8.h"
 
 namespace vigil::net {
+
+FileBody::~FileBody() {
+  if (fd >= 0) ::close(fd);
+}
 namespace {
 
 char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -75,6 +76,45 @@ class BodyStream {
   virtual std::chrono::milliseconds idle_wait() const { return std::chrono::milliseconds(1000); }
 };
 
+// A byte range of an open file sent as a response body without reading it
+// into memory (sendfile over plain TCP, bounded reads over TLS). Owns `fd`.
+struct FileBody {
+  FileBody(int fd_in, uint64_t offset_in, uint64_t length_in) : fd(fd_in), offset(offset_in), length(length_in) {}
+  ~FileBody();
+  FileBody(const FileBody&) = delete;
+  FileBody& operator=(const FileBody&) = delete;
+  int fd;           // open for reading; closed by the destructor
+  uint64_t offset;  // first byte sent
+  uint64_t length;  // bytes sent; the server sets Content-Length to this
+};
+
+class UpstreamPool;
+
+// Tells the server to forward the request it is handling to an upstream
+// HTTP/1.1 server and relay the answer, streaming both bodies through
+// bounded buffers (the request body is never read before this). Only
+// honoured on routes registered with RouteOptions::stream_body.
+struct UpstreamForward {
+  std::string scheme = "http";  // "http" or "https" (certificate not verified)
+  std::string host_port;        // "127.0.0.1:3000", "[::1]:80", "name:8080"
+  std::string target;           // path and query sent upstream, starting with '/'
+  // The request headers sent upstream, as given. The server adds framing
+  // (Content-Length or chunked, from the client's request) and ignores
+  // Content-Length, Transfer-Encoding and Connection here.
+  Headers headers;
+  // Pass "Upgrade: websocket" through: on a 101 answer both directions are
+  // relayed byte for byte until either side closes.
+  bool websocket = false;
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds read_timeout{120000};  // longest wait for one read from the upstream
+  // Idle keep-alive connections; may be null (a connection per request).
+  std::shared_ptr<UpstreamPool> pool;
+  // Called once the exchange is over with the status sent to the client
+  // (502/504/413 when the server answered itself, 499 when the client went
+  // away first) and the response body bytes relayed. May be empty.
+  std::function<void(int status, uint64_t bytes)> on_complete;
+};
+
 // A response to be written. Content-Length is set by the server.
 struct HttpResponse {
   int status = 200;
@@ -83,6 +123,10 @@ struct HttpResponse {
   // When set, the body comes from here (chunked) and `body` is ignored; the
   // stream ends when Produce says so, the client goes away, or the server stops.
   std::shared_ptr<BodyStream> stream;
+  // When set, the body is this file range (never compressed); `body` is ignored.
+  std::shared_ptr<FileBody> file;
+  // When set, the request is forwarded (see UpstreamForward); everything else is ignored.
+  std::shared_ptr<UpstreamForward> forward;
 
   // Convenience builders; each sets Content-Type.
   static HttpResponse Text(int status, std::string body);

@@ -37,6 +37,12 @@ struct RouteOptions {
   // Run the handler on the runtime's worker pool rather than an I/O thread.
   // For CPU-heavy handlers (query evaluation, large exports).
   bool offload = false;
+  // Call the (async) handler as soon as the request head has arrived, with
+  // an empty body, and let its response forward the request with the body
+  // streamed (HttpResponse::forward). When it answers itself instead, an
+  // unread request body makes the server close the connection after the
+  // answer. Bodies are not decoded per Content-Encoding on such routes.
+  bool stream_body = false;
 };
 
 struct Route {

@@ -127,7 +127,10 @@ Result<std::shared_ptr<const PortalComponent::State>> PortalComponent::BuildStat
 void PortalComponent::RegisterRoutes(net::Router& router) {
   router_ = &router;
   router.SetErrorFormatter([](int status, std::string_view message) { return ErrorPage(status, message); });
-  router.HandleAsync({}, "/*path", [this](net::HttpRequest& req, net::Responder done) { Handle(req, std::move(done)); });
+  net::RouteOptions streamed;
+  streamed.stream_body = true;  // proxied bodies are streamed, never held whole
+  router.HandleAsync(
+      {}, "/*path", [this](net::HttpRequest& req, net::Responder done) { Handle(req, std::move(done)); }, streamed);
 }
 
 Status PortalComponent::StartService() {
@@ -137,8 +140,10 @@ Status PortalComponent::StartService() {
     std::lock_guard lock(state_mu_);
     state_ = *built;
   }
-  proxy_ = std::make_unique<ReverseProxy>(context().runtime->io());
   const config::ComponentSettings* own = settings_.Find("portal");
+  ProxyOptions proxy_options;
+  if (own != nullptr) proxy_options.read_timeout = config::GetDuration(own->section, "proxy_read_timeout");
+  proxy_ = std::make_unique<ReverseProxy>(proxy_options);
   std::string log_dir = own != nullptr ? config::GetString(own->section, "log_dir") : "";
   access_log_ = std::make_unique<AccessLog>(log_dir);
   // The access log also goes into the logs component when it runs here.
@@ -233,17 +238,24 @@ void PortalComponent::Handle(net::HttpRequest& req, net::Responder done) {
   net::Responder logged_done = [this, done = std::move(done), logged, upstream, start,
                                 name = vhost->log ? vhost->name : std::string()](net::HttpResponse r) {
     if (!name.empty() && (access_log_ || shipper_)) {
-      AccessRecord rec;
-      rec.unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count();
-      rec.vhost = name;
-      rec.upstream = *upstream;
-      rec.status = r.status;
-      rec.bytes = r.body.size();
-      rec.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (access_log_) access_log_->Write(*logged, rec);
-      if (shipper_) shipper_->Add(*logged, rec);
+      auto write_log = [this, logged, upstream, start, name](int status, uint64_t bytes) {
+        AccessRecord rec;
+        rec.unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+        rec.vhost = name;
+        rec.upstream = *upstream;
+        rec.status = status;
+        rec.bytes = bytes;
+        rec.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (access_log_) access_log_->Write(*logged, rec);
+        if (shipper_) shipper_->Add(*logged, rec);
+      };
+      if (r.forward) {
+        r.forward->on_complete = write_log;  // status and size are known once the relay ends
+      } else {
+        write_log(r.status, r.file ? r.file->length : r.body.size());
+      }
     }
     done(std::move(r));
   };
@@ -322,7 +334,7 @@ void PortalComponent::ServeSnippetDecision(const SnippetDecision& d, net::HttpRe
       return;
     case SnippetDecision::kProxy:
       *upstream = d.proxy_base;
-      proxy_->Forward(req, d.proxy_base, d.proxy_target, req.tls, std::move(done));
+      done(proxy_->Forward(req, d.proxy_base, d.proxy_target, /*websocket=*/false));
       return;
     case SnippetDecision::kStatic: {
       StaticFiles files(d.static_root, false);
@@ -351,7 +363,7 @@ void PortalComponent::RouteBuiltin(const State& st, const VirtualHost& vhost, ne
   const std::string& path = req.path;
   if (!vhost.endpoint.empty()) {
     *upstream = vhost.scheme + "://" + vhost.endpoint;
-    proxy_->Forward(req, *upstream, req.target, req.tls, std::move(done));
+    done(proxy_->Forward(req, *upstream, req.target, vhost.websocket));
     return;
   }
   if (vhost.is_home) {
@@ -405,7 +417,7 @@ void PortalComponent::RouteBuiltin(const State& st, const VirtualHost& vhost, ne
       size_t cut = sub.prefix.size() - 1;
       std::string rest = target.size() > cut ? std::string(target.substr(cut)) : "/";
       if (rest.empty() || rest[0] != '/') rest = "/" + rest;
-      proxy_->Forward(req, *upstream, rest, req.tls, std::move(done));
+      done(proxy_->Forward(req, *upstream, rest, /*websocket=*/true));  // Grafana Live uses websockets
       return;
     }
   }

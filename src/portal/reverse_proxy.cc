@@ -2,8 +2,7 @@
 
 #include <array>
 
-#include "net/http_client.h"
-#include "portal/static_files.h"
+#include "net/upstream_pool.h"
 
 namespace vigil::portal {
 namespace {
@@ -19,13 +18,12 @@ bool IEquals(std::string_view a, std::string_view b) {
   return true;
 }
 
-// Hop-by-hop headers (RFC 9110 7.6.1) and those the proxy recomputes. The
-// request body arrives already decoded, so its Content-Encoding goes too.
+// Hop-by-hop headers (RFC 9110 7.6.1), those the proxy recomputes, and
+// Expect (the server has already answered 100-continue itself). The body is
+// passed as it came, so Content-Encoding stays.
 constexpr std::array<std::string_view, 12> kDroppedRequestHeaders = {
     "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authorization", "TE", "Trailer",
-    "Transfer-Encoding", "Upgrade", "Content-Length", "Content-Encoding", "X-Real-IP", "X-Forwarded-Proto"};
-constexpr std::array<std::string_view, 7> kDroppedResponseHeaders = {
-    "Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer", "Transfer-Encoding", "Content-Length"};
+    "Transfer-Encoding", "Upgrade", "Content-Length", "Expect", "X-Real-IP", "X-Forwarded-Proto"};
 
 template <size_t N>
 bool In(const std::array<std::string_view, N>& names, std::string_view name) {
@@ -46,26 +44,22 @@ std::string ClientIp(std::string_view remote_addr) {
 
 }  // namespace
 
-ReverseProxy::ReverseProxy(boost::asio::io_context& io, ProxyOptions options) : options_(options) {
-  net::ClientOptions co;
-  co.connect_timeout = options_.connect_timeout;
-  co.max_idle_per_host = 64;
-  // Upstreams are this node's own services, often behind self-signed certificates.
-  co.insecure_skip_verify = true;
-  client_ = std::make_unique<net::HttpClient>(io, co);
-}
+ReverseProxy::ReverseProxy(ProxyOptions options)
+    : options_(options), pool_(std::make_shared<net::UpstreamPool>(options.max_idle_per_upstream)) {}
 
 ReverseProxy::~ReverseProxy() = default;
 
-void ReverseProxy::Forward(const net::HttpRequest& req, const std::string& upstream_base,
-                           std::string_view upstream_target, bool tls, net::Responder done) {
-  net::ClientRequest out;
-  out.method = req.method;
-  out.url = upstream_base + std::string(upstream_target);
-  out.timeout = options_.read_timeout;
-  out.max_response_bytes = options_.max_response_bytes;
-  out.decode_body = false;
-  out.body = req.body;
+net::HttpResponse ReverseProxy::Forward(const net::HttpRequest& req, const std::string& upstream_base,
+                                        std::string_view upstream_target, bool websocket) const {
+  auto fwd = std::make_shared<net::UpstreamForward>();
+  size_t scheme_end = upstream_base.find("://");
+  fwd->scheme = scheme_end == std::string::npos ? "http" : upstream_base.substr(0, scheme_end);
+  fwd->host_port = scheme_end == std::string::npos ? upstream_base : upstream_base.substr(scheme_end + 3);
+  fwd->target = std::string(upstream_target);
+  fwd->websocket = websocket;
+  fwd->connect_timeout = options_.connect_timeout;
+  fwd->read_timeout = options_.read_timeout;
+  fwd->pool = pool_;
   std::string forwarded_for;
   for (const auto& [name, value] : req.headers) {
     if (In(kDroppedRequestHeaders, name)) continue;
@@ -73,35 +67,16 @@ void ReverseProxy::Forward(const net::HttpRequest& req, const std::string& upstr
       forwarded_for = value;
       continue;
     }
-    out.headers.emplace_back(name, value);
+    fwd->headers.emplace_back(name, value);
   }
   std::string ip = ClientIp(req.remote_addr);
-  out.headers.emplace_back("X-Real-IP", ip);
-  out.headers.emplace_back("X-Forwarded-For", forwarded_for.empty() ? ip : forwarded_for + ", " + ip);
-  out.headers.emplace_back("X-Forwarded-Proto", tls ? "https" : "http");
-  // The client decodes nothing here, so never ask for an encoding the
-  // downstream client did not offer.
-  if (req.Header("Accept-Encoding").empty()) out.headers.emplace_back("Accept-Encoding", "identity");
-
-  std::string upstream = upstream_base;
-  client_->Fetch(std::move(out), [done = std::move(done), upstream](Result<net::ClientResponse> res) {
-    if (!res.ok()) {
-      const Status& st = res.status();
-      // As Nginx: an upstream that times out (connecting or answering) is a
-      // 504, one that refuses or breaks the exchange a 502.
-      int code = st.message().find("timeout") != std::string::npos ? 504 : 502;
-      done(ErrorPage(code, "upstream " + upstream + ": " + st.message()));
-      return;
-    }
-    net::HttpResponse r;
-    r.status = res->status;
-    for (auto& [name, value] : res->headers) {
-      if (In(kDroppedResponseHeaders, name)) continue;
-      r.headers.emplace_back(std::move(name), std::move(value));
-    }
-    r.body = std::move(res->body);
-    done(std::move(r));
-  });
+  fwd->headers.emplace_back("X-Real-IP", ip);
+  fwd->headers.emplace_back("X-Forwarded-For", forwarded_for.empty() ? ip : forwarded_for + ", " + ip);
+  fwd->headers.emplace_back("X-Forwarded-Proto", req.tls ? "https" : "http");
+  net::HttpResponse r;
+  r.status = 0;  // decided by the upstream
+  r.forward = std::move(fwd);
+  return r;
 }
 
 }  // namespace vigil::portal

@@ -1,12 +1,12 @@
 #pragma once
-// ReverseProxy: forwards a request to an upstream HTTP(S) server the way
-// Pigsty's nginx locations do (proxy_pass with Host, X-Real-IP,
-// X-Forwarded-For and X-Forwarded-Proto set), over a keep-alive connection
-// pool, and answers 502 when the upstream cannot be reached or answers
-// garbage, 504 when it does not answer within the read timeout.
-//
-// Bodies are held in memory in both directions (bounded by the portal's
-// max_body_size on the way in and max_response_bytes on the way out).
+// ReverseProxy: turns a request into the forwarding instruction the HTTP
+// server executes (net::UpstreamForward) the way Pigsty's nginx locations
+// proxy: Host kept, X-Real-IP, X-Forwarded-For (appended) and
+// X-Forwarded-Proto set, hop-by-hop headers dropped, websocket Upgrade
+// passed through when the vhost allows it. The server streams both bodies
+// through bounded buffers over a keep-alive pool shared by every request of
+// this proxy, and answers 502 when the upstream cannot be reached or answers
+// garbage, 504 when it does not connect or answer in time.
 //
 // Thread-safety: Forward may be called from any thread concurrently.
 
@@ -15,39 +15,35 @@
 #include <string>
 #include <string_view>
 
-#include "net/router.h"
+#include "net/http_types.h"
 
-namespace boost::asio {
-class io_context;
-}
 namespace vigil::net {
-class HttpClient;
+class UpstreamPool;
 }
 
 namespace vigil::portal {
 
 struct ProxyOptions {
   std::chrono::milliseconds connect_timeout{5000};
-  std::chrono::milliseconds read_timeout{120000};  // whole exchange with the upstream
-  size_t max_response_bytes = size_t{1} << 30;
+  std::chrono::milliseconds read_timeout{120000};  // longest wait for one read from the upstream
+  size_t max_idle_per_upstream = 64;
 };
 
 class ReverseProxy {
  public:
-  // `io` must outlive the proxy and be run while requests are in flight.
-  ReverseProxy(boost::asio::io_context& io, ProxyOptions options = {});
+  explicit ReverseProxy(ProxyOptions options = {});
   ~ReverseProxy();
 
-  // Sends `req` to `upstream_base` ("http://127.0.0.1:3000") + `upstream_target`
-  // (path and query, starting with '/'), and calls `done` exactly once with
-  // the upstream's response or a 502/504 page. `tls` says whether the client
-  // reached the portal over HTTPS (for X-Forwarded-Proto).
-  void Forward(const net::HttpRequest& req, const std::string& upstream_base, std::string_view upstream_target,
-               bool tls, net::Responder done);
+  // The response that makes the server forward `req` to `upstream_base`
+  // ("http://127.0.0.1:3000") + `upstream_target` (path and query, starting
+  // with '/'). `websocket`: let an Upgrade through. REQUIRES: the route was
+  // registered with stream_body (else the server ignores the forward).
+  net::HttpResponse Forward(const net::HttpRequest& req, const std::string& upstream_base,
+                            std::string_view upstream_target, bool websocket) const;
 
  private:
   ProxyOptions options_;
-  std::unique_ptr<net::HttpClient> client_;
+  std::shared_ptr<net::UpstreamPool> pool_;
 };
 
 }  // namespace vigil::portal

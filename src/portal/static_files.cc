@@ -1,9 +1,12 @@
 #include "portal/static_files.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -73,29 +76,31 @@ bool ParseUint(std::string_view s, uint64_t* out) {
 
 enum class RangeResult { kNone, kOk, kUnsatisfiable };
 
-// Parses a single "bytes=first-last" / "bytes=first-" / "bytes=-suffix".
-// Multiple ranges and malformed headers are ignored (the whole file is sent),
-// as RFC 9110 allows.
+// Parses a single "bytes=first-last" / "bytes=first-" / "bytes=-suffix" as
+// Nginx does: another unit or several ranges mean the whole file (RFC 9110
+// lets a server ignore Range), a malformed or inverted byte range is 416.
 RangeResult ParseRange(std::string_view header, uint64_t size, uint64_t* first, uint64_t* last) {
   if (!header.starts_with("bytes=")) return RangeResult::kNone;
   std::string_view spec = header.substr(6);
   if (spec.find(',') != std::string_view::npos) return RangeResult::kNone;
+  while (!spec.empty() && spec.front() == ' ') spec.remove_prefix(1);
+  while (!spec.empty() && spec.back() == ' ') spec.remove_suffix(1);
   size_t dash = spec.find('-');
-  if (dash == std::string_view::npos) return RangeResult::kNone;
+  if (dash == std::string_view::npos) return RangeResult::kUnsatisfiable;
   std::string_view a = spec.substr(0, dash), b = spec.substr(dash + 1);
   uint64_t x = 0, y = 0;
   if (a.empty()) {
-    if (!ParseUint(b, &y)) return RangeResult::kNone;
+    if (!ParseUint(b, &y)) return RangeResult::kUnsatisfiable;
     if (y == 0 || size == 0) return RangeResult::kUnsatisfiable;
     *first = size - std::min(y, size);
     *last = size - 1;
     return RangeResult::kOk;
   }
-  if (!ParseUint(a, &x)) return RangeResult::kNone;
+  if (!ParseUint(a, &x)) return RangeResult::kUnsatisfiable;
   if (b.empty()) {
     y = size == 0 ? 0 : size - 1;
   } else if (!ParseUint(b, &y) || y < x) {
-    return RangeResult::kNone;
+    return RangeResult::kUnsatisfiable;
   }
   if (x >= size) return RangeResult::kUnsatisfiable;
   *first = x;
@@ -151,8 +156,12 @@ net::HttpResponse ErrorPage(int status, std::string_view detail) {
   return r;
 }
 
-StaticFiles::StaticFiles(std::string root, bool listing, uint64_t max_file_bytes)
-    : root_(std::move(root)), listing_(listing), max_file_bytes_(max_file_bytes) {}
+StaticFiles::StaticFiles(std::string root, bool listing, uint64_t max_inline_bytes)
+    : root_(std::move(root)), listing_(listing), max_inline_bytes_(max_inline_bytes) {
+  std::error_code ec;
+  fs::path canonical = fs::canonical(root_, ec);
+  if (!ec) canonical_root_ = canonical.string();
+}
 
 net::HttpResponse StaticFiles::Serve(const net::HttpRequest& req, std::string_view rel_path,
                                      std::string_view url_path) const {
@@ -178,7 +187,8 @@ net::HttpResponse StaticFiles::Serve(const net::HttpRequest& req, std::string_vi
     pos = next + 1;
   }
   std::error_code ec;
-  fs::path root = fs::canonical(root_, ec);
+  // Resolved once; a root that did not exist at construction is resolved per request.
+  fs::path root = canonical_root_.empty() ? fs::canonical(root_, ec) : fs::path(canonical_root_);
   if (ec) return ErrorPage(404, "");
   fs::path target = root / fs::path(std::string(rel_path)).relative_path();
   struct stat st {};
@@ -206,8 +216,17 @@ net::HttpResponse StaticFiles::Serve(const net::HttpRequest& req, std::string_vi
 }
 
 net::HttpResponse StaticFiles::ServeFile(const net::HttpRequest& req, const std::string& file) const {
+  // One descriptor for stat and reads: what is described is what is sent.
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrorPage(errno == ENOENT ? 404 : 403, "");
+  struct FdCloser {
+    int fd;
+    ~FdCloser() {
+      if (fd >= 0) ::close(fd);
+    }
+  } closer{fd};
   struct stat st {};
-  if (::stat(file.c_str(), &st) != 0) return ErrorPage(404, "");
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return ErrorPage(404, "");
   uint64_t size = static_cast<uint64_t>(st.st_size);
   std::string etag = Etag(st);
   std::string last_modified = HttpDate(static_cast<int64_t>(st.st_mtime));
@@ -249,15 +268,19 @@ net::HttpResponse StaticFiles::ServeFile(const net::HttpRequest& req, const std:
     }
   }
   uint64_t length = size == 0 ? 0 : last - first + 1;
-  if (length > max_file_bytes_) return ErrorPage(500, "file too large for this server");
-  if (req.method != "HEAD" && length > 0) {
-    FILE* f = std::fopen(file.c_str(), "rb");
-    if (f == nullptr) return ErrorPage(403, "");
+  bool text = ContentTypeFor(file).starts_with("text/");
+  bool inline_body = length <= max_inline_bytes_ || (text && length <= (1u << 20) && !partial);
+  if (req.method != "HEAD" && length > 0 && inline_body) {
     r.body.resize(length);
-    bool ok = ::fseeko(f, static_cast<off_t>(first), SEEK_SET) == 0 &&
-              std::fread(r.body.data(), 1, length, f) == length;
-    std::fclose(f);
-    if (!ok) return ErrorPage(500, "read failed");
+    size_t got = 0;
+    while (got < length) {
+      ssize_t n = ::pread(fd, r.body.data() + got, length - got, static_cast<off_t>(first + got));
+      if (n <= 0) return ErrorPage(500, "read failed");
+      got += static_cast<size_t>(n);
+    }
+  } else if (req.method != "HEAD" && length > 0) {
+    r.file = std::make_shared<net::FileBody>(fd, first, length);
+    closer.fd = -1;  // owned by the response now
   } else if (req.method == "HEAD") {
     // No body: the server keeps this Content-Length for HEAD.
     r.SetHeader("Content-Length", std::to_string(length));

@@ -22,9 +22,11 @@ namespace vigil::portal {
 class StaticFiles {
  public:
   // `root`: the directory served. `listing`: list directories without an
-  // index.html (else 403). `max_file_bytes`: larger files answer 500 (the
-  // response is held in memory).
-  StaticFiles(std::string root, bool listing, uint64_t max_file_bytes = uint64_t{1} << 30);
+  // index.html (else 403). Bodies up to `max_inline_bytes` (and text up to
+  // 1 MiB, so it can be gzipped) are read into the response; larger ones are
+  // an open file range (net::FileBody) the server sends without reading it
+  // into memory.
+  StaticFiles(std::string root, bool listing, uint64_t max_inline_bytes = 64 << 10);
 
   // Answers `req` (GET or HEAD; others get 405) for `rel_path`, the decoded
   // path below the location's prefix ("/" or "/a/b.txt"). `url_path` is the
@@ -38,8 +40,9 @@ class StaticFiles {
   net::HttpResponse ListDirectory(const std::string& dir, std::string_view url_path) const;
 
   std::string root_;
+  std::string canonical_root_;  // root_ with symlinks resolved at construction; empty if it did not exist
   bool listing_;
-  uint64_t max_file_bytes_;
+  uint64_t max_inline_bytes_;
 };
 
 // The Content-Type Nginx's mime.types gives a file name; application/octet-stream if unknown.

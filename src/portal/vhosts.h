@@ -27,7 +27,7 @@ struct VirtualHost {
   std::string scheme = "http";       // of the endpoint: http or https
   std::string path;                  // static root; empty: none (home: portal.www)
   bool listing = false;              // `index: true`: directory listing (home: unless `index: false`)
-  bool websocket = false;            // `websocket: true` (Upgrade is not proxied yet)
+  bool websocket = false;            // `websocket: true`: Upgrade requests are proxied
   bool enforce_https = false;        // redirect http to https (ACME path exempt)
   std::string cert;                  // PEM certificate file overriding the generated one
   std::string key;                   // its private key

@@ -71,7 +71,10 @@ TEST_F(StaticFilesTest, RangesFirstLastSuffixOpenAndUnsatisfiable) {
   EXPECT_EQ(net::FindHeader(bad.headers, "Content-Range"), "bytes */10");
   // Multiple or malformed ranges: the whole file.
   EXPECT_EQ(Get("/a.txt", {{"Range", "bytes=0-1,3-4"}}).status, 200);
-  EXPECT_EQ(Get("/a.txt", {{"Range", "bytes=5-2"}}).status, 200);
+  // As Nginx: an inverted or malformed byte range is unsatisfiable, another unit is ignored.
+  EXPECT_EQ(Get("/a.txt", {{"Range", "bytes=5-2"}}).status, 416);
+  EXPECT_EQ(Get("/a.txt", {{"Range", "bytes=abc"}}).status, 416);
+  EXPECT_EQ(Get("/a.txt", {{"Range", "bytes= 2-3"}}).status, 206);
   EXPECT_EQ(Get("/a.txt", {{"Range", "items=0-1"}}).status, 200);
 }
 

@@ -1,0 +1,486 @@
+#pragma once
+// Internal to src/net (included by http_server.cc only): the streaming
+// reverse-proxy exchange behind UpstreamForward. The request body goes from
+// the client to the upstream and the response body back through one 64 KiB
+// buffer each way, read then written, so memory stays constant whatever the
+// body size and a slow reader slows the writer (backpressure through TCP).
+// A websocket Upgrade answered with 101 becomes a byte tunnel.
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "net/http_types.h"
+#include "net/upstream_pool.h"
+
+namespace vigil::net::detail {
+
+namespace relay_asio = boost::asio;
+namespace relay_beast = boost::beast;
+namespace relay_http = boost::beast::http;
+
+// What the exchange did, for the server's logging and connection reuse.
+struct RelayResult {
+  int status = 0;                // sent to the client, or to send when !answered
+  uint64_t bytes = 0;            // response body bytes relayed to the client
+  bool answered = false;         // a response head went to the client
+  bool client_gone = false;      // the client closed or stalled; nothing more can be sent
+  bool client_reusable = false;  // the client connection may carry another request
+  std::string error;             // when !answered: the message for the status page
+};
+
+// The client side of the exchange.
+struct RelayClient {
+  size_t max_body_bytes;                // larger request bodies: 413
+  std::chrono::milliseconds timeout;    // per read from / write to the client
+  unsigned version;                     // 10 or 11
+  bool keep_alive;                      // the client asked to keep the connection
+  bool head;                            // a HEAD request: the answer has no body
+};
+
+inline constexpr size_t kRelayChunk = 64 << 10;
+
+// One connection to the upstream: TCP, with TLS over it for https.
+struct UpstreamConnection {
+  explicit UpstreamConnection(const relay_asio::any_io_executor& ex) : tcp(ex) {}
+  relay_beast::tcp_stream tcp;
+  std::unique_ptr<relay_asio::ssl::stream<relay_beast::tcp_stream&>> tls;
+  bool reused = false;
+
+  // Calls f with whichever stream carries HTTP (both return the same type).
+  template <typename F>
+  auto With(F&& f) {
+    return tls ? f(*tls) : f(tcp);
+  }
+};
+
+// Upstreams are this node's own services, often behind self-signed
+// certificates: the proxy does not verify them (as Nginx's default).
+inline relay_asio::ssl::context& UpstreamTlsContext() {
+  static relay_asio::ssl::context* ctx = [] {
+    auto* c = new relay_asio::ssl::context(relay_asio::ssl::context::tls_client);
+    c->set_verify_mode(relay_asio::ssl::verify_none);
+    return c;
+  }();
+  return *ctx;
+}
+
+inline bool SplitUpstream(std::string_view hp, std::string* host, std::string* port) {
+  size_t colon = hp.rfind(':');
+  if (colon == std::string_view::npos || colon + 1 >= hp.size()) return false;
+  std::string_view h = hp.substr(0, colon);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  if (h.empty()) return false;
+  *host = std::string(h);
+  *port = std::string(hp.substr(colon + 1));
+  return true;
+}
+
+// "5s", "1.5s", "0.25s".
+inline std::string Seconds(std::chrono::milliseconds d) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.3f", static_cast<double>(d.count()) / 1000.0);
+  std::string out = buf;
+  while (out.back() == '0') out.pop_back();
+  if (out.back() == '.') out.pop_back();
+  return out + "s";
+}
+
+// Opens (or takes from the pool) a connection to the upstream. On failure
+// returns the status to answer (502, or 504 on a connect timeout) in *status.
+inline relay_asio::awaitable<std::unique_ptr<UpstreamConnection>> ConnectUpstream(const UpstreamForward& fwd,
+                                                                                   bool allow_pooled, int* status,
+                                                                                   std::string* error) {
+  using tcp = relay_asio::ip::tcp;
+  auto ex = co_await relay_asio::this_coro::executor;
+  auto conn = std::make_unique<UpstreamConnection>(ex);
+  boost::system::error_code ec;
+  bool tls = fwd.scheme == "https";
+  if (!tls && allow_pooled && fwd.pool) {
+    int fd = fwd.pool->Take(fwd.host_port);
+    if (fd >= 0) {
+      sockaddr_storage addr{};
+      socklen_t len = sizeof(addr);
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+      conn->tcp.socket().assign(addr.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), fd, ec);
+      if (!ec) {
+        conn->reused = true;
+        co_return conn;
+      }
+      ::close(fd);
+      conn = std::make_unique<UpstreamConnection>(ex);
+    }
+  }
+  std::string host, port;
+  if (!SplitUpstream(fwd.host_port, &host, &port)) {
+    *status = 502;
+    *error = "bad upstream address " + fwd.host_port;
+    co_return nullptr;
+  }
+  tcp::resolver resolver(ex);
+  auto endpoints = co_await resolver.async_resolve(host, port, relay_asio::redirect_error(relay_asio::use_awaitable, ec));
+  if (ec) {
+    *status = 502;
+    *error = "cannot resolve " + host + ": " + ec.message();
+    co_return nullptr;
+  }
+  conn->tcp.expires_after(fwd.connect_timeout);
+  co_await conn->tcp.async_connect(endpoints, relay_asio::redirect_error(relay_asio::use_awaitable, ec));
+  if (ec) {
+    *status = ec == relay_beast::error::timeout ? 504 : 502;
+    *error = ec == relay_beast::error::timeout ? "connect timeout after " + Seconds(fwd.connect_timeout)
+                                                : "connect: " + ec.message();
+    co_return nullptr;
+  }
+  conn->tcp.socket().set_option(tcp::no_delay(true), ec);
+  if (tls) {
+    conn->tls = std::make_unique<relay_asio::ssl::stream<relay_beast::tcp_stream&>>(conn->tcp, UpstreamTlsContext());
+    boost::system::error_code ignored;
+    relay_asio::ip::make_address(host, ignored);
+    if (ignored) SSL_set_tlsext_host_name(conn->tls->native_handle(), host.c_str());  // SNI carries names only
+    co_await conn->tls->async_handshake(relay_asio::ssl::stream_base::client,
+                                        relay_asio::redirect_error(relay_asio::use_awaitable, ec));
+    if (ec) {
+      *status = ec == relay_beast::error::timeout ? 504 : 502;
+      *error = "TLS handshake: " + ec.message();
+      co_return nullptr;
+    }
+  }
+  co_return conn;
+}
+
+// Copies bytes from `from` to `to` until either fails or closes; `pending`
+// holds bytes already read from `from` past the HTTP message.
+template <typename From, typename To>
+relay_asio::awaitable<void> Pump(From& from, relay_beast::tcp_stream& from_tcp, relay_beast::flat_buffer& pending,
+                                 To& to, std::chrono::milliseconds idle) {
+  boost::system::error_code ec;
+  if (pending.size() > 0) {
+    co_await relay_asio::async_write(to, pending.data(), relay_asio::redirect_error(relay_asio::use_awaitable, ec));
+    pending.consume(pending.size());
+    if (ec) co_return;
+  }
+  std::vector<char> buf(kRelayChunk);
+  for (;;) {
+    from_tcp.expires_after(idle);
+    size_t n = co_await from.async_read_some(relay_asio::buffer(buf),
+                                             relay_asio::redirect_error(relay_asio::use_awaitable, ec));
+    if (ec) co_return;
+    co_await relay_asio::async_write(to, relay_asio::buffer(buf.data(), n),
+                                     relay_asio::redirect_error(relay_asio::use_awaitable, ec));
+    if (ec) co_return;
+  }
+}
+
+// Runs Pump and then stops the other direction by closing both sockets.
+template <typename From, typename To>
+relay_asio::awaitable<void> PumpThenClose(From& from, relay_beast::tcp_stream& from_tcp,
+                                          relay_beast::flat_buffer& pending, To& to, relay_beast::tcp_stream& to_tcp,
+                                          std::chrono::milliseconds idle, bool* finished, relay_asio::steady_timer* done) {
+  co_await Pump(from, from_tcp, pending, to, idle);
+  *finished = true;
+  done->cancel();
+  from_tcp.cancel();
+  to_tcp.cancel();
+  boost::system::error_code ec;
+  from_tcp.socket().shutdown(relay_asio::ip::tcp::socket::shutdown_both, ec);
+  to_tcp.socket().shutdown(relay_asio::ip::tcp::socket::shutdown_both, ec);
+}
+
+// Relays bytes both ways after a 101 until either side closes or is idle
+// for `idle`.
+template <typename ClientStream, typename UpstreamStream>
+relay_asio::awaitable<void> Tunnel(ClientStream& client, relay_beast::tcp_stream& client_tcp,
+                                   relay_beast::flat_buffer& client_buf, UpstreamStream& upstream,
+                                   relay_beast::tcp_stream& upstream_tcp, relay_beast::flat_buffer& upstream_buf,
+                                   std::chrono::milliseconds idle) {
+  auto ex = co_await relay_asio::this_coro::executor;
+  relay_asio::steady_timer up_done(ex, relay_asio::steady_timer::time_point::max());
+  bool up_finished = false;
+  relay_asio::co_spawn(ex,
+                       PumpThenClose(upstream, upstream_tcp, upstream_buf, client, client_tcp, idle, &up_finished,
+                                     &up_done),
+                       relay_asio::detached);
+  bool down_finished = false;
+  relay_asio::steady_timer down_done(ex, relay_asio::steady_timer::time_point::max());
+  co_await PumpThenClose(client, client_tcp, client_buf, upstream, upstream_tcp, idle, &down_finished, &down_done);
+  // The other direction uses these streams: wait for it to end before they go.
+  boost::system::error_code ec;
+  if (!up_finished) co_await up_done.async_wait(relay_asio::redirect_error(relay_asio::use_awaitable, ec));
+}
+
+// "HTTP/1.1 200 OK\r\n" + fields + "\r\n".
+inline std::string ResponseHead(const relay_http::response<relay_http::empty_body>& m) {
+  std::string out = m.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  out += std::to_string(m.result_int());
+  out += ' ';
+  out += ReasonPhrase(m.result_int());
+  out += "\r\n";
+  for (const auto& f : m) {
+    out.append(f.name_string().data(), f.name_string().size());
+    out += ": ";
+    out.append(f.value().data(), f.value().size());
+    out += "\r\n";
+  }
+  out += "\r\n";
+  return out;
+}
+
+inline bool IsHopByHop(relay_beast::string_view name) {
+  for (const char* h : {"Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer", "Transfer-Encoding",
+                        "Upgrade", "Content-Length"}) {
+    if (relay_beast::iequals(h, name)) return true;
+  }
+  return false;
+}
+
+// The whole exchange: connect, send the head, stream the request body,
+// read the answer's head, stream its body (or tunnel after a 101).
+// `head` has read the request head and nothing of its body. `buf` is the
+// scratch space both bodies pass through (the caller reuses it per connection).
+template <typename ClientStream>
+relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_beast::tcp_stream& client_tcp,
+                                                 relay_beast::flat_buffer& client_buf,
+                                                 relay_http::request_parser<relay_http::empty_body>& head,
+                                                 const UpstreamForward& fwd, const RelayClient& rc,
+                                                 std::span<char> buf) {
+  using relay_asio::redirect_error;
+  using relay_asio::use_awaitable;
+  RelayResult out;
+  boost::system::error_code ec;
+  const auto& req = head.get();
+  bool has_body = head.chunked() || (head.content_length() && *head.content_length() > 0);
+  bool upgrade = fwd.websocket && relay_beast::iequals(req[relay_http::field::upgrade], "websocket");
+
+  relay_http::request<relay_http::empty_body> up;
+  up.method_string(req.method_string());
+  up.target(fwd.target);
+  up.version(11);
+  for (const auto& [name, value] : fwd.headers) {
+    if (IsHopByHop(relay_beast::string_view(name.data(), name.size()))) continue;
+    up.insert(name, value);
+  }
+  if (upgrade) {
+    up.set(relay_http::field::connection, "upgrade");
+    up.set(relay_http::field::upgrade, req[relay_http::field::upgrade]);
+  }
+  if (head.chunked()) {
+    up.chunked(true);
+  } else if (head.content_length()) {
+    up.content_length(*head.content_length());
+  }
+
+  std::unique_ptr<UpstreamConnection> conn;
+  relay_beast::flat_buffer up_buf;
+  std::optional<relay_http::response_parser<relay_http::buffer_body>> rp;
+  bool request_sent = false;
+  auto fail = [&](int status, std::string message) {
+    out.status = status;
+    out.error = "upstream " + fwd.scheme + "://" + fwd.host_port + ": " + std::move(message);
+    return out;
+  };
+  auto read_head = [&](relay_http::response_parser<relay_http::buffer_body>& p) {
+    return conn->With([&](auto& s) { return relay_http::async_read_header(s, up_buf, p, redirect_error(use_awaitable, ec)); });
+  };
+  auto new_parser = [&] {
+    rp.emplace();
+    rp->body_limit(std::numeric_limits<std::uint64_t>::max());
+    if (rc.head) rp->skip(true);
+  };
+
+  // A pooled connection the upstream closed meanwhile fails at once: retry
+  // on a fresh one while nothing of the body has been consumed.
+  for (int attempt = 0;; ++attempt) {
+    int status = 0;
+    std::string error;
+    conn = co_await ConnectUpstream(fwd, attempt == 0, &status, &error);
+    if (!conn) co_return fail(status, error);
+    relay_http::request_serializer<relay_http::empty_body> sr{up};
+    conn->tcp.expires_after(fwd.read_timeout);
+    co_await conn->With([&](auto& s) { return relay_http::async_write_header(s, sr, redirect_error(use_awaitable, ec)); });
+    if (ec && conn->reused) continue;
+    if (ec) co_return fail(502, "write: " + ec.message());
+    if (has_body) break;
+    request_sent = true;
+    up_buf.clear();
+    new_parser();
+    co_await read_head(*rp);
+    if (ec && conn->reused && up_buf.size() == 0 && ec != relay_beast::error::timeout) continue;
+    break;
+  }
+
+  if (has_body) {
+    // Client → upstream, one bounded buffer at a time.
+    relay_http::request_parser<relay_http::buffer_body> body(std::move(head));
+    body.body_limit(rc.max_body_bytes);
+    bool upstream_broke = false;
+    while (!body.is_done()) {
+      body.get().body().data = buf.data();
+      body.get().body().size = buf.size();
+      client_tcp.expires_after(rc.timeout);
+      co_await relay_http::async_read(client, client_buf, body, redirect_error(use_awaitable, ec));
+      if (ec == relay_http::error::need_buffer) ec = {};
+      if (ec == relay_http::error::body_limit) {
+        out.status = 413;
+        out.error = "request body exceeds the limit of " + std::to_string(rc.max_body_bytes) + " bytes";
+        co_return out;
+      }
+      if (ec) {
+        out.status = 499;
+        out.client_gone = true;
+        co_return out;
+      }
+      size_t n = buf.size() - body.get().body().size;
+      if (n == 0 || upstream_broke) continue;
+      conn->tcp.expires_after(fwd.read_timeout);
+      if (up.chunked()) {
+        co_await conn->With([&](auto& s) {
+          return relay_asio::async_write(s, relay_http::make_chunk(relay_asio::buffer(buf.data(), n)),
+                                         redirect_error(use_awaitable, ec));
+        });
+      } else {
+        co_await conn->With([&](auto& s) {
+          return relay_asio::async_write(s, relay_asio::buffer(buf.data(), n), redirect_error(use_awaitable, ec));
+        });
+      }
+      // The upstream may have answered early and closed: stop sending,
+      // finish reading the client's body, and relay what it said.
+      if (ec) upstream_broke = true;
+    }
+    if (!upstream_broke && up.chunked()) {
+      co_await conn->With([&](auto& s) {
+        return relay_asio::async_write(s, relay_http::make_chunk_last(), redirect_error(use_awaitable, ec));
+      });
+    }
+    request_sent = !upstream_broke;
+    new_parser();
+    co_await read_head(*rp);
+  }
+  // 1xx answers other than the 101 we may have asked for are dropped.
+  while (!ec && rp->get().result_int() < 200 && !(upgrade && rp->get().result_int() == 101)) {
+    new_parser();
+    co_await read_head(*rp);
+  }
+  if (ec == relay_beast::error::timeout) {
+    co_return fail(504, "no answer within " + Seconds(fwd.read_timeout));
+  }
+  if (ec) co_return fail(502, "reading the answer: " + ec.message());
+
+  const auto& res = rp->get();
+  int code = res.result_int();
+  if (code == 101) {
+    relay_http::response<relay_http::empty_body> switching{relay_http::status::switching_protocols, 11};
+    for (const auto& f : res) switching.insert(f.name_string(), f.value());
+    client_tcp.expires_after(rc.timeout);
+    co_await relay_http::async_write(client, switching, redirect_error(use_awaitable, ec));
+    out.status = 101;
+    out.answered = true;
+    if (ec) {
+      out.client_gone = true;
+      co_return out;
+    }
+    co_await conn->With([&](auto& s) {
+      return Tunnel(client, client_tcp, client_buf, s, conn->tcp, up_buf, fwd.read_timeout);
+    });
+    co_return out;
+  }
+
+  // Upstream → client.
+  relay_http::response<relay_http::empty_body> down;
+  down.version(rc.version);
+  down.result(static_cast<unsigned>(code));
+  for (const auto& f : res) {
+    if (IsHopByHop(f.name_string()) || f.name() == relay_http::field::server) continue;
+    down.insert(f.name_string(), f.value());
+  }
+  down.set(relay_http::field::server, "vigil");
+  enum class Framing { kNone, kLength, kChunked, kUntilClose } framing;
+  if (rc.head || code == 204 || code == 304) {
+    framing = Framing::kNone;
+    if (rc.head && res.has_content_length()) down.set(relay_http::field::content_length, res[relay_http::field::content_length]);
+  } else if (rp->content_length()) {
+    framing = Framing::kLength;
+    down.content_length(*rp->content_length());
+  } else if (rc.version >= 11) {
+    framing = Framing::kChunked;
+    down.chunked(true);
+  } else {
+    framing = Framing::kUntilClose;
+  }
+  bool keep_alive = rc.keep_alive && framing != Framing::kUntilClose;
+  down.keep_alive(keep_alive);
+
+  // Reads the next piece of the upstream's body into buf; returns its size.
+  auto read_piece = [&]() -> relay_asio::awaitable<size_t> {
+    rp->get().body().data = buf.data();
+    rp->get().body().size = buf.size();
+    conn->tcp.expires_after(fwd.read_timeout);
+    co_await conn->With([&](auto& s) { return relay_http::async_read(s, up_buf, *rp, redirect_error(use_awaitable, ec)); });
+    if (ec == relay_http::error::need_buffer) ec = {};
+    co_return buf.size() - rp->get().body().size;
+  };
+  // The head and the first piece leave in one write, so that a small answer
+  // is one segment on the wire.
+  size_t n = 0;
+  if (framing != Framing::kNone && !rp->is_done()) {
+    n = co_await read_piece();
+    if (ec == relay_beast::error::timeout && n == 0) co_return fail(504, "no answer within " + Seconds(fwd.read_timeout));
+    if (ec && n == 0) co_return fail(502, "reading the answer: " + ec.message());
+  }
+  std::string head_bytes = ResponseHead(down);
+  char size_line[24];
+  bool done = framing == Framing::kNone || (rp->is_done() && !ec);
+  for (bool first = true;; first = false) {
+    std::vector<relay_asio::const_buffer> out_buffers;
+    if (first) out_buffers.push_back(relay_asio::buffer(head_bytes));
+    if (n > 0 && framing == Framing::kChunked) {
+      int len = std::snprintf(size_line, sizeof(size_line), "%zx\r\n", n);
+      out_buffers.push_back(relay_asio::buffer(size_line, static_cast<size_t>(len)));
+    }
+    if (n > 0) out_buffers.push_back(relay_asio::buffer(buf.data(), n));
+    if (n > 0 && framing == Framing::kChunked) out_buffers.push_back(relay_asio::buffer("\r\n", 2));
+    if (done && framing == Framing::kChunked) out_buffers.push_back(relay_asio::buffer("0\r\n\r\n", 5));
+    boost::system::error_code wec;
+    client_tcp.expires_after(rc.timeout);
+    co_await relay_asio::async_write(client, out_buffers, redirect_error(use_awaitable, wec));
+    out.status = code;
+    out.answered = true;
+    out.bytes += n;
+    if (wec) {
+      out.client_gone = true;
+      co_return out;
+    }
+    if (ec) co_return out;  // the upstream broke off mid-body: the client sees a short body and a close
+    if (done) break;
+    n = co_await read_piece();
+    done = rp->is_done() && !ec;
+  }
+  out.client_reusable = keep_alive;
+  if (fwd.pool && !conn->tls && request_sent && rp->is_done() && rp->keep_alive() && up_buf.size() == 0) {
+    auto socket = conn->tcp.release_socket();
+    int fd = socket.release(ec);
+    if (!ec) fwd.pool->Put(fwd.host_port, fd);
+  }
+  co_return out;
+}
+
+}  // namespace vigil::net::detail

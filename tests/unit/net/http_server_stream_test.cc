@@ -1,0 +1,227 @@
+// Streaming routes of HttpServer: forwards (UpstreamForward) relayed to a
+// second server, file-range bodies, and the UpstreamPool they reuse.
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <cstdio>
+#include <string>
+#include <thread>
+
+#include "net/http_server.h"
+#include "net/runtime.h"
+#include "net/upstream_pool.h"
+
+namespace vigil::net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+// The server finishes its side of an exchange (pooling, on_complete) just
+// after the client has the answer: poll briefly.
+template <typename Pred>
+bool Eventually(Pred pred) {
+  for (int i = 0; i < 200 && !pred(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  return pred();
+}
+
+class StreamRouteTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    upstream_router_.Handle({"POST", "PUT"}, "/count", [](HttpRequest& req) {
+      HttpResponse r = HttpResponse::Text(200, std::to_string(req.body.size()));
+      r.SetHeader("X-Chunked", req.Header("Transfer-Encoding").empty() ? "no" : "yes");
+      r.SetHeader("X-Seen-Host", std::string(req.Header("Host")));
+      return r;
+    });
+    upstream_router_.Handle({"GET"}, "/big", [](HttpRequest&) { return HttpResponse::Text(200, std::string(300000, 'b')); });
+    pool_ = std::make_shared<UpstreamPool>(4);
+    RouteOptions streamed;
+    streamed.stream_body = true;
+    front_router_.HandleAsync(
+        {}, "/up/*rest",
+        [this](HttpRequest& req, Responder done) {
+          auto fwd = std::make_shared<UpstreamForward>();
+          fwd->host_port = upstream_address_;
+          fwd->target = "/" + std::string(req.PathParam("rest"));
+          fwd->headers = req.headers;
+          fwd->pool = pool_;
+          fwd->on_complete = [this](int status, uint64_t bytes) {
+            last_status_ = status;
+            last_bytes_ = bytes;
+          };
+          HttpResponse r;
+          r.forward = fwd;
+          done(std::move(r));
+        },
+        streamed);
+    front_router_.HandleAsync(
+        {}, "/dead",
+        [](HttpRequest&, Responder done) {
+          auto fwd = std::make_shared<UpstreamForward>();
+          fwd->host_port = "127.0.0.1:1";
+          fwd->target = "/";
+          HttpResponse r;
+          r.forward = fwd;
+          done(std::move(r));
+        },
+        streamed);
+    front_router_.HandleAsync(
+        {}, "/local", [](HttpRequest&, Responder done) { done(HttpResponse::Text(200, "local")); }, streamed);
+    front_router_.Handle({"GET"}, "/file", [this](HttpRequest&) {
+      HttpResponse r;
+      r.SetHeader("Content-Type", "application/octet-stream");
+      r.file = std::make_shared<FileBody>(::open(file_path_.c_str(), O_RDONLY | O_CLOEXEC), 1000, 70000);
+      return r;
+    });
+
+    char tmpl[] = "/tmp/vigil-stream-test-XXXXXX";
+    int fd = ::mkstemp(tmpl);
+    file_path_ = tmpl;
+    for (int i = 0; i < 100000; ++i) file_data_.push_back(static_cast<char>('a' + i % 23));
+    ASSERT_EQ(::write(fd, file_data_.data(), file_data_.size()), static_cast<ssize_t>(file_data_.size()));
+    ::close(fd);
+
+    runtime_ = std::make_unique<Runtime>(2, 1);
+    runtime_->Start();
+    HttpServerOptions up;
+    up.max_body_bytes = 1 << 20;
+    upstream_ = std::make_unique<HttpServer>(*runtime_, up, upstream_router_, nullptr);
+    ASSERT_TRUE(upstream_->Start().ok());
+    upstream_address_ = upstream_->local_address();
+    HttpServerOptions front;
+    front.max_body_bytes = 64 << 10;
+    front_ = std::make_unique<HttpServer>(*runtime_, front, front_router_, nullptr);
+    ASSERT_TRUE(front_->Start().ok());
+  }
+  void TearDown() override {
+    front_->Stop(std::chrono::milliseconds(500));
+    upstream_->Stop(std::chrono::milliseconds(500));
+    runtime_->Stop();
+    ::unlink(file_path_.c_str());
+  }
+
+  // Sends `req` on a new connection to the front server and reads the answer.
+  http::response<http::string_body> Send(http::request<http::string_body> req, bool chunked = false) {
+    asio::io_context io;
+    tcp::socket sock(io);
+    sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), front_->port()));
+    req.set(http::field::host, "front.test");
+    if (chunked) {
+      req.chunked(true);
+    } else {
+      req.prepare_payload();
+    }
+    boost::system::error_code ec;
+    http::write(sock, req, ec);  // may fail once the server has answered 413 and closed
+    beast::flat_buffer buf;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(1 << 20);
+    http::read(sock, buf, parser, ec);
+    return parser.release();
+  }
+
+  Router upstream_router_, front_router_;
+  std::shared_ptr<UpstreamPool> pool_;
+  std::unique_ptr<Runtime> runtime_;
+  std::unique_ptr<HttpServer> upstream_, front_;
+  std::string upstream_address_, file_path_, file_data_;
+  std::atomic<int> last_status_{0};
+  std::atomic<uint64_t> last_bytes_{0};
+};
+
+TEST_F(StreamRouteTest, ForwardRelaysBodyBothWaysAndPoolsTheUpstreamConnection) {
+  http::request<http::string_body> req{http::verb::post, "/up/count", 11};
+  req.body() = std::string(50000, 'x');
+  auto res = Send(req);
+  EXPECT_EQ(res.result_int(), 200u);
+  EXPECT_EQ(res.body(), "50000");
+  EXPECT_EQ(res[http::field::server], "vigil");
+  EXPECT_EQ(res["X-Chunked"], "no");
+  EXPECT_EQ(res["X-Seen-Host"], "front.test");
+  EXPECT_TRUE(Eventually([&] { return pool_->idle_count() == 1; }));
+  EXPECT_TRUE(Eventually([&] { return last_bytes_.load() == 5; }));
+  auto big = Send(http::request<http::string_body>{http::verb::get, "/up/big", 11});
+  EXPECT_EQ(big.body().size(), 300000u);
+  // The same connection was taken and given back.
+  EXPECT_TRUE(Eventually([&] { return last_bytes_.load() == 300000u; }));
+  EXPECT_TRUE(Eventually([&] { return pool_->idle_count() == 1; }));
+  EXPECT_EQ(last_status_.load(), 200);
+}
+
+TEST_F(StreamRouteTest, ChunkedBodyStaysChunkedUpstream) {
+  http::request<http::string_body> req{http::verb::put, "/up/count", 11};
+  req.body() = std::string(1000, 'y');
+  auto res = Send(req, /*chunked=*/true);
+  EXPECT_EQ(res.result_int(), 200u);
+  EXPECT_EQ(res.body(), "1000");
+  EXPECT_EQ(res["X-Chunked"], "yes");
+}
+
+TEST_F(StreamRouteTest, ChunkedBodyOverTheLimitIs413) {
+  http::request<http::string_body> req{http::verb::post, "/up/count", 11};
+  req.body() = std::string(100 << 10, 'z');
+  auto res = Send(req, /*chunked=*/true);
+  EXPECT_EQ(res.result_int(), 413u);
+  EXPECT_NE(res.body().find("65536"), std::string::npos) << res.body();
+  EXPECT_TRUE(Eventually([&] { return last_status_.load() == 413; }));
+}
+
+TEST_F(StreamRouteTest, DeadUpstreamIs502NamingIt) {
+  auto res = Send(http::request<http::string_body>{http::verb::get, "/dead", 11});
+  EXPECT_EQ(res.result_int(), 502u);
+  EXPECT_NE(res.body().find("127.0.0.1:1"), std::string::npos) << res.body();
+}
+
+TEST_F(StreamRouteTest, LocalAnswerWithUnreadBodyClosesTheConnection) {
+  http::request<http::string_body> req{http::verb::post, "/local", 11};
+  req.body() = "unread";
+  auto res = Send(req);
+  EXPECT_EQ(res.body(), "local");
+  EXPECT_FALSE(res.keep_alive());
+  auto get = Send(http::request<http::string_body>{http::verb::get, "/local", 11});
+  EXPECT_TRUE(get.keep_alive());
+}
+
+TEST_F(StreamRouteTest, FileBodyRangeIsSentWithItsLength) {
+  auto res = Send(http::request<http::string_body>{http::verb::get, "/file", 11});
+  EXPECT_EQ(res.result_int(), 200u);
+  EXPECT_EQ(res[http::field::content_length], "70000");
+  EXPECT_EQ(res.body(), file_data_.substr(1000, 70000));
+}
+
+TEST(UpstreamPoolTest, TakeGivesBackWhatWasPutAndDropsClosedOrSurplusConnections) {
+  UpstreamPool pool(1);
+  EXPECT_EQ(pool.Take("a:1"), -1);
+  int alive[2], closed[2], surplus[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, alive), 0);
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, closed), 0);
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, surplus), 0);
+  pool.Put("a:1", alive[0]);
+  EXPECT_EQ(pool.Take("b:1"), -1);  // per upstream
+  EXPECT_EQ(pool.Take("a:1"), alive[0]);
+  pool.Put("a:1", closed[0]);
+  pool.Put("a:1", surplus[0]);  // over max_idle: closed by the pool
+  EXPECT_EQ(pool.idle_count(), 1u);
+  char c;
+  EXPECT_EQ(::read(surplus[1], &c, 1), 0);  // the peer sees EOF
+  ::close(closed[1]);                       // the upstream hangs up while idle
+  EXPECT_EQ(pool.Take("a:1"), -1);
+  EXPECT_EQ(pool.idle_count(), 0u);
+  ::close(alive[0]);
+  ::close(alive[1]);
+  ::close(surplus[1]);
+}
+
+}  // namespace
+}  // namespace vigil::net
