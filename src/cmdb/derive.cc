@@ -1,6 +1,7 @@
 #include "cmdb/derive.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -393,9 +394,34 @@ std::string TempPath(const std::string& path) {
 
 }  // namespace
 
+namespace {
+// SyncDirectory's work, with the directory's lock held.
+Result<SyncStats> SyncDirectoryLocked(const std::string& dir, const FileSet& files);
+}  // namespace
+
 Result<SyncStats> SyncDirectory(const std::string& dir, const FileSet& files) {
-  SyncStats stats;
   if (Status st = EnsureDir(dir); !st.ok()) return st;
+  // Processes that sync the same directory at once (two `vigil cmdb load`s)
+  // take turns: their temporaries and renames would otherwise collide.
+  const std::string lock_path = dir + "/" + kLockName;
+  int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd < 0) return OsError("open", lock_path);
+  while (::flock(lock_fd, LOCK_EX) != 0) {
+    if (errno != EINTR) {
+      Status st = OsError("flock", lock_path);
+      ::close(lock_fd);
+      return st;
+    }
+  }
+  auto result = SyncDirectoryLocked(dir, files);
+  ::close(lock_fd);  // releases the lock
+  return result;
+}
+
+namespace {
+
+Result<SyncStats> SyncDirectoryLocked(const std::string& dir, const FileSet& files) {
+  SyncStats stats;
   const std::string manifest_path = dir + "/" + kManifestName;
   std::set<std::string> previous;
   if (auto old = ReadFile(manifest_path, 64 << 20); old.ok()) {
@@ -471,5 +497,7 @@ Result<SyncStats> SyncDirectory(const std::string& dir, const FileSet& files) {
   }
   return stats;
 }
+
+}  // namespace
 
 }  // namespace vigil::cmdb

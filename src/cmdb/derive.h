@@ -37,6 +37,9 @@ FileSet DeriveHostsFiles(const Inventory& inv);
 // Name of the file, inside each output directory, that lists what the last
 // run wrote there.
 inline constexpr char kManifestName[] = ".vigil-cmdb-files";
+// Name of the lock file, inside each output directory, that processes
+// syncing the directory at the same time take turns on (flock).
+inline constexpr char kLockName[] = ".vigil-cmdb-lock";
 
 // What one Sync did.
 struct SyncStats {
