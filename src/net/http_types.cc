@@ -54,12 +54,12 @@ std::string UrlDecode(std::string_view s, bool plus_is_space) {
   return out;
 }
 
-std::string UrlEncode(std::string_view s) {
+std::string UrlEncode(std::string_view s, std::string_view also_keep) {
   static const char* kHex = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : s) {
     if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-        c == '.' || c == '~') {
+        c == '.' || c == '~' || also_keep.find(static_cast<char>(c)) != std::string_view::npos) {
       out.push_back(static_cast<char>(c));
     } else {
       out.push_back('%');

@@ -42,8 +42,9 @@ class QueryParams {
 
 // Percent-decodes `s`; with `plus_is_space`, '+' becomes ' '.
 std::string UrlDecode(std::string_view s, bool plus_is_space);
-// Percent-encodes everything except unreserved characters (RFC 3986).
-std::string UrlEncode(std::string_view s);
+// Percent-encodes everything except unreserved characters (RFC 3986) and
+// the characters in `also_keep` (e.g. "/" for a path).
+std::string UrlEncode(std::string_view s, std::string_view also_keep = {});
 
 // A fully read request. The body is already decoded per Content-Encoding.
 struct HttpRequest {

@@ -24,22 +24,7 @@ struct Evaluation {
   std::vector<std::string> captures;  // [0] whole match, [1..9]
 };
 
-std::string EncodePath(std::string_view path) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : path) {
-    bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                std::string_view("-._~/!$&'()*+,;=:@%").find(static_cast<char>(c)) != std::string_view::npos;
-    if (keep) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
+std::string EncodePath(std::string_view path) { return net::UrlEncode(path, "/!$&'()*+,;=:@%"); }
 
 std::string Variable(const Evaluation& ev, const std::string& name) {
   const net::HttpRequest& req = *ev.req;
