@@ -75,6 +75,10 @@ class WriteRequestDecoder::Parser {
   bool ParseTimeSeries(const char* p, const char* end) {
     const size_t first_label = d_->labels_.size();
     const size_t first_sample = d_->samples_.size();
+    // The Label fields' bytes, while they follow each other.
+    const char* raw_begin = nullptr;
+    const char* raw_end = nullptr;
+    bool raw_contiguous = true;
     while (p < end) {
       const char* tag_start = p;
       uint32_t field = 0;
@@ -88,6 +92,9 @@ class WriteRequestDecoder::Parser {
               !ParseLabel(msg.data(), msg.data() + msg.size())) {
             return false;
           }
+          if (raw_begin == nullptr) raw_begin = tag_start;
+          if (raw_end != nullptr && raw_end != tag_start) raw_contiguous = false;
+          raw_end = p;
           break;
         case kTimeSeriesSamples:
           if (!r_.ExpectWireType(tag_start, wire, WireType::kLengthDelimited, "TimeSeries.samples") ||
@@ -114,13 +121,15 @@ class WriteRequestDecoder::Parser {
           if (!r_.SkipField(&p, end, field, wire)) return false;
       }
     }
-    Keep(first_label, first_sample);
+    std::string_view raw;
+    if (raw_begin != nullptr && raw_contiguous) raw = std::string_view(raw_begin, raw_end - raw_begin);
+    Keep(first_label, first_sample, raw);
     return true;
   }
 
   // Keeps the series just parsed, or rewinds the arrays when it has no
   // samples (nothing to store) or breaks a per-series limit.
-  void Keep(size_t first_label, size_t first_sample) {
+  void Keep(size_t first_label, size_t first_sample, std::string_view raw_labels) {
     const size_t label_count = d_->labels_.size() - first_label;
     const size_t sample_count = d_->samples_.size() - first_sample;
     const std::span<const LabelPair> labels(d_->labels_.data() + first_label, label_count);
@@ -139,8 +148,10 @@ class WriteRequestDecoder::Parser {
       d_->samples_.resize(first_sample);
       return;
     }
+    const auto raw_offset = raw_labels.empty() ? 0 : static_cast<uint32_t>(raw_labels.data() - d_->body_.data());
     d_->series_.push_back(SeriesRef{static_cast<uint32_t>(first_label), static_cast<uint32_t>(label_count),
-                                    static_cast<uint32_t>(first_sample), static_cast<uint32_t>(sample_count)});
+                                    static_cast<uint32_t>(first_sample), static_cast<uint32_t>(sample_count),
+                                    raw_offset, static_cast<uint32_t>(raw_labels.size())});
     const size_t max = d_->limits_.max_samples_per_request;
     if (max != 0 && d_->samples_.size() > max) too_many_samples_ = true;
   }
@@ -247,6 +258,7 @@ Status WriteRequestDecoder::Decode(std::string_view body) {
     return fail(Status::ResourceExhausted(
         fmt::format("{}body of {} bytes is larger than 4 GiB", kErrorPrefix, body.size())));
   }
+  body_ = body;
   Parser parser(this, body);
   const bool ok = parser.ParseWriteRequest(body.data(), body.data() + body.size());
   if (!ok) return fail(Status::InvalidArgument(std::string(kErrorPrefix) + parser.error()));
@@ -258,12 +270,18 @@ Status WriteRequestDecoder::Decode(std::string_view body) {
   return Status::Ok();
 }
 
+WriteRequestDecoder::SeriesView WriteRequestDecoder::series(size_t i) const {
+  const SeriesRef& s = series_[i];
+  return SeriesView{std::span<const LabelPair>(labels_.data() + s.first_label, s.label_count),
+                    std::span<const Sample>(samples_.data() + s.first_sample, s.sample_count),
+                    body_.substr(s.raw_labels_offset, s.raw_labels_size)};
+}
+
 void WriteRequestDecoder::Emit(RowSink* sink) {
-  for (const SeriesRef& s : series_) {
-    sink->OnSeries(std::span<const LabelPair>(labels_.data() + s.first_label, s.label_count),
-                   std::span<const Sample>(samples_.data() + s.first_sample, s.sample_count));
-    ++stats_.series_emitted;
-    stats_.samples_emitted += s.sample_count;
+  for (size_t i = 0; i < series_.size(); ++i) {
+    const SeriesView s = series(i);
+    sink->OnSeries(s.labels, s.samples);
+    CountEmitted(s.samples.size());
   }
 }
 

@@ -56,6 +56,26 @@ class WriteRequestDecoder {
   // stats(). REQUIRES: the last Decode() returned OK.
   void Emit(RowSink* sink);
 
+  // One kept series of the last successful Decode(); views into the body
+  // and the decoder, valid until the next Decode().
+  struct SeriesView {
+    std::span<const LabelPair> labels;
+    std::span<const Sample> samples;
+    // The series' Label fields exactly as encoded, when they are contiguous
+    // in the TimeSeries (Prometheus writes them first); empty otherwise.
+    // Equal non-empty raw_labels decode to equal labels.
+    std::string_view raw_labels;
+  };
+  // REQUIRES: i < series_count().
+  SeriesView series(size_t i) const;
+
+  // Adds one emitted series of `samples` samples to stats(), for callers
+  // that hand series over themselves instead of calling Emit().
+  void CountEmitted(size_t samples) {
+    ++stats_.series_emitted;
+    stats_.samples_emitted += samples;
+  }
+
   // Kept series and their samples after the last successful Decode().
   size_t series_count() const { return series_.size(); }
   size_t sample_count() const { return samples_.size(); }
@@ -69,12 +89,15 @@ class WriteRequestDecoder {
     uint32_t label_count;
     uint32_t first_sample;
     uint32_t sample_count;
+    uint32_t raw_labels_offset;  // into body_
+    uint32_t raw_labels_size;    // 0: labels not contiguous
   };
 
   class Parser;  // remote_write.cc
 
   IngestLimits limits_;
   IngestStats stats_;
+  std::string_view body_;
   std::vector<LabelPair> labels_;
   std::vector<Sample> samples_;
   std::vector<SeriesRef> series_;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 
 namespace vigil::tsdb {
 class Querier;
+class RawSeriesCache;
 class Storage;
 }
 
@@ -37,8 +39,8 @@ class Handlers {
   // `storage` must outlive the handlers.
   // Queries returning more than `max_query_series` series fail with 422.
   explicit Handlers(tsdb::Storage* storage, promql::EngineOptions engine_options = {},
-                    size_t max_query_series = 100000)
-      : storage_(storage), engine_(engine_options), max_query_series_(max_query_series) {}
+                    size_t max_query_series = 100000);
+  ~Handlers();
 
   // --- write side (write_handlers.cc) ---
   net::HttpResponse RemoteWrite(net::HttpRequest& req);
@@ -71,6 +73,8 @@ class Handlers {
   tsdb::Storage* storage_;
   promql::Engine engine_;
   size_t max_query_series_;
+  // remote_write series seen before: raw label bytes -> labels and ref.
+  std::unique_ptr<tsdb::RawSeriesCache> remote_write_series_;
 };
 
 }  // namespace vigil::metrics

@@ -19,6 +19,7 @@
 #include "metrics/handlers.h"
 #include "metrics/params.h"
 #include "textparse/textparse.h"
+#include "tsdb/raw_series_cache.h"
 #include "tsdb/storage.h"
 #include "tsdb/write_batch.h"
 
@@ -47,15 +48,12 @@ Status ParseExtraLabels(const net::HttpRequest& req, std::vector<std::pair<std::
 
 }  // namespace
 
-// Stores `batch`; turns storage and limit outcomes into the HTTP answer.
-static net::HttpResponse Commit(tsdb::Storage* storage, const tsdb::WriteBatch& batch, std::string parse_problem) {
-  tsdb::AppendResult result;
-  if (batch.num_samples() > 0) {
-    Status st = storage->Append(batch, &result);
-    if (!st.ok()) {
-      int code = st.code() == Status::Code::kResourceExhausted ? 503 : 500;
-      return net::HttpResponse::Text(code, "cannot store samples: " + st.message() + "\n");
-    }
+// The HTTP answer to a write whose append returned `appended`: storage
+// errors first, then parse problems and rejected rows.
+static net::HttpResponse Answer(const Status& appended, const tsdb::WriteBatch& batch, std::string parse_problem) {
+  if (!appended.ok()) {
+    int code = appended.code() == Status::Code::kResourceExhausted ? 503 : 500;
+    return net::HttpResponse::Text(code, "cannot store samples: " + appended.message() + "\n");
   }
   if (!parse_problem.empty()) return BadRequest(std::move(parse_problem));
   if (batch.num_rejected() > 0) {
@@ -64,12 +62,70 @@ static net::HttpResponse Commit(tsdb::Storage* storage, const tsdb::WriteBatch& 
   return NoContent();
 }
 
+// Stores `batch`; turns storage and limit outcomes into the HTTP answer.
+static net::HttpResponse Commit(tsdb::Storage* storage, const tsdb::WriteBatch& batch, std::string parse_problem) {
+  tsdb::AppendResult result;
+  Status st = batch.num_samples() > 0 ? storage->Append(batch, &result) : Status::Ok();
+  return Answer(st, batch, std::move(parse_problem));
+}
+
+Handlers::Handlers(tsdb::Storage* storage, promql::EngineOptions engine_options, size_t max_query_series)
+    : storage_(storage),
+      engine_(engine_options),
+      max_query_series_(max_query_series),
+      remote_write_series_(std::make_unique<tsdb::RawSeriesCache>()) {}
+
+Handlers::~Handlers() = default;
+
 net::HttpResponse Handlers::RemoteWrite(net::HttpRequest& req) {
-  tsdb::WriteBatch batch(storage_->series_limits());
-  ingest::IngestStats stats;
-  Status st = ingest::DecodeWriteRequest(req.body, ingest::IngestLimits(), &batch, &stats);
+  // Per thread, so its arrays keep their capacity between requests.
+  thread_local ingest::WriteRequestDecoder decoder;
+  Status st = decoder.Decode(req.body);
   if (!st.ok()) return BadRequest(st.message());
-  return Commit(storage_, batch, stats.first_error);
+  tsdb::WriteBatch batch(storage_->series_limits());
+  // A series sent before (same raw label bytes) is added with its cached
+  // labels and ref; the others are validated and cached after the append.
+  struct CachedRow {
+    size_t row;
+    tsdb::RawSeriesCache::Handle entry;
+  };
+  struct NewRow {
+    size_t row;
+    std::string_view raw_labels;
+  };
+  std::vector<CachedRow> cached;
+  std::vector<NewRow> fresh;
+  cached.reserve(decoder.series_count());
+  for (size_t i = 0; i < decoder.series_count(); ++i) {
+    const ingest::WriteRequestDecoder::SeriesView s = decoder.series(i);
+    decoder.CountEmitted(s.samples.size());
+    const size_t row = batch.num_rows();
+    if (s.raw_labels.empty()) {
+      batch.OnSeries(s.labels, s.samples);
+    } else if (auto entry = remote_write_series_->Lookup(s.raw_labels)) {
+      batch.AddTrustedSeries(entry->labels, s.samples, entry->hint);
+      cached.push_back(CachedRow{row, std::move(entry)});
+    } else {
+      batch.OnSeries(s.labels, s.samples);
+      if (batch.num_rows() > row) fresh.push_back(NewRow{row, s.raw_labels});
+    }
+  }
+  if (batch.num_samples() == 0) return Commit(storage_, batch, decoder.stats().first_error);
+  tsdb::AppendResult result;
+  std::vector<tsdb::SeriesRefHint> refs;
+  st = storage_->Append(batch, &result, &refs);
+  if (st.ok()) {
+    for (const NewRow& r : fresh) {
+      if (refs[r.row].generation != 0) remote_write_series_->Insert(r.raw_labels, batch.row(r.row).labels, refs[r.row]);
+    }
+    for (const CachedRow& r : cached) {  // refs move when series are deleted
+      const tsdb::SeriesRefHint& now = refs[r.row];
+      if (now.generation != 0 && (now.generation != r.entry->hint.generation || now.ref != r.entry->hint.ref)) {
+        remote_write_series_->Insert(r.entry->raw, r.entry->labels, now);
+      }
+    }
+  }
+  return Answer(st, batch, decoder.stats().first_error);
 }
 
 net::HttpResponse Handlers::ImportJsonLines(net::HttpRequest& req) {

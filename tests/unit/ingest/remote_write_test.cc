@@ -524,5 +524,38 @@ TEST(RemoteWriteDecode, CapturedPrometheusBody) {
   EXPECT_TRUE(EncodeWriteRequest(views) == body) << "re-encoded body differs from Prometheus' bytes";
 }
 
+TEST(RemoteWriteDecode, RawLabelsAreTheContiguousLabelFieldsByteForByte) {
+  const std::string labels = Wire().Len(1, LabelMsg("__name__", "up")).Len(1, LabelMsg("job", "node")).bytes;
+  const std::string body = OneSeriesBody(labels + Wire().Len(2, SampleMsg(1, 1000)).bytes);
+  WriteRequestDecoder decoder;
+  ASSERT_TRUE(decoder.Decode(body).ok());
+  ASSERT_EQ(decoder.series_count(), 1u);
+  const WriteRequestDecoder::SeriesView s = decoder.series(0);
+  EXPECT_EQ(s.raw_labels, labels);
+  EXPECT_EQ(s.labels.size(), 2u);
+  EXPECT_EQ(s.samples.size(), 1u);
+}
+
+TEST(RemoteWriteDecode, RawLabelsEmptyWhenLabelsAreInterleavedWithSamples) {
+  const std::string body = OneSeriesBody(Wire()
+                                             .Len(1, LabelMsg("__name__", "up"))
+                                             .Len(2, SampleMsg(1, 1000))
+                                             .Len(1, LabelMsg("job", "node"))
+                                             .bytes);
+  WriteRequestDecoder decoder;
+  ASSERT_TRUE(decoder.Decode(body).ok());
+  ASSERT_EQ(decoder.series_count(), 1u);
+  EXPECT_TRUE(decoder.series(0).raw_labels.empty());
+  EXPECT_EQ(decoder.series(0).labels.size(), 2u);
+}
+
+TEST(RemoteWriteDecode, RawLabelsOfASeriesAfterAnUnknownFieldStillContiguous) {
+  const std::string labels = Wire().Len(1, LabelMsg("__name__", "up")).Len(1, LabelMsg("job", "node")).bytes;
+  const std::string body = OneSeriesBody(Wire().Tag(9, 0).Varint(3).Raw(labels).Len(2, SampleMsg(1, 1)).bytes);
+  WriteRequestDecoder decoder;
+  ASSERT_TRUE(decoder.Decode(body).ok());
+  EXPECT_EQ(decoder.series(0).raw_labels, labels);
+}
+
 }  // namespace
 }  // namespace vigil::ingest
