@@ -7,6 +7,8 @@
 #include <cmath>
 #include <utility>
 
+#include "base/varint.h"
+
 namespace vigil::tsdb {
 namespace {
 
@@ -198,8 +200,11 @@ void WriteHeaderCount(uint8_t* header, size_t count) {
 
 // ---------------------------------------------------------------- encoder
 
-ChunkEncoder::ChunkEncoder() : writer_(kChunkHeaderSize) {
-  writer_.mutable_header()[0] = kChunkFormatV1;
+ChunkEncoder::ChunkEncoder(ChunkLayout layout)
+    : layout_(layout),
+      writer_(kChunkHeaderSize),
+      time_writer_(layout == ChunkLayout::kSplit ? std::make_unique<BitWriter>() : nullptr) {
+  writer_.mutable_header()[0] = layout == ChunkLayout::kSplit ? kChunkFormatSplit : kChunkFormatV1;
   WriteHeaderCount(writer_.mutable_header(), 0);
   StartXor(&value_);
 }
@@ -210,7 +215,7 @@ void ChunkEncoder::Append(int64_t t, double v) {
   if (count_ == 0) {
     first_time_ = t;
     last_time_ = static_cast<uint64_t>(t);
-    WriteVarBits(&writer_, ZigZagEncode(t));
+    WriteVarBits(time_writer_ != nullptr ? time_writer_.get() : &writer_, ZigZagEncode(t));
   } else {
     AppendTimestamp(t);
   }
@@ -226,8 +231,9 @@ void ChunkEncoder::AppendTimestamp(int64_t t) {
   const uint64_t delta = static_cast<uint64_t>(t) - last_time_;
   const uint64_t zz = ZigZagEncode(static_cast<int64_t>(delta - interval_));
   const int bucket = kTimeBucketByWidth[BitWidth(zz)];
-  writer_.WriteUnary(bucket, kTimeMaxOnes);
-  writer_.Write(zz, kTimeBucketBits[bucket]);
+  BitWriter& w = time_writer_ != nullptr ? *time_writer_ : writer_;
+  w.WriteUnary(bucket, kTimeMaxOnes);
+  w.Write(zz, kTimeBucketBits[bucket]);
   if (count_ == 1 || delta == last_delta_) interval_ = delta;
   last_time_ = static_cast<uint64_t>(t);
   last_delta_ = delta;
@@ -310,8 +316,18 @@ void ChunkEncoder::WriteDecimalRestart(int exponent, int64_t mantissa) {
 }
 
 std::string ChunkEncoder::Finish() {
+  const ChunkLayout layout = layout_;
   std::string out = std::move(writer_).Release();
-  *this = ChunkEncoder();
+  if (layout == ChunkLayout::kSplit) {
+    time_writer_->Publish();
+    const std::string times = std::move(*time_writer_).Release();
+    std::string split = out.substr(0, kChunkHeaderSize);
+    PutVarint64(&split, times.size());
+    split += times;
+    split.append(out, kChunkHeaderSize);
+    out = std::move(split);
+  }
+  *this = ChunkEncoder(layout);
   return out;
 }
 
@@ -372,20 +388,24 @@ constexpr DecodeError kDecodeOk = nullptr;
   return DecodeXorCode(s);
 }
 
-// Decodes the next sample into *s. REQUIRES: s->index < the sample count.
+// Decodes the next sample into *s, reading timestamp codes from their own
+// stream when kSplit. REQUIRES: s->index < the sample count.
+template <bool kSplit>
 [[gnu::always_inline]] inline DecodeError DecodeSample(DecoderState* s) {
   BitReader& r = s->reader;
+  BitReader& tr = kSplit ? s->time_reader : s->reader;
   r.Refill();
+  if constexpr (kSplit) tr.Refill();
   if (s->index == 0) [[unlikely]] {
-    s->time = static_cast<uint64_t>(ZigZagDecode(ReadVarBits(&r)));
+    s->time = static_cast<uint64_t>(ZigZagDecode(ReadVarBits(&tr)));
   } else {
-    const int bucket = r.ReadUnary(kTimeMaxOnes);
+    const int bucket = tr.ReadUnary(kTimeMaxOnes);
     const int width = kTimeBucketBits[bucket];
-    const uint64_t zz = width <= 56 ? r.Read(width) : r.ReadWide(width);
+    const uint64_t zz = width <= 56 ? tr.Read(width) : tr.ReadWide(width);
     const uint64_t delta = s->interval + static_cast<uint64_t>(ZigZagDecode(zz));
     const uint64_t next = s->time + delta;
     if (static_cast<int64_t>(next) < static_cast<int64_t>(s->time)) [[unlikely]] {
-      return r.overrun() ? "truncated" : "timestamps decrease";
+      return tr.overrun() ? "truncated" : "timestamps decrease";
     }
     if (s->index == 1 || delta == s->last_delta) s->interval = delta;
     s->last_delta = delta;
@@ -405,7 +425,7 @@ constexpr DecodeError kDecodeOk = nullptr;
     const DecodeError error = DecodeXorCode(s);
     if (error != kDecodeOk) return error;
   }
-  if (r.overrun()) [[unlikely]] return "truncated";
+  if (r.overrun() || tr.overrun()) [[unlikely]] return "truncated";
   ++s->index;
   return kDecodeOk;
 }
@@ -419,12 +439,28 @@ ChunkDecoder::ChunkDecoder(std::string_view bytes) {
     return;
   }
   const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
-  if (data[0] != kChunkFormatV1) {
+  if (data[0] != kChunkFormatV1 && data[0] != kChunkFormatSplit) {
     Fail("unknown chunk format");
     return;
   }
   total_ = static_cast<size_t>(data[1]) | (static_cast<size_t>(data[2]) << 8);
-  state_.reader = BitReader(data + kChunkHeaderSize, bytes.size() - kChunkHeaderSize);
+  if (data[0] == kChunkFormatV1) {
+    state_.reader = BitReader(data + kChunkHeaderSize, bytes.size() - kChunkHeaderSize);
+    return;
+  }
+  split_ = true;
+  const char* p = bytes.data() + kChunkHeaderSize;
+  const char* end = bytes.data() + bytes.size();
+  uint64_t time_bytes = 0;
+  p = GetVarint64Ptr(p, end, &time_bytes);
+  if (p == nullptr || time_bytes > static_cast<uint64_t>(end - p)) {
+    total_ = 0;
+    Fail("bad timestamp stream length");
+    return;
+  }
+  const auto* times = reinterpret_cast<const uint8_t*>(p);
+  state_.time_reader = BitReader(times, time_bytes);
+  state_.reader = BitReader(times + time_bytes, static_cast<size_t>(end - p) - time_bytes);
 }
 
 bool ChunkDecoder::Fail(const char* what) {
@@ -442,24 +478,37 @@ bool ChunkDecoder::Next() {
     done_ = true;
     return CheckEnd();
   }
-  const DecodeError error = DecodeSample(&state_);
+  const DecodeError error = split_ ? DecodeSample<true>(&state_) : DecodeSample<false>(&state_);
   if (error != kDecodeOk) [[unlikely]] return Fail(error);
   return true;
 }
 
-size_t ChunkDecoder::NextBatch(std::span<int64_t> t, std::span<double> v) {
-  if (done_) return 0;
-  const size_t want = std::min(std::min(t.size(), v.size()), total_ - state_.index);
-  DecoderState s = state_;  // a local copy the compiler can keep in registers
+namespace {
+
+// Decodes up to `want` samples from *state into t and v; returns how many
+// and sets *error on the first failure.
+template <bool kSplit>
+size_t DecodeBatch(DecoderState* state, size_t want, std::span<int64_t> t, std::span<double> v, DecodeError* error) {
+  DecoderState s = *state;  // a local copy the compiler can keep in registers
   size_t n = 0;
-  DecodeError error = kDecodeOk;
   for (; n < want; ++n) {
-    error = DecodeSample(&s);
-    if (error != kDecodeOk) [[unlikely]] break;
+    *error = DecodeSample<kSplit>(&s);
+    if (*error != kDecodeOk) [[unlikely]] break;
     t[n] = static_cast<int64_t>(s.time);
     v[n] = std::bit_cast<double>(s.value.bits);
   }
-  state_ = s;
+  *state = s;
+  return n;
+}
+
+}  // namespace
+
+size_t ChunkDecoder::NextBatch(std::span<int64_t> t, std::span<double> v) {
+  if (done_) return 0;
+  const size_t want = std::min(std::min(t.size(), v.size()), total_ - state_.index);
+  DecodeError error = kDecodeOk;
+  const size_t n = split_ ? DecodeBatch<true>(&state_, want, t, v, &error)
+                          : DecodeBatch<false>(&state_, want, t, v, &error);
   if (error != kDecodeOk) {
     Fail(error);
   } else if (n < std::min(t.size(), v.size())) {
@@ -469,10 +518,12 @@ size_t ChunkDecoder::NextBatch(std::span<int64_t> t, std::span<double> v) {
 }
 
 bool ChunkDecoder::CheckEnd() {
-  BitReader& r = state_.reader;
-  const size_t left = r.size_bits() - r.bits_consumed();
-  if (left >= 8) return Fail("trailing bytes after the last sample");
-  if (r.PeekRemainder() != 0) return Fail("nonzero padding bits");
+  for (BitReader* r : {&state_.reader, &state_.time_reader}) {
+    if (r == &state_.time_reader && !split_) break;
+    const size_t left = r->size_bits() - r->bits_consumed();
+    if (left >= 8) return Fail("trailing bytes after the last sample");
+    if (r->PeekRemainder() != 0) return Fail("nonzero padding bits");
+  }
   return false;
 }
 
@@ -495,7 +546,9 @@ Status ValidateChunk(std::string_view bytes) {
 }
 
 size_t CountSamples(std::string_view bytes) {
-  if (bytes.size() < kChunkHeaderSize || static_cast<uint8_t>(bytes[0]) != kChunkFormatV1) return 0;
+  if (bytes.size() < kChunkHeaderSize) return 0;
+  const auto format = static_cast<uint8_t>(bytes[0]);
+  if (format != kChunkFormatV1 && format != kChunkFormatSplit) return 0;
   return static_cast<size_t>(static_cast<uint8_t>(bytes[1])) |
          (static_cast<size_t>(static_cast<uint8_t>(bytes[2])) << 8);
 }

@@ -19,12 +19,22 @@
 // Every double comes back bit for bit, so Prometheus' stale marker NaN stays
 // distinct from other NaNs.
 //
-// Format (all fields MSB-first bits after a 3-byte header):
-//   byte 0     format id (kChunkFormatV1)
-//   bytes 1-2  sample count, little-endian uint16
-//   bits       the samples; the final byte is zero-padded
-// The encoding is valid after every Append, so a head chunk can be read or
-// persisted while it is still being filled.
+// Two layouts of the same codes (all fields MSB-first bits):
+//   interleaved (kChunkFormatV1), the head's: valid after every Append, so a
+//   head chunk can be read or persisted while it is still being filled.
+//     byte 0     kChunkFormatV1
+//     bytes 1-2  sample count, little-endian uint16
+//     bits       each sample's timestamp code then its value code; the
+//                final byte is zero-padded
+//   split (kChunkFormatSplit), for parts: written whole by Finish().
+//     byte 0     kChunkFormatSplit
+//     bytes 1-2  sample count, little-endian uint16
+//     varint     byte length of the timestamp stream
+//     bytes      the timestamp codes, zero-padded
+//     bytes      the value codes, zero-padded
+//   Series scraped together have equal timestamps, so their split chunks
+//   carry byte-identical timestamp streams that a block compressor (zstd,
+//   tsdb/part.h) stores once.
 // There is no checksum: whatever stores chunks (WAL records, part blocks)
 // must carry one. The decoder is safe on any bytes and reports structural
 // damage, but a flipped bit inside a raw value field decodes as another value.
@@ -32,6 +42,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -43,8 +54,14 @@
 
 namespace vigil::tsdb {
 
-// First byte of every chunk in this format.
+// First byte of an interleaved chunk.
 inline constexpr uint8_t kChunkFormatV1 = 0x01;
+// First byte of a split chunk.
+inline constexpr uint8_t kChunkFormatSplit = 0x02;
+
+// Where ChunkEncoder writes timestamp codes: between the value codes, or in
+// a stream of their own.
+enum class ChunkLayout : uint8_t { kInterleaved, kSplit };
 // Bytes before the bit stream: format id and sample count.
 inline constexpr size_t kChunkHeaderSize = 3;
 // A chunk holds at most this many samples (the count is a uint16).
@@ -72,7 +89,8 @@ struct ValueState {
 // Everything the decoder advances per sample, kept together so that a batch
 // decode can work on a local copy held in registers.
 struct DecoderState {
-  BitReader reader;
+  BitReader reader;          // value codes; timestamps too when interleaved
+  BitReader time_reader;     // split layout: timestamp codes
   size_t index = 0;          // samples decoded so far
   uint64_t time = 0;         // current sample's timestamp (two's complement)
   uint64_t last_delta = 0;
@@ -87,7 +105,7 @@ struct DecoderState {
 class ChunkEncoder {
  public:
   // An empty chunk: bytes() is a valid encoding of zero samples.
-  ChunkEncoder();
+  explicit ChunkEncoder(ChunkLayout layout = ChunkLayout::kInterleaved);
 
   ChunkEncoder(const ChunkEncoder&) = delete;
   ChunkEncoder& operator=(const ChunkEncoder&) = delete;
@@ -111,11 +129,13 @@ class ChunkEncoder {
 
   // The encoding of all samples appended so far; decodable at any time and
   // records its own sample count. Valid until the next Append() or Finish().
+  // REQUIRES: interleaved layout.
   std::string_view bytes() const { return writer_.bytes(); }
-  // bytes().size().
+  // bytes().size(). REQUIRES: interleaved layout.
   size_t size_bytes() const { return writer_.size_bytes(); }
 
-  // Returns the encoding (as bytes() would) and resets the encoder to empty.
+  // Returns the encoding of all samples appended so far and resets the
+  // encoder to empty (same layout).
   std::string Finish();
 
  private:
@@ -129,7 +149,9 @@ class ChunkEncoder {
   // Rate-limits the decimal search for series whose values are not decimals.
   bool ShouldSearchDecimal();
 
-  BitWriter writer_;
+  ChunkLayout layout_;
+  BitWriter writer_;       // header, value codes (and timestamp codes when interleaved)
+  std::unique_ptr<BitWriter> time_writer_;  // split layout only: timestamp codes
   size_t count_ = 0;
   int64_t first_time_ = 0;
   uint64_t last_time_ = 0;   // two's complement; deltas wrap harmlessly
@@ -189,6 +211,7 @@ class ChunkDecoder {
   Status status_;
   size_t total_ = 0;
   bool done_ = false;
+  bool split_ = false;
 };
 
 // Decodes the whole chunk and reports the first problem found, if any.

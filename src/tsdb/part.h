@@ -50,7 +50,7 @@
 namespace vigil::tsdb {
 
 // Raw bytes of series data gathered into one block before compression.
-inline constexpr size_t kPartBlockBytes = size_t{64} << 10;
+inline constexpr size_t kPartBlockBytes = size_t{256} << 10;
 
 // Identity of a part to write.
 struct PartMeta {

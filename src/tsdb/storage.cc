@@ -292,6 +292,13 @@ Status Storage::Append(const WriteBatch& batch, AppendResult* result, std::vecto
   if (result != nullptr) *result = r;
   // Outside the lock, so concurrent appends share one fdatasync.
   Status synced = wrote && batch.wait_for_sync() ? wal_->Sync() : Status::Ok();
+  if (wrote && options_.flush_wal_bytes > 0 && wal_->SizeBytes() > options_.flush_wal_bytes) {
+    {
+      std::lock_guard lock(background_mu_);
+      flush_requested_ = true;
+    }
+    background_cv_.notify_all();
+  }
   PublishGauges();
   return synced;
 }
@@ -399,6 +406,18 @@ Status Storage::Close() {
   }
   background_cv_.notify_all();
   if (background_thread_.joinable()) background_thread_.join();
+  // Sealed chunks go into a part, and the WAL keeps only a checkpoint of the
+  // open chunks: what is on disk after a stop is compact, and the next Open
+  // replays little. A failure here loses nothing (the WAL still has it).
+  bool open_before_flush = false;
+  {
+    std::lock_guard lock(append_mu_);
+    open_before_flush = !closed_ && wal_ != nullptr;
+  }
+  if (open_before_flush) {
+    Status flushed = FlushHead();
+    if (!flushed.ok()) VLOG_ERROR("tsdb: flush at close failed", {{"error", flushed.ToString()}});
+  }
   std::lock_guard lock(append_mu_);
   if (closed_) return close_status_;
   closed_ = true;

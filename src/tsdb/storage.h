@@ -80,6 +80,10 @@ struct StorageOptions {
   int64_t retention_check_interval_ms = 60 * 1000;
   // How often sealed head chunks are flushed into a part (and parts merged).
   int64_t flush_interval_ms = 15 * 60 * 1000;
+  // A flush also starts as soon as the WAL grows past this many bytes
+  // (about 17 bytes per sample appended since the last flush), which bounds
+  // the head's memory, the WAL and its replay time. 0: only by interval.
+  uint64_t flush_wal_bytes = uint64_t{256} << 20;
   // Background merges run while there are more parts than this.
   size_t max_parts = 8;
   // Milliseconds since the epoch; null means the system clock. For tests.
@@ -214,6 +218,7 @@ class Storage {
   std::mutex background_mu_;
   std::condition_variable background_cv_;
   bool stopping_ = false;        // GUARDED_BY(background_mu_)
+  bool flush_requested_ = false; // GUARDED_BY(background_mu_)
   std::thread background_thread_;
 };
 

@@ -27,6 +27,18 @@ constexpr size_t kMergeFanIn = 4;
 // still drop old data a part at a time.
 constexpr int64_t kMaxMergedSpanMs = 24LL * 3600 * 1000;
 
+// Encodes samples (ascending) as split chunks of kPartChunkSamples for a
+// part, replacing *chunks.
+void EncodePartChunks(std::span<const Sample> samples, std::vector<std::string>* chunks) {
+  chunks->clear();
+  ChunkEncoder enc(ChunkLayout::kSplit);
+  for (const Sample& smp : samples) {
+    if (enc.num_samples() >= kPartChunkSamples) chunks->push_back(enc.Finish());
+    enc.Append(smp.timestamp_ms, smp.value);
+  }
+  if (enc.num_samples() > 0) chunks->push_back(enc.Finish());
+}
+
 std::optional<SeriesRef> FindIn(const Head* head, const Labels& labels) {
   SeriesRef ref = 0;
   if (head->Find(labels, &ref)) return ref;
@@ -98,8 +110,19 @@ Status Storage::FlushHead() {
   const uint64_t id = parts_->NextId();
   PartBuilder builder(PartMeta{id, id, {}});
   Labels labels;
+  std::vector<Sample> samples;
+  std::vector<std::string> part_chunks;
   for (const Flushed& f : flushed) {
-    if (head_->GetLabels(f.ref, &labels)) builder.AddSeries(labels, f.chunks, f.min_t, f.max_t, f.samples);
+    if (!head_->GetLabels(f.ref, &labels)) continue;
+    // Re-cut into the part's larger split chunks (see tsdb/chunk.h).
+    samples.clear();
+    bool past_maxt = false;
+    for (const std::string& c : f.chunks) {
+      Status s = AppendChunkSamples(c, INT64_MIN, INT64_MAX, &samples, &past_maxt);
+      if (!s.ok()) return s;
+    }
+    EncodePartChunks(samples, &part_chunks);
+    builder.AddSeries(labels, part_chunks, f.min_t, f.max_t, f.samples);
   }
   if (builder.num_series() > 0) {
     const Head* head = head_.get();
@@ -183,13 +206,7 @@ Status Storage::MergeWindow(const std::vector<std::shared_ptr<const Part>>& inpu
     MergeSampleSources(&sources, &merged);
     DeduplicateSamples(&merged, options_.dedup_interval_ms);
     if (merged.empty()) continue;
-    chunks.clear();
-    ChunkEncoder enc;
-    for (const Sample& smp : merged) {
-      if (enc.num_samples() >= kPartChunkSamples) chunks.push_back(enc.Finish());
-      enc.Append(smp.timestamp_ms, smp.value);
-    }
-    chunks.push_back(enc.Finish());
+    EncodePartChunks(merged, &chunks);
     builder.AddSeries(labels, chunks, merged.front().timestamp_ms, merged.back().timestamp_ms, merged.size());
   }
   const Head* head = head_.get();
@@ -229,11 +246,13 @@ void Storage::BackgroundLoop() {
   auto next_flush = start + std::chrono::milliseconds(options_.flush_interval_ms);
   std::unique_lock lock(background_mu_);
   while (!stopping_) {
-    background_cv_.wait_until(lock, std::min(next_retention, next_flush));
+    background_cv_.wait_until(lock, std::min(next_retention, next_flush),
+                              [this] { return stopping_ || flush_requested_; });
     if (stopping_) break;
+    const bool requested = std::exchange(flush_requested_, false);
     const auto now = std::chrono::steady_clock::now();
     lock.unlock();
-    if (now >= next_flush) {
+    if (requested || now >= next_flush) {
       Status s = FlushHead();
       if (s.ok()) s = MergeParts(options_.max_parts);
       if (!s.ok()) VLOG_ERROR("tsdb: flush or merge failed", {{"error", s.ToString()}});

@@ -433,6 +433,107 @@ TEST(ChunkTest, RandomBytesNeverCrash) {
   }
 }
 
+std::string EncodeSplit(const std::vector<Sample>& samples) {
+  ChunkEncoder enc(ChunkLayout::kSplit);
+  for (const Sample& s : samples) enc.Append(s.t, s.v);
+  return enc.Finish();
+}
+
+TEST(SplitChunkTest, EmptyAndSingleSampleRoundTrip) {
+  const std::string empty = EncodeSplit({});
+  EXPECT_EQ(static_cast<uint8_t>(empty[0]), kChunkFormatSplit);
+  Status status;
+  EXPECT_TRUE(DecodeAll(empty, &status).empty());
+  EXPECT_TRUE(status.ok()) << status.ToString();
+  for (double v : EdgeValues()) {
+    const std::vector<Sample> one{{-5, v}};
+    const std::vector<Sample> got = DecodeAll(EncodeSplit(one), &status);
+    ASSERT_TRUE(status.ok()) << status.ToString();
+    ASSERT_EQ(got.size(), 1u);
+    ExpectPrefix(one, got);
+  }
+}
+
+TEST(SplitChunkTest, RandomSeriesDecodeExactlyAsTheInterleavedLayout) {
+  for (uint64_t seed : {1u, 2u, 3u, 4u}) {
+    const std::vector<Sample> samples = RandomSamples(seed, 1000);
+    const std::string split = EncodeSplit(samples);
+    EXPECT_EQ(CountSamples(split), samples.size());
+    Status status;
+    const std::vector<Sample> got = DecodeAll(split, &status);
+    ASSERT_TRUE(status.ok()) << status.ToString();
+    ASSERT_EQ(got.size(), samples.size());
+    ExpectPrefix(samples, got);
+    EXPECT_TRUE(ValidateChunk(split).ok());
+    // Same codes, other order: a few bytes apart (length prefix, padding).
+    EXPECT_NEAR(static_cast<double>(split.size()), static_cast<double>(Encode(samples).size()), 4);
+  }
+}
+
+TEST(SplitChunkTest, NextBatchAndSeekMatchNext) {
+  const std::vector<Sample> samples = RandomSamples(7, 500);
+  const std::string bytes = EncodeSplit(samples);
+  ChunkDecoder dec(bytes);
+  std::vector<int64_t> t(37);
+  std::vector<double> v(37);
+  std::vector<Sample> got;
+  size_t n;
+  while ((n = dec.NextBatch(t, v)) > 0) {
+    for (size_t i = 0; i < n; ++i) got.push_back({t[i], v[i]});
+  }
+  EXPECT_TRUE(dec.status().ok()) << dec.status().ToString();
+  ASSERT_EQ(got.size(), samples.size());
+  ExpectPrefix(samples, got);
+  ChunkDecoder seek(bytes);
+  ASSERT_TRUE(seek.Seek(samples[250].t));
+  EXPECT_EQ(seek.t(), samples[250].t);
+}
+
+TEST(SplitChunkTest, SeriesWithEqualTimestampsHaveByteEqualTimestampStreams) {
+  std::vector<Sample> a = RandomSamples(5, 300);
+  std::vector<Sample> b = a;
+  for (size_t i = 0; i < b.size(); ++i) b[i].v = static_cast<double>(i) * 0.25;
+  const std::string sa = EncodeSplit(a);
+  const std::string sb = EncodeSplit(b);
+  // header (3 bytes), then the length-prefixed timestamp stream
+  size_t prefix = 3;
+  while (prefix < sa.size() && prefix < sb.size() && sa[prefix] == sb[prefix]) ++prefix;
+  EXPECT_GT(prefix, sa.size() / 4);
+}
+
+TEST(SplitChunkTest, TruncatedOrTrailingBytesAreCorruptionAfterACleanPrefix) {
+  const std::vector<Sample> samples = RandomSamples(31, 200);
+  const std::string bytes = EncodeSplit(samples);
+  for (size_t len = 0; len < bytes.size(); ++len) {
+    const std::string truncated = bytes.substr(0, len);
+    Status status;
+    const std::vector<Sample> got = DecodeAll(truncated, &status);
+    ASSERT_EQ(status.code(), Status::Code::kCorruption) << "len " << len;
+    ExpectPrefix(samples, got);
+  }
+  EXPECT_EQ(ValidateChunk(bytes + std::string(1, '\0')).code(), Status::Code::kCorruption);
+}
+
+TEST(SplitChunkTest, BitFlipsAndRandomBytesNeverCrash) {
+  const std::string bytes = EncodeSplit(RandomSamples(41, 150));
+  for (size_t bit = 0; bit < bytes.size() * 8; ++bit) {
+    std::string flipped = bytes;
+    flipped[bit / 8] = static_cast<char>(flipped[bit / 8] ^ (1 << (bit % 8)));
+    Status status;
+    const std::vector<Sample> got = DecodeAll(flipped, &status);
+    EXPECT_LE(got.size(), CountSamples(flipped));
+    for (size_t i = 1; i < got.size(); ++i) ASSERT_LE(got[i - 1].t, got[i].t);
+  }
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 2000; ++i) {
+    std::string random(1 + rng() % 64, '\0');
+    for (char& c : random) c = static_cast<char>(rng());
+    random[0] = static_cast<char>(kChunkFormatSplit);
+    Status status;
+    EXPECT_LE(DecodeAll(random, &status).size(), CountSamples(random));
+  }
+}
+
 // Compression guards: loose bounds that catch a regression of the format.
 double BytesPerSample(const std::vector<Sample>& samples) {
   return static_cast<double>(Encode(samples).size()) / static_cast<double>(samples.size());

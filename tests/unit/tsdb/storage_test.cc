@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -474,6 +475,46 @@ TEST_F(StorageTest, ConcurrentWritersFlushesMergesAndQueriersSmoke) {
   s.reset();
   s = Open();
   EXPECT_EQ(count(), static_cast<size_t>(kWriters * kAppends * 4));
+}
+
+// Appends `points` samples to each of 10 series, one batch per timestamp.
+void AppendGrid(Storage* s, int points) {
+  for (int p = 0; p < points; ++p) {
+    WriteBatch b(s->series_limits());
+    for (int i = 0; i < 10; ++i) {
+      AddRow(&b, {{"__name__", "m"}, {"i", std::to_string(i)}}, {{kNow + p * 1000, p * 1.0}});
+    }
+    ASSERT_TRUE(s->Append(b, nullptr).ok());
+  }
+}
+
+TEST_F(StorageTest, CloseFlushesSealedChunksIntoAPartAndKeepsEverySample) {
+  auto s = Open();
+  AppendGrid(s.get(), 500);
+  const Dump before = DumpAll(*s);
+  const uint64_t wal_before = s->GetHeadStats().wal_bytes;
+  ASSERT_EQ(s->GetHeadStats().num_parts, 0u);
+  ASSERT_TRUE(s->Close().ok());
+  s.reset();
+  s = Open();
+  const HeadStats h = s->GetHeadStats();
+  EXPECT_EQ(h.num_parts, 1u);
+  EXPECT_EQ(h.part_samples, 10u * 480u);
+  EXPECT_LT(h.wal_bytes, wal_before / 4);
+  EXPECT_EQ(DumpAll(*s), before);
+}
+
+TEST_F(StorageTest, WalOverFlushThresholdStartsAFlushWithoutWaitingForTheInterval) {
+  StorageOptions o = Options();
+  o.flush_wal_bytes = 16 << 10;  // a few hundred samples' worth
+  auto s = Open(o);
+  AppendGrid(s.get(), 500);
+  const Dump before = DumpAll(*s);
+  for (int i = 0; i < 500 && s->GetHeadStats().num_parts == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_GE(s->GetHeadStats().num_parts, 1u);
+  EXPECT_EQ(DumpAll(*s), before);
 }
 
 TEST_F(StorageTest, FlushMovesSealedChunksToAPartAndShrinksTheWal) {
