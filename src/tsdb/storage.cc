@@ -379,6 +379,8 @@ void Storage::RegisterMetrics() {
   metrics_->wal_bytes = &registry_->AddGauge("vigil_tsdb_wal_bytes", "Bytes of WAL segment files.");
   metrics_->parts = &registry_->AddGauge("vigil_tsdb_parts", "On-disk parts.");
   metrics_->part_bytes = &registry_->AddGauge("vigil_tsdb_part_bytes", "Bytes of on-disk part files.");
+  metrics_->part_samples = &registry_->AddGauge(
+      "vigil_tsdb_part_samples", "Samples in on-disk parts (a sample re-sent after its flush counts twice).");
   metrics_->flushes = &registry_->AddCounter("vigil_tsdb_head_flushes_total", "Head flushes that wrote a part.");
   metrics_->merges = &registry_->AddCounter("vigil_tsdb_merges_total", "Part merges completed.");
   PublishGauges();
@@ -396,6 +398,7 @@ void Storage::PublishGauges() {
   if (parts_ != nullptr) {
     metrics_->parts->Set(static_cast<double>(parts_->NumParts()));
     metrics_->part_bytes->Set(static_cast<double>(parts_->TotalBytes()));
+    metrics_->part_samples->Set(static_cast<double>(parts_->TotalSamples()));
   }
 }
 

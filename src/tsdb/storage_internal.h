@@ -34,6 +34,7 @@ struct Storage::Metrics {
   Gauge* wal_bytes = nullptr;
   Gauge* parts = nullptr;
   Gauge* part_bytes = nullptr;
+  Gauge* part_samples = nullptr;
   Counter* flushes = nullptr;
   Counter* merges = nullptr;
 
