@@ -14,7 +14,7 @@ import statistics
 
 NAMES = {"vigil": "Vigil", "vm": "VictoriaMetrics", "prometheus": "Prometheus"}
 COMPACTED = {
-    "vigil": "reopened (WAL replayed, rewritten as a checkpoint of compressed chunks), stopped",
+    "vigil": "stopped (head flushed into a part), reopened (WAL checkpoint replayed), stopped again",
     "vm": "/internal/force_flush + /internal/force_merge, merges idle, live dir",
     "prometheus": "admin snapshot: every sample in compacted blocks (head written out)",
 }

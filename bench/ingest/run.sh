@@ -130,8 +130,9 @@ start_system() {  # start_system SYS DIR PORT LOG: sets $pid and $ready_url
   local sys="$1" dir="$2" port="$3" logf="$4"
   case "$sys" in
     vigil)
+      # No self-scrape: every stored sample must come from the data set.
       "$vigil" serve --only metrics --data-dir "$dir" \
-        --set "metrics.listen=127.0.0.1:$port" >>"$logf" 2>&1 &
+        --set "metrics.listen=127.0.0.1:$port" --set scrape.self_scrape=false >>"$logf" 2>&1 &
       pid=$!; ready_url="http://127.0.0.1:$port/metrics" ;;
     vm)
       victoria-metrics -storageDataPath "$dir" -httpListenAddr "127.0.0.1:$port" \
@@ -185,8 +186,8 @@ run_one() {
       hwm=$(hwm_kb "$pid")
       stop_pid "$pid" TERM
       stop_bytes=$(du_b "$dir")
-      # Reopening replays the WAL and rewrites it as a checkpoint of the head
-      # (compressed chunks), then a clean stop: the compacted on-disk form.
+      # A stop flushes sealed head chunks into a part; reopening replays the
+      # WAL's checkpoint of the rest, then a clean stop: the compacted form.
       start_system vigil "$dir" "$port" "$logf"
       restart_hwm=$(hwm_kb "$pid")
       verify_json=$(python3 "$here/verify.py" --system vigil --url "$url" --manifest "$data/manifest.json" || true)
