@@ -3,6 +3,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <cassert>
 #include <atomic>
 #include <cstdio>
 
@@ -15,7 +16,12 @@ namespace vigil::tsdb {
 namespace {
 
 constexpr std::string_view kHeadMagic = "VGPART01";
-constexpr std::string_view kTailMagic = "VGPEND01";
+// The tail magic says how the index is stored: raw (01, older parts) or as
+// one zstd frame (02).
+constexpr std::string_view kTailMagicRawIndex = "VGPEND01";
+constexpr std::string_view kTailMagic = "VGPEND02";
+// A decompressed index larger than this is refused as corrupt.
+constexpr uint64_t kMaxIndexBytes = uint64_t{1} << 32;
 constexpr size_t kFooterBytes = 8 + 8 + 4 + 8;
 constexpr int kZstdLevel = 3;
 constexpr uint8_t kCodecRaw = 0;
@@ -113,6 +119,12 @@ std::string PartBuilder::Finish() {
     PutVarint64(&index, e.offset);
     PutVarint64(&index, e.length);
   }
+  // Label sets repeat names and values: the index compresses well.
+  std::string stored(ZSTD_compressBound(index.size()), '\0');
+  const size_t n = ZSTD_compress(stored.data(), stored.size(), index.data(), index.size(), kZstdLevel);
+  assert(!ZSTD_isError(n));
+  stored.resize(n);
+  index = std::move(stored);
   std::string file;
   file.reserve(kHeadMagic.size() + blocks_.size() + index.size() + kFooterBytes);
   file += kHeadMagic;
@@ -134,10 +146,11 @@ Result<std::shared_ptr<Part>> Part::Open(const std::string& path) {
   std::shared_ptr<Part> part(new Part(std::move(mapped).value()));
   part->instance_ = g_next_instance.fetch_add(1);
   std::string_view data = part->file_.data();
-  if (data.size() < kHeadMagic.size() + kFooterBytes || data.substr(0, kHeadMagic.size()) != kHeadMagic ||
-      data.substr(data.size() - kTailMagic.size()) != kTailMagic) {
+  if (data.size() < kHeadMagic.size() + kFooterBytes || data.substr(0, kHeadMagic.size()) != kHeadMagic) {
     return Bad(path, "bad magic or too short");
   }
+  const std::string_view tail = data.substr(data.size() - kTailMagic.size());
+  if (tail != kTailMagic && tail != kTailMagicRawIndex) return Bad(path, "bad magic or too short");
   const char* footer = data.data() + data.size() - kFooterBytes;
   const uint64_t index_offset = DecodeFixed64(footer);
   const uint64_t index_len = DecodeFixed64(footer + 8);
@@ -148,6 +161,17 @@ Result<std::shared_ptr<Part>> Part::Open(const std::string& path) {
   }
   std::string_view index = data.substr(index_offset, index_len);
   if (crc32c::Value(index) != crc) return Bad(path, "index checksum mismatch");
+  std::string decompressed;
+  if (tail == kTailMagic) {
+    const unsigned long long raw_len = ZSTD_getFrameContentSize(index.data(), index.size());
+    if (raw_len == ZSTD_CONTENTSIZE_ERROR || raw_len == ZSTD_CONTENTSIZE_UNKNOWN || raw_len > kMaxIndexBytes) {
+      return Bad(path, "index does not decompress");
+    }
+    decompressed.resize(raw_len);
+    const size_t n = ZSTD_decompress(decompressed.data(), decompressed.size(), index.data(), index.size());
+    if (ZSTD_isError(n) || n != raw_len) return Bad(path, "index does not decompress");
+    index = decompressed;
+  }
   Status s = part->ParseIndex(index);
   if (!s.ok()) return s;
   for (const Block& b : part->blocks_) {

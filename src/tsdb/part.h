@@ -6,8 +6,12 @@
 //
 //   "VGPART01"                       8-byte magic
 //   block*                           series data, see below
-//   index                            see below; covered by the footer CRC
-//   footer: index_offset:fixed64  index_len:fixed64  masked_crc32c(index):fixed32  "VGPEND01"
+//   index                            see below, as one zstd frame; the footer's
+//                                    length and CRC cover the stored bytes
+//   footer: index_offset:fixed64  index_len:fixed64  masked_crc32c(index):fixed32  "VGPEND02"
+//
+// Parts written before the index was compressed end in "VGPEND01" and store
+// the index raw; they are still read.
 //
 // Integers in the index are varints ("svarint" zigzag), fixed ints little-endian.
 //

@@ -8,8 +8,11 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <zstd.h>
 
+#include "base/crc32c.h"
 #include "base/file_util.h"
+#include "base/varint.h"
 #include "tsdb/chunk.h"
 #include "tsdb/part_set.h"
 
@@ -72,20 +75,20 @@ TEST_F(PartTest, FileNamesRoundTrip) {
 }
 
 TEST_F(PartTest, WriteOpenReadRoundTripAcrossManyBlocks) {
-  const std::string path = WritePart(7, 300, 500);  // several 64 KiB blocks
+  const std::string path = WritePart(7, 300, 2000);  // several blocks
   auto part = Part::Open(path);
   ASSERT_TRUE(part.ok()) << part.status().ToString();
   auto& p = part.value();
   EXPECT_EQ(p->id(), 7u);
-  EXPECT_EQ(p->num_samples(), 300u * 500u);
+  EXPECT_EQ(p->num_samples(), 300u * 2000u);
   EXPECT_EQ(p->min_time(), 1000);
   p->Bind(RefFromLabel);
   EXPECT_EQ(p->num_series(), 300u);
   for (SeriesRef ref : {0u, 1u, 150u, 299u}) {
     std::vector<Sample> out;
     ASSERT_TRUE(p->CollectSamples(ref, INT64_MIN, INT64_MAX, &out).ok());
-    ASSERT_EQ(out.size(), 500u);
-    for (int i = 0; i < 500; ++i) {
+    ASSERT_EQ(out.size(), 2000u);
+    for (int i = 0; i < 2000; ++i) {
       ASSERT_EQ(out[i].timestamp_ms, 1000 + i * 15000 + static_cast<int64_t>(ref));
       if (i % 97 == 0) {
         ASSERT_EQ(std::bit_cast<uint64_t>(out[i].value), kStaleNaNBits);
@@ -102,6 +105,34 @@ TEST_F(PartTest, WriteOpenReadRoundTripAcrossManyBlocks) {
   EXPECT_FALSE(p->Has(300));
   EXPECT_EQ(p->Refs().size(), 300u);
   EXPECT_LT(static_cast<double>(p->file_bytes()) / static_cast<double>(p->num_samples()), 3.0);
+}
+
+TEST_F(PartTest, PartWithARawIndexFromBeforeIndexCompressionStillOpens) {
+  const std::string path = WritePart(3, 20, 50);
+  auto written = ReadFile(path, 1 << 30);
+  ASSERT_TRUE(written.ok());
+  const std::string& file = written.value();
+  ASSERT_EQ(file.substr(file.size() - 8), "VGPEND02");
+  // Rewrite as the older layout: the same index, raw, ending in VGPEND01.
+  const char* footer = file.data() + file.size() - 28;
+  const uint64_t index_offset = DecodeFixed64(footer);
+  const uint64_t index_len = DecodeFixed64(footer + 8);
+  const std::string stored = file.substr(index_offset, index_len);
+  std::string index(ZSTD_getFrameContentSize(stored.data(), stored.size()), '\0');
+  ASSERT_EQ(ZSTD_decompress(index.data(), index.size(), stored.data(), stored.size()), index.size());
+  std::string old = file.substr(0, index_offset) + index;
+  PutFixed64(&old, index_offset);
+  PutFixed64(&old, index.size());
+  PutFixed32(&old, crc32c::Mask(crc32c::Value(index)));
+  old += "VGPEND01";
+  ASSERT_TRUE(WriteFileAtomic(path, old).ok());
+  auto part = Part::Open(path);
+  ASSERT_TRUE(part.ok()) << part.status().ToString();
+  part.value()->Bind(RefFromLabel);
+  EXPECT_EQ(part.value()->num_series(), 20u);
+  std::vector<Sample> out;
+  ASSERT_TRUE(part.value()->CollectSamples(19, INT64_MIN, INT64_MAX, &out).ok());
+  EXPECT_EQ(out.size(), 50u);
 }
 
 TEST_F(PartTest, UnboundSeriesAreInvisible) {
