@@ -196,9 +196,10 @@ void BM_Decode(benchmark::State& state) {
 void BM_DecodeBatch(benchmark::State& state) {
   const int dataset = static_cast<int>(state.range(0));
   const size_t chunk_len = static_cast<size_t>(state.range(1));
+  const auto layout = static_cast<ChunkLayout>(state.range(2));
   const Series s = Generate(dataset, kSamples);
   std::vector<std::string> chunks;
-  ChunkEncoder enc;
+  ChunkEncoder enc(layout);
   for (size_t i = 0; i < kSamples; ++i) {
     enc.Append(s.t[i], s.v[i]);
     if (enc.num_samples() == chunk_len) chunks.push_back(enc.Finish());
@@ -216,7 +217,7 @@ void BM_DecodeBatch(benchmark::State& state) {
     }
     if (total != kSamples) state.SkipWithError("decode failed");
   }
-  state.SetLabel(DatasetName(dataset));
+  state.SetLabel(std::string(DatasetName(dataset)) + (layout == ChunkLayout::kSplit ? "/split" : ""));
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kSamples));
 }
 
@@ -228,7 +229,16 @@ void Args(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(BM_Encode)->Apply(Args);
 BENCHMARK(BM_Decode)->Apply(Args);
-BENCHMARK(BM_DecodeBatch)->Apply(Args);
+// DecodeBatch also over the parts' split layout (third argument).
+void LayoutArgs(benchmark::internal::Benchmark* b) {
+  for (int d = kCounterSmallIncrements; d <= kRandomDoubles; ++d) {
+    for (int len : {120, 480}) {
+      for (ChunkLayout layout : {ChunkLayout::kInterleaved, ChunkLayout::kSplit}) b->Args({d, len, static_cast<int>(layout)});
+    }
+  }
+}
+
+BENCHMARK(BM_DecodeBatch)->Apply(LayoutArgs);
 
 }  // namespace
 }  // namespace vigil::tsdb

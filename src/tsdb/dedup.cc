@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <utility>
 
 namespace vigil::tsdb {
@@ -44,17 +45,43 @@ void MergeSampleSources(std::vector<std::vector<Sample>>* sources, std::vector<S
     *out = std::move(*only);
     return;
   }
-  // Tag every sample with its source's rank; a stable sort keeps earlier
-  // sources first among equal timestamps, so keeping the first wins.
-  std::vector<std::pair<Sample, size_t>> all;
-  for (size_t i = 0; i < sources->size(); ++i) {
-    for (const Sample& s : (*sources)[i]) all.emplace_back(s, i);
-  }
-  std::stable_sort(all.begin(), all.end(),
-                   [](const auto& a, const auto& b) { return a.first.timestamp_ms < b.first.timestamp_ms; });
-  out->reserve(all.size());
-  for (const auto& [s, rank] : all) {
-    if (out->empty() || out->back().timestamp_ms != s.timestamp_ms) out->push_back(s);
+  // A k-way merge (k is small: the head and a few parts). Each step takes the
+  // smallest next timestamp, from the earliest source on a tie, and skips
+  // that timestamp in every other source.
+  size_t total = 0;
+  for (const auto& src : *sources) total += src.size();
+  out->reserve(total);
+  std::vector<size_t> pos(sources->size(), 0);
+  for (;;) {
+    size_t best = sources->size();
+    int64_t best_t = 0;
+    for (size_t i = 0; i < sources->size(); ++i) {
+      const std::vector<Sample>& src = (*sources)[i];
+      if (pos[i] < src.size() && (best == sources->size() || src[pos[i]].timestamp_ms < best_t)) {
+        best = i;
+        best_t = src[pos[i]].timestamp_ms;
+      }
+    }
+    if (best == sources->size()) return;
+    // Copy the run of `best` that precedes every other source's next sample.
+    int64_t limit = INT64_MAX;
+    for (size_t i = 0; i < sources->size(); ++i) {
+      const std::vector<Sample>& src = (*sources)[i];
+      if (i != best && pos[i] < src.size()) limit = std::min(limit, src[pos[i]].timestamp_ms);
+    }
+    const std::vector<Sample>& from = (*sources)[best];
+    size_t end = pos[best];
+    while (end < from.size() && from[end].timestamp_ms < limit) ++end;
+    // Nothing before `limit`: the next samples tie, and `best` is the
+    // earliest of the tied sources.
+    if (end == pos[best]) ++end;
+    out->insert(out->end(), from.begin() + static_cast<ptrdiff_t>(pos[best]), from.begin() + static_cast<ptrdiff_t>(end));
+    pos[best] = end;
+    const int64_t last = out->back().timestamp_ms;
+    for (size_t i = 0; i < sources->size(); ++i) {
+      const std::vector<Sample>& src = (*sources)[i];
+      while (pos[i] < src.size() && src[pos[i]].timestamp_ms <= last) ++pos[i];
+    }
   }
 }
 

@@ -140,10 +140,11 @@ std::string PartBuilder::Finish() {
 
 // ---- Part ----
 
-Result<std::shared_ptr<Part>> Part::Open(const std::string& path) {
+Result<std::shared_ptr<Part>> Part::Open(const std::string& path, BlockCache* cache) {
   auto mapped = MappedFile::Open(path);
   if (!mapped.ok()) return mapped.status();
   std::shared_ptr<Part> part(new Part(std::move(mapped).value()));
+  part->cache_ = cache;
   part->instance_ = g_next_instance.fetch_add(1);
   std::string_view data = part->file_.data();
   if (data.size() < kHeadMagic.size() + kFooterBytes || data.substr(0, kHeadMagic.size()) != kHeadMagic) {
@@ -270,38 +271,60 @@ std::vector<SeriesRef> Part::Refs() const {
   return refs;
 }
 
-Result<std::string_view> Part::LoadBlock(uint32_t index) const {
-  // Series are usually read in an order that touches one block many times in
-  // a row, so one decompressed block per thread avoids most repeated work.
-  struct Cache {
+Status Part::Decompress(uint32_t index, std::string* out) const {
+  const Block& b = blocks_[index];
+  std::string_view stored = file_.data().substr(b.offset, b.stored_len);
+  if (crc32c::Value(stored) != crc32c::Unmask(b.crc)) return Bad(path(), "block checksum mismatch");
+  out->resize(b.raw_len);
+  const size_t n = ZSTD_decompress(out->data(), out->size(), stored.data(), stored.size());
+  if (ZSTD_isError(n) || n != b.raw_len) return Bad(path(), "block does not decompress");
+  return Status::Ok();
+}
+
+Result<Part::LoadedBlock> Part::LoadBlock(uint32_t index, BlockReads reads) const {
+  const Block& b = blocks_[index];
+  if (b.codec == kCodecRaw) {
+    std::string_view stored = file_.data().substr(b.offset, b.stored_len);
+    if (crc32c::Value(stored) != crc32c::Unmask(b.crc)) return Bad(path(), "block checksum mismatch");
+    return LoadedBlock{nullptr, stored};
+  }
+  if (reads == BlockReads::kCached && cache_ != nullptr) {
+    BlockCache::Block block = cache_->Get(instance_, index);
+    if (block == nullptr) {
+      auto fresh = std::make_shared<std::string>();
+      Status s = Decompress(index, fresh.get());
+      if (!s.ok()) return s;
+      block = std::move(fresh);
+      cache_->Put(instance_, index, block);
+    }
+    const std::string_view data(*block);
+    return LoadedBlock{std::move(block), data};
+  }
+  // Sequential readers touch one block many times in a row: one
+  // decompressed block per thread avoids most repeated work.
+  struct LastBlock {
     uint64_t instance = 0;
     uint32_t block = 0;
     std::string data;
   };
-  thread_local Cache cache;
-  const Block& b = blocks_[index];
-  std::string_view stored = file_.data().substr(b.offset, b.stored_len);
-  if (b.codec == kCodecRaw) {
-    if (crc32c::Value(stored) != crc32c::Unmask(b.crc)) return Bad(path(), "block checksum mismatch");
-    return stored;
+  thread_local LastBlock last;
+  if (last.instance != instance_ || last.block != index) {
+    last.instance = 0;
+    Status s = Decompress(index, &last.data);
+    if (!s.ok()) return s;
+    last.instance = instance_;
+    last.block = index;
   }
-  if (cache.instance == instance_ && cache.block == index) return std::string_view(cache.data);
-  if (crc32c::Value(stored) != crc32c::Unmask(b.crc)) return Bad(path(), "block checksum mismatch");
-  cache.instance = 0;
-  cache.data.resize(b.raw_len);
-  const size_t n = ZSTD_decompress(cache.data.data(), cache.data.size(), stored.data(), stored.size());
-  if (ZSTD_isError(n) || n != b.raw_len) return Bad(path(), "block does not decompress");
-  cache.instance = instance_;
-  cache.block = index;
-  return std::string_view(cache.data);
+  return LoadedBlock{nullptr, std::string_view(last.data)};
 }
 
-Status Part::CollectSamples(SeriesRef ref, int64_t mint, int64_t maxt, std::vector<Sample>* out) const {
+Status Part::CollectSamples(SeriesRef ref, int64_t mint, int64_t maxt, std::vector<Sample>* out,
+                            BlockReads reads) const {
   const Entry* e = Find(ref);
   if (e == nullptr || e->max_t < mint || e->min_t > maxt) return Status::Ok();
-  auto block = LoadBlock(e->block);
+  auto block = LoadBlock(e->block, reads);
   if (!block.ok()) return block.status();
-  std::string_view in = block.value().substr(e->offset, e->length);
+  std::string_view in = block.value().data.substr(e->offset, e->length);
   uint64_t nchunks = 0;
   if (!GetVarint64(&in, &nchunks)) return Bad(path(), "truncated series data");
   for (uint64_t i = 0; i < nchunks; ++i) {

@@ -48,6 +48,7 @@
 #include "base/file_util.h"
 #include "base/sample_row.h"
 #include "base/status.h"
+#include "tsdb/block_cache.h"
 #include "tsdb/labels.h"
 #include "tsdb/postings.h"
 
@@ -99,13 +100,20 @@ class PartBuilder {
   uint64_t num_samples_ = 0;
 };
 
+// How a read uses the shared BlockCache. Queries share decompressed blocks;
+// merges, which read each block once in order, keep one block per thread and
+// leave the cache to the queries.
+enum class BlockReads : uint8_t { kCached, kSequential };
+
 // An open part. Series are found by SeriesRef after Bind(); unbound entries
 // (deleted or tombstoned series) are invisible.
 // Thread-safe after Bind(): reads may run concurrently.
 class Part {
  public:
   // Maps the file and checks magic, footer and index CRC (Corruption if bad).
-  static Result<std::shared_ptr<Part>> Open(const std::string& path);
+  // Cached reads go through `cache` when it is not null.
+  // REQUIRES: `cache` outlives the part.
+  static Result<std::shared_ptr<Part>> Open(const std::string& path, BlockCache* cache = nullptr);
 
   // Calls `ref_of` with the labels of every series once; the series is bound
   // to the returned ref, or hidden if it returns nullopt. Call once, before
@@ -119,7 +127,8 @@ class Part {
   bool Overlaps(SeriesRef ref, int64_t mint, int64_t maxt) const;
   // Appends the samples of `ref` with mint <= t <= maxt to `*out`, ascending.
   // Corruption if a block fails its checksum or does not decode.
-  Status CollectSamples(SeriesRef ref, int64_t mint, int64_t maxt, std::vector<Sample>* out) const;
+  Status CollectSamples(SeriesRef ref, int64_t mint, int64_t maxt, std::vector<Sample>* out,
+                        BlockReads reads = BlockReads::kCached) const;
   // Bound refs, ascending.
   std::vector<SeriesRef> Refs() const;
 
@@ -147,10 +156,19 @@ class Part {
   explicit Part(MappedFile file) : file_(std::move(file)) {}
   Status ParseIndex(std::string_view index);
   const Entry* Find(SeriesRef ref) const;
-  // The decompressed block, from a per-thread one-block cache.
-  Result<std::string_view> LoadBlock(uint32_t block) const;
+  // A decompressed block and what keeps it alive.
+  struct LoadedBlock {
+    BlockCache::Block owner;  // null when `data` is the mapping or the thread's block
+    std::string_view data;
+  };
+  // The decompressed block: from cache_ for cached reads, else from a
+  // per-thread one-block cache.
+  Result<LoadedBlock> LoadBlock(uint32_t block, BlockReads reads) const;
+  // Checks and decompresses block `index` into *out.
+  Status Decompress(uint32_t index, std::string* out) const;
 
   MappedFile file_;
+  BlockCache* cache_ = nullptr;
   uint64_t instance_ = 0;  // unique per process, keys the block cache
   uint64_t id_ = 0, min_gen_ = 0, num_samples_ = 0;
   int64_t min_time_ = 0, max_time_ = 0;

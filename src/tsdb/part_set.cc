@@ -24,10 +24,11 @@ std::shared_ptr<const PartSet::PartList> Sorted(PartSet::PartList list) {
 
 }  // namespace
 
-Result<std::unique_ptr<PartSet>> PartSet::Open(const std::string& dir, const RefFn& get_or_create) {
+Result<std::unique_ptr<PartSet>> PartSet::Open(const std::string& dir, const RefFn& get_or_create,
+                                               size_t block_cache_bytes) {
   Status s = EnsureDir(dir);
   if (!s.ok()) return s;
-  std::unique_ptr<PartSet> set(new PartSet(dir));
+  std::unique_ptr<PartSet> set(new PartSet(dir, block_cache_bytes));
   s = set->LoadTombstones();
   if (!s.ok()) return s;
   auto names = ListDir(dir);
@@ -40,7 +41,7 @@ Result<std::unique_ptr<PartSet>> PartSet::Open(const std::string& dir, const Ref
     }
     std::optional<uint64_t> id = ParsePartFileName(name);
     if (!id.has_value()) continue;
-    auto part = Part::Open(dir + "/" + name);
+    auto part = Part::Open(dir + "/" + name, &set->block_cache_);
     if (!part.ok()) return part.status();
     if (part.value()->id() != *id) return Status::Corruption("part " + name + ": id does not match its name");
     set->next_id_ = std::max(set->next_id_, *id + 1);
@@ -86,7 +87,7 @@ Status PartSet::AddPart(uint64_t id, const std::string& bytes, const RefFn& ref_
   const std::string path = dir_ + "/" + PartFileName(id);
   Status s = WriteFileAtomic(path, bytes);
   if (!s.ok()) return s;
-  auto opened = Part::Open(path);
+  auto opened = Part::Open(path, &block_cache_);
   if (!opened.ok()) return opened.status();
   std::shared_ptr<Part> part = std::move(opened).value();
   {

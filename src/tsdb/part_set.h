@@ -42,8 +42,13 @@ class PartSet {
   // Opens (creating) `dir`: loads tombstones, removes temp files and parts
   // that a present merged part replaces, opens every other part and binds its
   // series with `get_or_create` (tombstoned series are hidden without calling
-  // it). A corrupt part is an error (it is not silently dropped).
-  static Result<std::unique_ptr<PartSet>> Open(const std::string& dir, const RefFn& get_or_create);
+  // it). A corrupt part is an error (it is not silently dropped). Queries
+  // share up to `block_cache_bytes` of decompressed blocks (0: none).
+  static Result<std::unique_ptr<PartSet>> Open(const std::string& dir, const RefFn& get_or_create,
+                                               size_t block_cache_bytes = kDefaultBlockCacheBytes);
+
+  // Default size of the decompressed-block cache.
+  static constexpr size_t kDefaultBlockCacheBytes = size_t{64} << 20;
 
   // The current parts.
   std::shared_ptr<const PartList> Snapshot() const;
@@ -79,13 +84,14 @@ class PartSet {
     Labels labels;
     uint64_t max_part_id;
   };
-  explicit PartSet(std::string dir) : dir_(std::move(dir)) {}
+  PartSet(std::string dir, size_t block_cache_bytes) : dir_(std::move(dir)), block_cache_(block_cache_bytes) {}
   Status LoadTombstones();
   Status WriteTombstonesLocked();
   bool IsTombstonedLocked(const Labels& labels, uint64_t part_id) const;
   void IndexTombstonesLocked();
 
   const std::string dir_;
+  BlockCache block_cache_;  // shared by this set's parts
   mutable std::mutex mu_;
   std::shared_ptr<const PartList> parts_;  // GUARDED_BY(mu_); replaced, never mutated
   uint64_t next_id_ = 1;                   // GUARDED_BY(mu_)

@@ -200,7 +200,7 @@ Status Storage::MergeWindow(const std::vector<std::shared_ptr<const Part>>& inpu
     if (!head_->GetLabels(ref, &labels)) continue;  // deleted: the merge drops it
     for (size_t i = 0; i < inputs.size(); ++i) {
       sources[i].clear();
-      Status s = inputs[i]->CollectSamples(ref, INT64_MIN, INT64_MAX, &sources[i]);
+      Status s = inputs[i]->CollectSamples(ref, INT64_MIN, INT64_MAX, &sources[i], BlockReads::kSequential);
       if (!s.ok()) return s;
     }
     MergeSampleSources(&sources, &merged);

@@ -192,5 +192,33 @@ TEST(HeadTest, DropBeforeReportsSeriesLeftEmpty) {
   EXPECT_EQ(head.NumSamples(), 1);
 }
 
+TEST(MergeSampleSourcesTest, MatchesAnOracleAndEarlierSourcesWinTies) {
+  std::mt19937_64 rng(5);
+  for (int round = 0; round < 300; ++round) {
+    const size_t k = 1 + rng() % 4;
+    std::vector<std::vector<Sample>> sources(k);
+    std::map<int64_t, double> oracle;  // first source holding a timestamp wins
+    for (size_t i = 0; i < k; ++i) {
+      std::map<int64_t, double> unique;
+      const int64_t base = static_cast<int64_t>(rng() % 50);
+      const size_t n = rng() % 40;
+      for (size_t j = 0; j < n; ++j) unique[base + static_cast<int64_t>(rng() % 80)] = static_cast<double>(i * 1000 + j);
+      for (const auto& [t, v] : unique) {
+        sources[i].push_back(Sample{t, v});
+        oracle.emplace(t, v);
+      }
+    }
+    std::vector<Sample> out;
+    MergeSampleSources(&sources, &out);
+    ASSERT_EQ(out.size(), oracle.size()) << "round " << round;
+    size_t idx = 0;
+    for (const auto& [t, v] : oracle) {
+      ASSERT_EQ(out[idx].timestamp_ms, t) << "round " << round;
+      ASSERT_EQ(out[idx].value, v) << "round " << round << " t " << t;
+      ++idx;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace vigil::tsdb
