@@ -19,7 +19,6 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -116,6 +115,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::string bound_address;
   std::atomic<bool> stopping{false};
   std::atomic<size_t> active{0};
+  size_t next_thread = 0;  // the I/O thread of the next connection (AcceptLoop only)
 
   std::mutex conns_mu;
   std::unordered_set<std::shared_ptr<Connection>> conns;
@@ -225,7 +225,7 @@ Status HttpServer::Start() {
   } else {
     ep = tcp::endpoint(addr, port);
   }
-  auto acc = std::make_unique<tcp::acceptor>(asio::make_strand(impl_->runtime.io()));
+  auto acc = std::make_unique<tcp::acceptor>(impl_->runtime.io());
   acc->open(ep.protocol(), ec);
   if (!ec) acc->set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acc->bind(ep, ec);
@@ -285,8 +285,10 @@ asio::awaitable<void> HttpServer::Impl::AcceptLoop() {
   auto self = shared_from_this();
   for (;;) {
     boost::system::error_code ec;
-    tcp::socket socket = co_await acceptor->async_accept(asio::make_strand(runtime.io()),
-                                                         asio::redirect_error(asio::use_awaitable, ec));
+    // Each connection lives on one I/O thread's context, taken in turn:
+    // its reads, writes, timers and handlers never change threads.
+    asio::io_context& home = runtime.io(next_thread++ % runtime.io_count());
+    tcp::socket socket = co_await acceptor->async_accept(home, asio::redirect_error(asio::use_awaitable, ec));
     if (stopping.load()) co_return;
     if (ec) {
       if (ec == asio::error::operation_aborted) co_return;
