@@ -30,6 +30,7 @@
 #include <boost/beast/http.hpp>
 
 #include "net/http_types.h"
+#include "net/upstream_idle.h"
 #include "net/upstream_pool.h"
 
 namespace vigil::net::detail {
@@ -105,10 +106,14 @@ inline std::string Seconds(std::chrono::milliseconds d) {
   return out + "s";
 }
 
-// Opens (or takes from the pool) a connection to the upstream. On failure
+// Opens (or takes from this thread's pool) a connection to the upstream.
+// `check_pooled`: make sure a pooled connection is still open (worth a recv
+// when a request body is about to be streamed, which cannot be replayed on
+// a fresh connection; bodiless requests are retried instead). On failure
 // returns the status to answer (502, or 504 on a connect timeout) in *status.
 inline relay_asio::awaitable<std::unique_ptr<UpstreamConnection>> ConnectUpstream(const UpstreamForward& fwd,
-                                                                                   bool allow_pooled, int* status,
+                                                                                   bool allow_pooled,
+                                                                                   bool check_pooled, int* status,
                                                                                    std::string* error) {
   using tcp = relay_asio::ip::tcp;
   auto ex = co_await relay_asio::this_coro::executor;
@@ -116,18 +121,12 @@ inline relay_asio::awaitable<std::unique_ptr<UpstreamConnection>> ConnectUpstrea
   boost::system::error_code ec;
   bool tls = fwd.scheme == "https";
   if (!tls && allow_pooled && fwd.pool) {
-    int fd = fwd.pool->Take(fwd.host_port);
-    if (fd >= 0) {
-      sockaddr_storage addr{};
-      socklen_t len = sizeof(addr);
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-      conn->tcp.socket().assign(addr.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), fd, ec);
-      if (!ec) {
-        conn->reused = true;
-        co_return conn;
-      }
-      ::close(fd);
-      conn = std::make_unique<UpstreamConnection>(ex);
+    std::optional<tcp::socket> pooled = IdleUpstreams::Of(ex).Take(*fwd.pool, fwd.host_port, check_pooled);
+    if (pooled) {
+      // Same context, so the move keeps the socket's reactor registration.
+      conn->tcp.socket() = std::move(*pooled);
+      conn->reused = true;
+      co_return conn;
     }
   }
   std::string host, port;
@@ -312,7 +311,7 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
   for (int attempt = 0;; ++attempt) {
     int status = 0;
     std::string error;
-    conn = co_await ConnectUpstream(fwd, attempt == 0, &status, &error);
+    conn = co_await ConnectUpstream(fwd, attempt == 0, has_body, &status, &error);
     if (!conn) co_return fail(status, error);
     relay_http::request_serializer<relay_http::empty_body> sr{up};
     conn->tcp.expires_after(fwd.read_timeout);
@@ -476,9 +475,7 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
   }
   out.client_reusable = keep_alive;
   if (fwd.pool && !conn->tls && request_sent && rp->is_done() && rp->keep_alive() && up_buf.size() == 0) {
-    auto socket = conn->tcp.release_socket();
-    int fd = socket.release(ec);
-    if (!ec) fwd.pool->Put(fwd.host_port, fd);
+    IdleUpstreams::Of(conn->tcp.get_executor()).Put(*fwd.pool, fwd.host_port, conn->tcp.release_socket());
   }
   co_return out;
 }
