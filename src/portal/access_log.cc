@@ -11,7 +11,9 @@
 namespace vigil::portal {
 
 std::string FormatAccessLine(const net::HttpRequest& req, const AccessRecord& rec) {
-  std::string out = "{";
+  std::string out;
+  out.reserve(320);  // a typical line, so that it is built without regrowing
+  out += '{';
   auto field = [&out](std::string_view key, std::string_view value) {
     if (out.size() > 1) out += ',';
     json::AppendString(&out, key);

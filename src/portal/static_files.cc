@@ -304,6 +304,7 @@ net::HttpResponse StaticFiles::ServeOpenFile(const net::HttpRequest& req, int fd
   std::string etag = Etag(st);
   std::string last_modified = HttpDate(static_cast<int64_t>(st.st_mtime));
   net::HttpResponse r;
+  r.headers.reserve(6);
   r.SetHeader("Content-Type", WithCharset(ContentTypeFor(file)));
   r.SetHeader("Last-Modified", last_modified);
   r.SetHeader("ETag", etag);
