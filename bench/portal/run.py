@@ -28,6 +28,7 @@ sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 from nginx_peer import NGINX_BIN, NginxPeer, free_port  # noqa: E402
 
 VIGIL = os.environ.get("VIGIL_BIN", os.path.join(REPO, "build", "release", "vigil"))
+VIGIL_STDERR = [""]  # Vigil's stderr file, shown if it dies during a run
 
 UPSTREAM_CONF = """
 {user}
@@ -91,7 +92,18 @@ def wrk(port, host, path, duration, pid=None):
                               f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True)
         if run.returncode == 0:
             break
+        print(f"wrk failed ({run.returncode}): {run.stdout} {run.stderr}", file=sys.stderr)
         time.sleep(1)
+    if run.returncode != 0 and pid:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                alive = f.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            alive = False
+        print(f"wrk gave up on port {port}; server pid {pid} {'alive' if alive else 'gone'}", file=sys.stderr)
+        if not alive and os.path.exists(VIGIL_STDERR[0]):
+            with open(VIGIL_STDERR[0]) as f:
+                print(f.read()[-4000:], file=sys.stderr)
     run.check_returncode()
     out = run.stdout
     cpu = cpu_seconds(pid) - cpu0 if pid else 0
@@ -125,12 +137,13 @@ def main():
             os.makedirs(os.path.join(tmp, d))
         upstream = subprocess.Popen([NGINX_BIN, "-p", tmp, "-c", os.path.join(tmp, "up.conf")])
         vigil_port = free_port()
+        VIGIL_STDERR[0] = os.path.join(tmp, "vigil.stderr")
         conf = os.path.join(tmp, "vigil.yml")
         with open(conf, "w") as f:
             f.write(VIGIL_CONF.format(www=www, up=up_port, logs=os.path.join(tmp, "vigil-logs")))
         vigil = subprocess.Popen([VIGIL, "serve", "--only", "portal", "--config", conf, "--data-dir",
                                   os.path.join(tmp, "data"), "--set", f"portal.listen=127.0.0.1:{vigil_port}"],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                 stdout=subprocess.DEVNULL, stderr=open(VIGIL_STDERR[0], "w"))
         try:
             wait_port(up_port)
             wait_port(vigil_port)

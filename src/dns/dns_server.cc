@@ -208,7 +208,8 @@ struct DnsServer::Impl : std::enable_shared_from_this<DnsServer::Impl> {
         connections.insert(sock);
         tcp_connections.Set(static_cast<double>(connections.size()));
       }
-      asio::co_spawn(runtime.io(), ServeConnection(sock), asio::detached);
+      // On the socket's own context: one thread serves the connection.
+      asio::co_spawn(sock->get_executor(), ServeConnection(sock), asio::detached);
     }
   }
 };
@@ -262,7 +263,7 @@ Status DnsServer::Start() {
     impl_->udp.reset();
     return Status::IOError(impl_->opts.listen + " (tcp): " + ec.message());
   }
-  asio::co_spawn(impl_->runtime.io(), impl_->AcceptLoop(), asio::detached);
+  asio::co_spawn(impl_->acceptor->get_executor(), impl_->AcceptLoop(), asio::detached);
   return Status::Ok();
 }
 

@@ -1,10 +1,13 @@
 #include "net/http_server.h"
 
 #include <algorithm>
+#include <array>
+#include <cstdio>
 #include <cerrno>
 #include <chrono>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <type_traits>
 #include <unordered_set>
@@ -19,7 +22,6 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -80,6 +82,53 @@ asio::awaitable<HttpResponse> AwaitResponse(StartFn start) {
       asio::use_awaitable);
 }
 
+// The answer of an async handler, which may come before the handler returns
+// (kept until taken) or later from any thread (handed to the waiting
+// coroutine's responder). Only the first answer counts.
+class PendingAnswer {
+ public:
+  // The handler's answer; safe from any thread.
+  void Answer(HttpResponse r) {
+    Responder waiting;
+    {
+      std::lock_guard lock(mu_);
+      if (answered_) return;  // a second call is ignored
+      answered_ = true;
+      if (!waiting_) {
+        early_ = std::move(r);
+        return;
+      }
+      waiting = std::move(waiting_);
+    }
+    waiting(std::move(r));
+  }
+  // The answer given so far, if any (taken: later calls see none).
+  std::optional<HttpResponse> TakeIfAnswered() {
+    std::lock_guard lock(mu_);
+    std::optional<HttpResponse> r = std::move(early_);
+    early_.reset();
+    return r;
+  }
+  // Hands the answer to `done` when it comes, or at once if it came meanwhile.
+  void OnAnswer(Responder done) {
+    std::unique_lock lock(mu_);
+    if (early_) {
+      HttpResponse r = std::move(*early_);
+      early_.reset();
+      lock.unlock();
+      done(std::move(r));
+      return;
+    }
+    waiting_ = std::move(done);
+  }
+
+ private:
+  std::mutex mu_;
+  bool answered_ = false;
+  std::optional<HttpResponse> early_;
+  Responder waiting_;
+};
+
 HttpResponse CallSafely(const Handler& h, HttpRequest& req, const Router& router) {
   try {
     return h(req);
@@ -99,7 +148,31 @@ bool IsCompressible(std::string_view content_type) {
   return true;
 }
 
+// The status line and `headers` (without the framing fields the server sets
+// itself: Content-Length, Transfer-Encoding, Connection; and with Server: vigil).
+void AppendResponseHead(std::string* out, unsigned version, int status, const Headers& headers) {
+  detail::AppendStatusLine(out, version, status);
+  for (const auto& [k, v] : headers) {
+    if (beast::iequals(k, "Content-Length") || beast::iequals(k, "Transfer-Encoding") ||
+        beast::iequals(k, "Connection") || beast::iequals(k, "Server")) {
+      continue;
+    }
+    detail::AppendField(out, k, v);
+  }
+  detail::AppendField(out, "Server", "vigil");
+}
+
 }  // namespace
+
+// The metric children a connection last recorded into: consecutive requests
+// of one connection usually have the same route and status, and reusing the
+// children skips the families' lookups (children live as long as the registry).
+struct MetricsCache {
+  std::string path_label;
+  int status = 0;
+  Counter* requests = nullptr;
+  Histogram* duration = nullptr;
+};
 
 struct Connection {
   explicit Connection(tcp::socket s) : stream(std::move(s)) {}
@@ -116,6 +189,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::string bound_address;
   std::atomic<bool> stopping{false};
   std::atomic<size_t> active{0};
+  size_t next_thread = 0;  // the I/O thread of the next connection (AcceptLoop only)
 
   std::mutex conns_mu;
   std::unordered_set<std::shared_ptr<Connection>> conns;
@@ -137,7 +211,18 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   asio::awaitable<void> ServeRequests(std::shared_ptr<Connection> conn, Stream& stream, const std::string& remote,
                                       bool tls);
   asio::awaitable<HttpResponse> Dispatch(HttpRequest& req, const Router::Match& m, std::string* path_label);
-  void Record(const std::string& path_label, int status, double seconds) {
+  void Record(const std::string& path_label, int status, double seconds, MetricsCache* cache = nullptr) {
+    if (cache != nullptr && requests && durations) {
+      if (cache->requests == nullptr || cache->status != status || cache->path_label != path_label) {
+        cache->requests = &requests->WithLabels({path_label, std::to_string(status)});
+        cache->duration = &durations->WithLabels({path_label});
+        cache->path_label = path_label;
+        cache->status = status;
+      }
+      cache->requests->Inc();
+      cache->duration->Observe(seconds);
+      return;
+    }
     if (requests) requests->WithLabels({path_label, std::to_string(status)}).Inc();
     if (durations) durations->WithLabels({path_label}).Observe(seconds);
   }
@@ -225,7 +310,7 @@ Status HttpServer::Start() {
   } else {
     ep = tcp::endpoint(addr, port);
   }
-  auto acc = std::make_unique<tcp::acceptor>(asio::make_strand(impl_->runtime.io()));
+  auto acc = std::make_unique<tcp::acceptor>(impl_->runtime.io());
   acc->open(ep.protocol(), ec);
   if (!ec) acc->set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acc->bind(ep, ec);
@@ -285,8 +370,10 @@ asio::awaitable<void> HttpServer::Impl::AcceptLoop() {
   auto self = shared_from_this();
   for (;;) {
     boost::system::error_code ec;
-    tcp::socket socket = co_await acceptor->async_accept(asio::make_strand(runtime.io()),
-                                                         asio::redirect_error(asio::use_awaitable, ec));
+    // Each connection lives on one I/O thread's context, taken in turn:
+    // its reads, writes, timers and handlers never change threads.
+    asio::io_context& home = runtime.io(next_thread++ % runtime.io_count());
+    tcp::socket socket = co_await acceptor->async_accept(home, asio::redirect_error(asio::use_awaitable, ec));
     if (stopping.load()) co_return;
     if (ec) {
       if (ec == asio::error::operation_aborted) co_return;
@@ -327,14 +414,18 @@ asio::awaitable<HttpResponse> HttpServer::Impl::Dispatch(HttpRequest& req, const
   *path_label = m.route->pattern;
   const Route& route = *m.route;
   if (route.async_handler) {
-    co_return co_await AwaitResponse([&](Responder done) {
-      try {
-        route.async_handler(req, std::move(done));
-      } catch (const std::exception& e) {
-        // The handler may or may not have called done; a second call is ignored.
-        VLOG_ERROR("async handler threw", {{"path", req.path}, {"error", e.what()}});
-      }
-    });
+    // Most async handlers (the portal's) answer before they return: that
+    // answer is taken at once, without suspending the coroutine and posting
+    // its resumption. A later answer, from any thread, resumes it as usual.
+    auto pending = std::make_shared<PendingAnswer>();
+    try {
+      route.async_handler(req, Responder([pending](HttpResponse r) { pending->Answer(std::move(r)); }));
+    } catch (const std::exception& e) {
+      // The handler may or may not have called done; a second call is ignored.
+      VLOG_ERROR("async handler threw", {{"path", req.path}, {"error", e.what()}});
+    }
+    if (std::optional<HttpResponse> now = pending->TakeIfAnswered()) co_return std::move(*now);
+    co_return co_await AwaitResponse([&](Responder done) { pending->OnAnswer(std::move(done)); });
   }
   if (route.options.offload) {
     co_return co_await AwaitResponse([&](Responder done) {
@@ -377,6 +468,8 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
                                                       const std::string& remote, bool tls) {
   beast::flat_buffer buffer;
   boost::system::error_code ec;
+  std::string head_bytes;  // response heads, serialised here; reused by every response of the connection
+  MetricsCache metrics_cache;
   std::unique_ptr<char[]> relay_scratch;  // proxied bodies pass through here; allocated on first use
 
   // Sends the header of `res` and then the pieces of `body` as chunks until it
@@ -477,42 +570,51 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
   // Writes a response built from `r`; returns false if the connection must close.
   auto write = [&](HttpResponse r, unsigned version, bool keep_alive, bool head,
                    std::string_view accept_encoding) -> asio::awaitable<bool> {
-    http::response<http::string_body> res;
-    res.version(version);
-    res.result(static_cast<unsigned>(r.status));
     bool has_encoding = false;
     std::string_view content_type;
-    for (auto& [k, v] : r.headers) {
-      res.insert(k, v);
+    for (const auto& [k, v] : r.headers) {
       if (beast::iequals(k, "Content-Encoding")) has_encoding = true;
       if (beast::iequals(k, "Content-Type")) content_type = v;
     }
-    res.set(http::field::server, "vigil");
-    // A HEAD answer may carry the Content-Length its GET would have.
-    std::string head_length;
-    if (head) head_length = std::string(FindHeader(r.headers, "Content-Length"));
     if (!head && !has_encoding && r.status != 206 && r.body.size() >= opts.gzip_min_bytes && IsCompressible(content_type) &&
         ChooseResponseEncoding(accept_encoding) == Encoding::kGzip) {
       std::string gz;
       if (Compress(Encoding::kGzip, r.body, &gz).ok()) {
         r.body = std::move(gz);
-        res.set(http::field::content_encoding, "gzip");
-        res.set(http::field::vary, "Accept-Encoding");
+        r.headers.emplace_back("Content-Encoding", "gzip");
+        r.headers.emplace_back("Vary", "Accept-Encoding");
       }
     }
-    if (r.stream && !head) co_return co_await WriteStream(stream, std::move(res), std::move(r.stream));
-    if (r.file && !head) co_return co_await WriteFile(stream, std::move(res), *r.file, keep_alive);
-    res.keep_alive(keep_alive);
-    bool no_body = head || r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);
-    if (head && !head_length.empty()) {
-      res.set(http::field::content_length, head_length);
-    } else if (!no_body || head) {
-      res.content_length(r.body.size());
+    if ((r.stream || r.file) && !head) {
+      http::response<http::string_body> res;
+      res.version(version);
+      res.result(static_cast<unsigned>(r.status));
+      for (auto& [k, v] : r.headers) res.insert(k, v);
+      res.set(http::field::server, "vigil");
+      if (r.stream) co_return co_await WriteStream(stream, std::move(res), std::move(r.stream));
+      co_return co_await WriteFile(stream, std::move(res), *r.file, keep_alive);
     }
-    if (!no_body) res.body() = std::move(r.body);
+    // The head is serialised into a buffer the connection reuses, and leaves
+    // with the body in one write.
+    bool no_body = head || r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);
+    // A HEAD answer may carry the Content-Length its GET would have.
+    std::string_view head_length = head ? FindHeader(r.headers, "Content-Length") : std::string_view();
+    head_bytes.clear();
+    AppendResponseHead(&head_bytes, version, r.status, r.headers);
+    if (head && !head_length.empty()) {
+      detail::AppendField(&head_bytes, "Content-Length", head_length);
+    } else if (!no_body || head) {
+      char digits[24];
+      int n = std::snprintf(digits, sizeof(digits), "%zu", r.body.size());
+      detail::AppendField(&head_bytes, "Content-Length", std::string_view(digits, static_cast<size_t>(n)));
+    }
+    detail::AppendConnection(&head_bytes, version, keep_alive);
+    head_bytes += "\r\n";
+    std::array<asio::const_buffer, 2> out{asio::buffer(head_bytes),
+                                          no_body ? asio::const_buffer() : asio::buffer(r.body)};
     conn->stream.expires_after(opts.read_timeout);
     boost::system::error_code wec;
-    co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, wec));
+    co_await asio::async_write(stream, out, asio::redirect_error(asio::use_awaitable, wec));
     co_return !wec && keep_alive;
   };
 
@@ -555,6 +657,7 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
     size_t qpos = target.find('?');
     req.path = UrlDecode(target.substr(0, qpos), false);
     if (qpos != std::string_view::npos) req.query = QueryParams::Parse(target.substr(qpos + 1));
+    req.headers.reserve(static_cast<size_t>(std::distance(head.begin(), head.end())));
     for (const auto& f : head) req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
     req.remote_addr = remote;
     req.tls = tls;
@@ -578,7 +681,7 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
           co_await write(router.Error(rr.status, rr.error), version, false, false, {});
         }
         double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        Record(path_label, rr.status, secs);
+        Record(path_label, rr.status, secs, &metrics_cache);
         if (resp.forward->on_complete) resp.forward->on_complete(rr.status, rr.bytes);
         if (!rr.client_reusable || rr.client_gone || !rr.answered) break;
         continue;
@@ -586,7 +689,7 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
       // Answered without the body: the connection cannot be reused if one follows.
       bool body_unread = !head_parser.is_done();
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      Record(path_label, resp.status, secs);
+      Record(path_label, resp.status, secs, &metrics_cache);
       bool again = co_await write(std::move(resp), version, keep_alive && !body_unread && !stopping.load(),
                                   req.method == "HEAD", accept_encoding);
       if (!again) break;
@@ -637,7 +740,7 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
     }
     if (!have_resp) resp = co_await Dispatch(req, match, &path_label);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    Record(path_label, resp.status, secs);
+    Record(path_label, resp.status, secs, &metrics_cache);
     bool again = co_await write(std::move(resp), version, keep_alive && !stopping.load(), req.method == "HEAD",
                                 accept_encoding);
     if (!again) break;

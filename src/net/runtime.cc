@@ -1,9 +1,9 @@
 #include "net/runtime.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
-#include <optional>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -15,8 +15,11 @@ namespace asio = boost::asio;
 struct Runtime::Impl {
   int io_threads;
   int worker_threads;
-  asio::io_context io;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
+  // One context per I/O thread; the concurrency hint of 1 tells Asio that
+  // one thread runs it (other threads still post to it).
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  std::atomic<size_t> next_context{0};
   std::vector<std::thread> io_pool;
   std::vector<std::thread> workers;
 
@@ -50,17 +53,26 @@ static int DefaultThreads(int n) {
 Runtime::Runtime(int io_threads, int worker_threads) : impl_(std::make_unique<Impl>()) {
   impl_->io_threads = DefaultThreads(io_threads);
   impl_->worker_threads = DefaultThreads(worker_threads);
+  for (int i = 0; i < impl_->io_threads; ++i) impl_->contexts.push_back(std::make_unique<asio::io_context>(1));
 }
 
 Runtime::~Runtime() { Stop(); }
 
-asio::io_context& Runtime::io() { return impl_->io; }
+asio::io_context& Runtime::io() {
+  size_t i = impl_->next_context.fetch_add(1, std::memory_order_relaxed) % impl_->contexts.size();
+  return *impl_->contexts[i];
+}
+
+asio::io_context& Runtime::io(size_t index) { return *impl_->contexts[index]; }
+
+size_t Runtime::io_count() const { return impl_->contexts.size(); }
 
 void Runtime::Start() {
   impl_->started = true;
-  impl_->guard.emplace(asio::make_work_guard(impl_->io));
-  for (int i = 0; i < impl_->io_threads; ++i) {
-    impl_->io_pool.emplace_back([this] { impl_->io.run(); });
+  for (auto& ctx : impl_->contexts) {
+    impl_->guards.push_back(asio::make_work_guard(*ctx));
+    asio::io_context* io = ctx.get();
+    impl_->io_pool.emplace_back([io] { io->run(); });
   }
   for (int i = 0; i < impl_->worker_threads; ++i) {
     impl_->workers.emplace_back([this] { impl_->WorkerLoop(); });
@@ -76,8 +88,8 @@ void Runtime::Stop() {
   impl_->cv.notify_all();
   for (auto& t : impl_->workers) t.join();
   impl_->workers.clear();
-  impl_->guard.reset();
-  impl_->io.stop();
+  impl_->guards.clear();
+  for (auto& ctx : impl_->contexts) ctx->stop();
   for (auto& t : impl_->io_pool) t.join();
   impl_->io_pool.clear();
 }

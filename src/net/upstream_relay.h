@@ -15,6 +15,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/co_spawn.hpp>
@@ -30,6 +31,7 @@
 #include <boost/beast/http.hpp>
 
 #include "net/http_types.h"
+#include "net/upstream_idle.h"
 #include "net/upstream_pool.h"
 
 namespace vigil::net::detail {
@@ -105,10 +107,14 @@ inline std::string Seconds(std::chrono::milliseconds d) {
   return out + "s";
 }
 
-// Opens (or takes from the pool) a connection to the upstream. On failure
+// Opens (or takes from this thread's pool) a connection to the upstream.
+// `check_pooled`: make sure a pooled connection is still open (worth a recv
+// when a request body is about to be streamed, which cannot be replayed on
+// a fresh connection; bodiless requests are retried instead). On failure
 // returns the status to answer (502, or 504 on a connect timeout) in *status.
 inline relay_asio::awaitable<std::unique_ptr<UpstreamConnection>> ConnectUpstream(const UpstreamForward& fwd,
-                                                                                   bool allow_pooled, int* status,
+                                                                                   bool allow_pooled,
+                                                                                   bool check_pooled, int* status,
                                                                                    std::string* error) {
   using tcp = relay_asio::ip::tcp;
   auto ex = co_await relay_asio::this_coro::executor;
@@ -116,18 +122,12 @@ inline relay_asio::awaitable<std::unique_ptr<UpstreamConnection>> ConnectUpstrea
   boost::system::error_code ec;
   bool tls = fwd.scheme == "https";
   if (!tls && allow_pooled && fwd.pool) {
-    int fd = fwd.pool->Take(fwd.host_port);
-    if (fd >= 0) {
-      sockaddr_storage addr{};
-      socklen_t len = sizeof(addr);
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-      conn->tcp.socket().assign(addr.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), fd, ec);
-      if (!ec) {
-        conn->reused = true;
-        co_return conn;
-      }
-      ::close(fd);
-      conn = std::make_unique<UpstreamConnection>(ex);
+    std::optional<tcp::socket> pooled = IdleUpstreams::Of(ex).Take(*fwd.pool, fwd.host_port, check_pooled);
+    if (pooled) {
+      // Same context, so the move keeps the socket's reactor registration.
+      conn->tcp.socket() = std::move(*pooled);
+      conn->reused = true;
+      co_return conn;
     }
   }
   std::string host, port;
@@ -228,21 +228,34 @@ relay_asio::awaitable<void> Tunnel(ClientStream& client, relay_beast::tcp_stream
   if (!up_finished) co_await up_done.async_wait(relay_asio::redirect_error(relay_asio::use_awaitable, ec));
 }
 
-// "HTTP/1.1 200 OK\r\n" + fields + "\r\n".
-inline std::string ResponseHead(const relay_http::response<relay_http::empty_body>& m) {
-  std::string out = m.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
-  out += std::to_string(m.result_int());
-  out += ' ';
-  out += ReasonPhrase(m.result_int());
-  out += "\r\n";
-  for (const auto& f : m) {
-    out.append(f.name_string().data(), f.name_string().size());
-    out += ": ";
-    out.append(f.value().data(), f.value().size());
-    out += "\r\n";
+// Appends "name: value\r\n" to a message head being serialised; CR and LF
+// in either become spaces, so no value can split the message.
+inline void AppendField(std::string* out, std::string_view name, std::string_view value) {
+  size_t from = out->size();
+  out->append(name);
+  out->append(": ");
+  out->append(value);
+  for (size_t i = from; i < out->size(); ++i) {
+    if ((*out)[i] == '\r' || (*out)[i] == '\n') (*out)[i] = ' ';
   }
-  out += "\r\n";
-  return out;
+  out->append("\r\n");
+}
+
+// Appends "HTTP/1.1 200 OK\r\n".
+inline void AppendStatusLine(std::string* out, unsigned version, int status) {
+  out->append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  char code[16];
+  int n = std::snprintf(code, sizeof(code), "%d ", status);
+  out->append(code, static_cast<size_t>(n));
+  out->append(ReasonPhrase(status));
+  out->append("\r\n");
+}
+
+// Appends the Connection field that makes `keep_alive` hold for an HTTP
+// `version` message (nothing when it is that version's default).
+inline void AppendConnection(std::string* out, unsigned version, bool keep_alive) {
+  if (version >= 11 && !keep_alive) AppendField(out, "Connection", "close");
+  if (version < 11 && keep_alive) AppendField(out, "Connection", "keep-alive");
 }
 
 inline bool IsHopByHop(relay_beast::string_view name) {
@@ -271,23 +284,32 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
   bool has_body = head.chunked() || (head.content_length() && *head.content_length() > 0);
   bool upgrade = fwd.websocket && relay_beast::iequals(req[relay_http::field::upgrade], "websocket");
 
-  relay_http::request<relay_http::empty_body> up;
-  up.method_string(req.method_string());
-  up.target(fwd.target);
-  up.version(11);
+  // The upstream request head, serialised once; the response head reuses the string.
+  std::string head_bytes;
+  head_bytes.reserve(512);
+  head_bytes.append(req.method_string().data(), req.method_string().size());
+  head_bytes += ' ';
+  head_bytes += fwd.target;
+  head_bytes += " HTTP/1.1\r\n";
   for (const auto& [name, value] : fwd.headers) {
     if (IsHopByHop(relay_beast::string_view(name.data(), name.size()))) continue;
-    up.insert(name, value);
+    if (upgrade && relay_beast::iequals(name, "Connection")) continue;
+    AppendField(&head_bytes, name, value);
   }
   if (upgrade) {
-    up.set(relay_http::field::connection, "upgrade");
-    up.set(relay_http::field::upgrade, req[relay_http::field::upgrade]);
+    AppendField(&head_bytes, "Connection", "upgrade");
+    auto value = req[relay_http::field::upgrade];
+    AppendField(&head_bytes, "Upgrade", std::string_view(value.data(), value.size()));
   }
-  if (head.chunked()) {
-    up.chunked(true);
+  bool up_chunked = head.chunked();
+  if (up_chunked) {
+    AppendField(&head_bytes, "Transfer-Encoding", "chunked");
   } else if (head.content_length()) {
-    up.content_length(*head.content_length());
+    char digits[24];
+    int n = std::snprintf(digits, sizeof(digits), "%llu", static_cast<unsigned long long>(*head.content_length()));
+    AppendField(&head_bytes, "Content-Length", std::string_view(digits, static_cast<size_t>(n)));
   }
+  head_bytes += "\r\n";
 
   std::unique_ptr<UpstreamConnection> conn;
   relay_beast::flat_buffer up_buf;
@@ -312,11 +334,12 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
   for (int attempt = 0;; ++attempt) {
     int status = 0;
     std::string error;
-    conn = co_await ConnectUpstream(fwd, attempt == 0, &status, &error);
+    conn = co_await ConnectUpstream(fwd, attempt == 0, has_body, &status, &error);
     if (!conn) co_return fail(status, error);
-    relay_http::request_serializer<relay_http::empty_body> sr{up};
     conn->tcp.expires_after(fwd.read_timeout);
-    co_await conn->With([&](auto& s) { return relay_http::async_write_header(s, sr, redirect_error(use_awaitable, ec)); });
+    co_await conn->With([&](auto& s) {
+      return relay_asio::async_write(s, relay_asio::buffer(head_bytes), redirect_error(use_awaitable, ec));
+    });
     if (ec && conn->reused) continue;
     if (ec) co_return fail(502, "write: " + ec.message());
     if (has_body) break;
@@ -352,7 +375,7 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
       size_t n = buf.size() - body.get().body().size;
       if (n == 0 || upstream_broke) continue;
       conn->tcp.expires_after(fwd.read_timeout);
-      if (up.chunked()) {
+      if (up_chunked) {
         co_await conn->With([&](auto& s) {
           return relay_asio::async_write(s, relay_http::make_chunk(relay_asio::buffer(buf.data(), n)),
                                          redirect_error(use_awaitable, ec));
@@ -366,7 +389,7 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
       // finish reading the client's body, and relay what it said.
       if (ec) upstream_broke = true;
     }
-    if (!upstream_broke && up.chunked()) {
+    if (!upstream_broke && up_chunked) {
       co_await conn->With([&](auto& s) {
         return relay_asio::async_write(s, relay_http::make_chunk_last(), redirect_error(use_awaitable, ec));
       });
@@ -404,30 +427,39 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
     co_return out;
   }
 
-  // Upstream → client.
-  relay_http::response<relay_http::empty_body> down;
-  down.version(rc.version);
-  down.result(static_cast<unsigned>(code));
+  // Upstream → client: its fields minus hop-by-hop ones, our framing.
+  head_bytes.clear();
+  AppendStatusLine(&head_bytes, rc.version, code);
   for (const auto& f : res) {
     if (IsHopByHop(f.name_string()) || f.name() == relay_http::field::server) continue;
-    down.insert(f.name_string(), f.value());
+    AppendField(&head_bytes, std::string_view(f.name_string().data(), f.name_string().size()),
+                std::string_view(f.value().data(), f.value().size()));
   }
-  down.set(relay_http::field::server, "vigil");
+  AppendField(&head_bytes, "Server", "vigil");
   enum class Framing { kNone, kLength, kChunked, kUntilClose } framing;
+  auto append_length = [&](uint64_t length) {
+    char digits[24];
+    int len = std::snprintf(digits, sizeof(digits), "%llu", static_cast<unsigned long long>(length));
+    AppendField(&head_bytes, "Content-Length", std::string_view(digits, static_cast<size_t>(len)));
+  };
   if (rc.head || code == 204 || code == 304) {
     framing = Framing::kNone;
-    if (rc.head && res.has_content_length()) down.set(relay_http::field::content_length, res[relay_http::field::content_length]);
+    if (rc.head && res.has_content_length()) {
+      auto v = res[relay_http::field::content_length];
+      AppendField(&head_bytes, "Content-Length", std::string_view(v.data(), v.size()));
+    }
   } else if (rp->content_length()) {
     framing = Framing::kLength;
-    down.content_length(*rp->content_length());
+    append_length(*rp->content_length());
   } else if (rc.version >= 11) {
     framing = Framing::kChunked;
-    down.chunked(true);
+    AppendField(&head_bytes, "Transfer-Encoding", "chunked");
   } else {
     framing = Framing::kUntilClose;
   }
   bool keep_alive = rc.keep_alive && framing != Framing::kUntilClose;
-  down.keep_alive(keep_alive);
+  AppendConnection(&head_bytes, rc.version, keep_alive);
+  head_bytes += "\r\n";
 
   // Reads the next piece of the upstream's body into buf; returns its size.
   auto read_piece = [&]() -> relay_asio::awaitable<size_t> {
@@ -446,7 +478,6 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
     if (ec == relay_beast::error::timeout && n == 0) co_return fail(504, "no answer within " + Seconds(fwd.read_timeout));
     if (ec && n == 0) co_return fail(502, "reading the answer: " + ec.message());
   }
-  std::string head_bytes = ResponseHead(down);
   char size_line[24];
   bool done = framing == Framing::kNone || (rp->is_done() && !ec);
   for (bool first = true;; first = false) {
@@ -476,9 +507,7 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
   }
   out.client_reusable = keep_alive;
   if (fwd.pool && !conn->tls && request_sent && rp->is_done() && rp->keep_alive() && up_buf.size() == 0) {
-    auto socket = conn->tcp.release_socket();
-    int fd = socket.release(ec);
-    if (!ec) fwd.pool->Put(fwd.host_port, fd);
+    IdleUpstreams::Of(conn->tcp.get_executor()).Put(*fwd.pool, fwd.host_port, conn->tcp.release_socket());
   }
   co_return out;
 }

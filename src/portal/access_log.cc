@@ -1,5 +1,8 @@
 #include "portal/access_log.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "base/file_util.h"
 #include "base/json.h"
 #include "base/log.h"
@@ -8,7 +11,9 @@
 namespace vigil::portal {
 
 std::string FormatAccessLine(const net::HttpRequest& req, const AccessRecord& rec) {
-  std::string out = "{";
+  std::string out;
+  out.reserve(320);  // a typical line, so that it is built without regrowing
+  out += '{';
   auto field = [&out](std::string_view key, std::string_view value) {
     if (out.size() > 1) out += ',';
     json::AppendString(&out, key);
@@ -39,26 +44,34 @@ std::string FormatAccessLine(const net::HttpRequest& req, const AccessRecord& re
 AccessLog::AccessLog(std::string dir) : dir_(std::move(dir)) {}
 
 AccessLog::~AccessLog() {
-  for (auto& [name, f] : files_) {
-    if (f != nullptr) std::fclose(f);
+  for (auto& [name, fd] : files_) {
+    if (fd >= 0) ::close(fd);
   }
 }
 
 void AccessLog::Write(const net::HttpRequest& req, const AccessRecord& rec) {
   if (dir_.empty()) return;
   std::string line = FormatAccessLine(req, rec);
-  std::lock_guard lock(mu_);
-  auto it = files_.find(rec.vhost);
-  if (it == files_.end()) {
-    FILE* f = nullptr;
-    std::string path = dir_ + "/" + rec.vhost + ".log";
-    if (EnsureDir(dir_).ok()) f = std::fopen(path.c_str(), "ae");
-    if (f == nullptr) VLOG_WARN("cannot open access log", {{"path", path}});
-    it = files_.emplace(rec.vhost, f).first;
+  int fd = -1;
+  {
+    std::shared_lock lock(mu_);
+    auto it = files_.find(rec.vhost);
+    if (it != files_.end()) fd = it->second;
   }
-  if (it->second == nullptr) return;
-  std::fwrite(line.data(), 1, line.size(), it->second);
-  std::fflush(it->second);
+  if (fd == -1) {
+    std::unique_lock lock(mu_);
+    auto it = files_.find(rec.vhost);
+    if (it == files_.end()) {
+      std::string path = dir_ + "/" + rec.vhost + ".log";
+      int opened = EnsureDir(dir_).ok() ? ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644) : -1;
+      if (opened < 0) VLOG_WARN("cannot open access log", {{"path", path}});
+      it = files_.emplace(rec.vhost, opened).first;
+    }
+    fd = it->second;
+  }
+  // The descriptor stays open for the AccessLog's lifetime, so using it
+  // outside the lock is safe. A short write (disk full) drops the rest.
+  if (fd >= 0) (void)!::write(fd, line.data(), line.size());
 }
 
 }  // namespace vigil::portal

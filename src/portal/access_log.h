@@ -3,12 +3,16 @@
 // (<dir>/<vhost>.log), appended. Fields: time, remote_addr, host, method,
 // uri, status, bytes, duration (seconds), upstream, user_agent, referer.
 //
+// Each line leaves in one write(2) to a file opened O_APPEND, so lines from
+// concurrent writers never interleave and writers do not wait for each
+// other (as nginx's unbuffered access_log).
+//
 // Thread-safety: Write may be called from any thread; lines never interleave.
 
 #include <cstdint>
-#include <cstdio>
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 
 #include "net/http_types.h"
@@ -38,8 +42,8 @@ class AccessLog {
 
  private:
   std::string dir_;
-  std::mutex mu_;
-  std::map<std::string, FILE*> files_;  // null when opening failed
+  std::shared_mutex mu_;              // guards files_; writes happen outside it
+  std::map<std::string, int, std::less<>> files_;  // descriptors; -1 when opening failed
 };
 
 // The JSON line (with trailing newline) Write appends.

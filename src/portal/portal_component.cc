@@ -80,8 +80,7 @@ PortalComponent::~PortalComponent() { Stop(std::chrono::milliseconds(0)); }
 uint16_t PortalComponent::https_port() const { return https_ ? https_->port() : 0; }
 
 std::shared_ptr<const PortalComponent::State> PortalComponent::state() const {
-  std::lock_guard lock(state_mu_);
-  return state_;
+  return state_.load();
 }
 
 Result<std::shared_ptr<const PortalComponent::State>> PortalComponent::BuildState(
@@ -136,10 +135,7 @@ void PortalComponent::RegisterRoutes(net::Router& router) {
 Status PortalComponent::StartService() {
   auto built = BuildState(settings_);
   if (!built.ok()) return built.status();
-  {
-    std::lock_guard lock(state_mu_);
-    state_ = *built;
-  }
+  state_.store(*built);
   const config::ComponentSettings* own = settings_.Find("portal");
   ProxyOptions proxy_options;
   if (own != nullptr) proxy_options.read_timeout = config::GetDuration(own->section, "proxy_read_timeout");
@@ -152,10 +148,7 @@ Status PortalComponent::StartService() {
   }
   if (Status st = StartHttps(); !st.ok()) return st;
   // The redirect target port is known only now.
-  if (auto rebuilt = BuildState(settings_); rebuilt.ok()) {
-    std::lock_guard lock(state_mu_);
-    state_ = *rebuilt;
-  }
+  if (auto rebuilt = BuildState(settings_); rebuilt.ok()) state_.store(*rebuilt);
   return Status::Ok();
 }
 
@@ -214,8 +207,7 @@ void PortalComponent::ReloadRelated(const config::Settings& settings) {
     VLOG_ERROR("portal reload failed; keeping the old vhosts", {{"error", built.status().message()}});
     return;
   }
-  std::lock_guard lock(state_mu_);
-  state_ = *built;
+  state_.store(*built);
 }
 
 void PortalComponent::Handle(net::HttpRequest& req, net::Responder done) {

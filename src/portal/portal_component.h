@@ -18,6 +18,7 @@
 // Thread-safety: handlers run on I/O threads concurrently; the routing state
 // is swapped atomically on reload.
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -74,8 +75,8 @@ class PortalComponent : public service::HttpComponent {
   std::unique_ptr<AccessLog> access_log_;
   std::unique_ptr<AccessLogShipper> shipper_;  // into the logs component; null when it does not run here
   std::unique_ptr<net::HttpServer> https_;
-  mutable std::mutex state_mu_;
-  std::shared_ptr<const State> state_;
+  // Read on every request: an atomic swap, so readers never wait on a lock.
+  std::atomic<std::shared_ptr<const State>> state_;
 };
 
 }  // namespace vigil::portal

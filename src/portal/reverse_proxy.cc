@@ -61,6 +61,7 @@ net::HttpResponse ReverseProxy::Forward(const net::HttpRequest& req, const std::
   fwd->read_timeout = options_.read_timeout;
   fwd->pool = pool_;
   std::string forwarded_for;
+  fwd->headers.reserve(req.headers.size() + 3);
   for (const auto& [name, value] : req.headers) {
     if (In(kDroppedRequestHeaders, name)) continue;
     if (IEquals(name, "X-Forwarded-For")) {

@@ -1,7 +1,9 @@
 #include "portal/static_files.h"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <time.h>
 
@@ -156,11 +158,77 @@ net::HttpResponse ErrorPage(int status, std::string_view detail) {
   return r;
 }
 
+struct StaticFiles::RootDir {
+  RootDir(int f, dev_t d, ino_t i) : fd(f), dev(d), ino(i) {}
+  ~RootDir() { ::close(fd); }
+  RootDir(const RootDir&) = delete;
+  RootDir& operator=(const RootDir&) = delete;
+  int fd;  // O_PATH | O_DIRECTORY
+  dev_t dev;
+  ino_t ino;
+};
+
+namespace {
+
+// openat2(2) has no glibc wrapper in Debian 12.
+int OpenBeneath(int dir_fd, const char* rel, uint64_t flags) {
+  struct open_how how {};
+  how.flags = flags;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+  return static_cast<int>(::syscall(SYS_openat2, dir_fd, rel, &how, sizeof(how)));
+}
+
+}  // namespace
+
 StaticFiles::StaticFiles(std::string root, bool listing, uint64_t max_inline_bytes)
     : root_(std::move(root)), listing_(listing), max_inline_bytes_(max_inline_bytes) {
   std::error_code ec;
   fs::path canonical = fs::canonical(root_, ec);
   if (!ec) canonical_root_ = canonical.string();
+  int fd = ::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  struct stat st {};
+  if (fd >= 0 && ::fstat(fd, &st) == 0) {
+    // A kernel without openat2 (or a filter refusing it) keeps the path-resolving way.
+    int probe = OpenBeneath(fd, ".", O_PATH | O_CLOEXEC);
+    if (probe >= 0) {
+      ::close(probe);
+      root_dir_ = std::make_shared<const RootDir>(fd, st.st_dev, st.st_ino);
+      return;
+    }
+  }
+  if (fd >= 0) ::close(fd);
+}
+
+std::optional<net::HttpResponse> StaticFiles::ServeBeneath(const net::HttpRequest& req,
+                                                           std::string_view rel_path) const {
+  if (!root_dir_) return std::nullopt;
+  // The root's path must still name the directory opened at construction
+  // (a root deleted and created again is served from its path).
+  struct stat root_st {};
+  if (::stat(root_.c_str(), &root_st) != 0 || root_st.st_dev != root_dir_->dev || root_st.st_ino != root_dir_->ino) {
+    return std::nullopt;
+  }
+  size_t start = rel_path.find_first_not_of('/');
+  if (start == std::string_view::npos) return std::nullopt;  // the root itself: a directory
+  std::string rel(rel_path.substr(start));
+  // O_NONBLOCK: opening a FIFO must not wait for a writer (as nginx opens files).
+  int fd = OpenBeneath(root_dir_->fd, rel.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
+    switch (errno) {
+      case ENOENT:
+      case ENOTDIR:
+        return ErrorPage(404, "");
+      default:  // EXDEV (an absolute or escaping symlink), EACCES, ELOOP, ...: decided by resolved path
+        return std::nullopt;
+    }
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    if (S_ISDIR(st.st_mode)) return std::nullopt;  // redirects, index.html, listings
+    return ErrorPage(404, "");
+  }
+  return ServeOpenFile(req, fd, rel);
 }
 
 net::HttpResponse StaticFiles::Serve(const net::HttpRequest& req, std::string_view rel_path,
@@ -186,6 +254,7 @@ net::HttpResponse StaticFiles::Serve(const net::HttpRequest& req, std::string_vi
     if (rel_path.substr(pos, next - pos) == "..") return ErrorPage(400, "");
     pos = next + 1;
   }
+  if (auto answered = ServeBeneath(req, rel_path)) return *std::move(answered);
   std::error_code ec;
   // Resolved once; a root that did not exist at construction is resolved per request.
   fs::path root = canonical_root_.empty() ? fs::canonical(root_, ec) : fs::path(canonical_root_);
@@ -219,6 +288,10 @@ net::HttpResponse StaticFiles::ServeFile(const net::HttpRequest& req, const std:
   // One descriptor for stat and reads: what is described is what is sent.
   int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrorPage(errno == ENOENT ? 404 : 403, "");
+  return ServeOpenFile(req, fd, file);
+}
+
+net::HttpResponse StaticFiles::ServeOpenFile(const net::HttpRequest& req, int fd, std::string_view file) const {
   struct FdCloser {
     int fd;
     ~FdCloser() {
@@ -231,6 +304,7 @@ net::HttpResponse StaticFiles::ServeFile(const net::HttpRequest& req, const std:
   std::string etag = Etag(st);
   std::string last_modified = HttpDate(static_cast<int64_t>(st.st_mtime));
   net::HttpResponse r;
+  r.headers.reserve(6);
   r.SetHeader("Content-Type", WithCharset(ContentTypeFor(file)));
   r.SetHeader("Last-Modified", last_modified);
   r.SetHeader("ETag", etag);

@@ -7,11 +7,18 @@
 //
 // Never leaves the root: paths with ".." or NUL segments are refused (400),
 // as are encoded slashes in the raw target (404), and a file whose resolved
-// path (after symlinks) is outside the root is refused (403).
+// path (after symlinks) is outside the root is refused (403). Files are
+// opened relative to a descriptor of the root with openat2(RESOLVE_BENEATH),
+// which the kernel refuses to resolve outside it: one system call instead of
+// resolving every path component in user space. Directories, absolute
+// symlinks (which RESOLVE_BENEATH refuses even when they stay inside) and a
+// root replaced since construction take the path-resolving way.
 //
 // Thread-safety: immutable; Serve may run on many threads at once.
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -36,11 +43,21 @@ class StaticFiles {
   const std::string& root() const { return root_; }
 
  private:
+  // The root directory, opened once (O_PATH) with its identity.
+  struct RootDir;
+
+  // Regular files through openat2 below root_dir_; nullopt when the request
+  // needs the path-resolving way (see the class comment).
+  std::optional<net::HttpResponse> ServeBeneath(const net::HttpRequest& req, std::string_view rel_path) const;
   net::HttpResponse ServeFile(const net::HttpRequest& req, const std::string& file) const;
+  // Answers from `fd`, an open regular file (owned: closed here unless the
+  // response keeps it) named `name` (for its Content-Type).
+  net::HttpResponse ServeOpenFile(const net::HttpRequest& req, int fd, std::string_view name) const;
   net::HttpResponse ListDirectory(const std::string& dir, std::string_view url_path) const;
 
   std::string root_;
   std::string canonical_root_;  // root_ with symlinks resolved at construction; empty if it did not exist
+  std::shared_ptr<const RootDir> root_dir_;  // null if the root did not exist or openat2 is unavailable
   bool listing_;
   uint64_t max_inline_bytes_;
 };

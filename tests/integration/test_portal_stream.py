@@ -298,14 +298,33 @@ def test_slow_upstream_answers_504_after_proxy_read_timeout(portal):
     assert b"no answer within 1s" in f.read(int(headers["content-length"]))
 
 
-def test_upstream_connection_is_reused_across_requests(portal, upstream):
+def test_upstream_connection_is_reused_across_requests_per_io_thread(portal, upstream):
+    # Keep-alive requests on one client connection stay on its I/O thread and
+    # reuse that thread's upstream connection.
+    s = socket.create_connection(("127.0.0.1", portal.ports["portal"]), timeout=30)
+    f = s.makefile("rb")
     ids = []
     for _ in range(3):
+        s.sendall(b"POST /count HTTP/1.1\r\nHost: s.pigsty\r\nContent-Length: 2\r\n\r\nhi")
+        assert int(f.readline().split()[1]) == 200
+        headers = {}
+        while (h := f.readline().decode()) not in ("\r\n", ""):
+            k, _, v = h.partition(":")
+            headers[k.strip().lower()] = v.strip()
+        ids.append(json.loads(f.read(int(headers["content-length"])))["conn"])
+    s.close()
+    assert ids[0] == ids[1] == ids[2]
+    # New client connections are spread over the I/O threads (one per core);
+    # each thread keeps its own idle upstream connections, so sequential
+    # requests open at most one upstream connection per thread.
+    threads = os.cpu_count() or 1
+    ids = []
+    for _ in range(3 * threads):
         status, headers, f = _request(portal.ports["portal"],
                                       "POST /count HTTP/1.1\r\nHost: s.pigsty\r\nContent-Length: 2\r\n\r\nhi")
         assert status == 200
         ids.append(json.loads(f.read(int(headers["content-length"])))["conn"])
-    assert ids[0] == ids[1] == ids[2]
+    assert len(set(ids)) <= threads, ids
 
 
 def test_websocket_echo_through_vhost_with_websocket_true(portal):

@@ -12,11 +12,15 @@
 #include <boost/beast/http.hpp>
 
 #include <cstdio>
+#include <future>
 #include <string>
 #include <thread>
 
+#include <boost/asio/post.hpp>
+
 #include "net/http_server.h"
 #include "net/runtime.h"
+#include "net/upstream_idle.h"
 #include "net/upstream_pool.h"
 
 namespace vigil::net {
@@ -131,6 +135,18 @@ class StreamRouteTest : public ::testing::Test {
     return parser.release();
   }
 
+  // Idle upstream connections over every I/O thread, each counted on its own thread.
+  size_t IdleCount() {
+    size_t total = 0;
+    for (size_t i = 0; i < runtime_->io_count(); ++i) {
+      std::promise<size_t> count;
+      asio::io_context& io = runtime_->io(i);
+      asio::post(io, [&] { count.set_value(detail::IdleUpstreams::Of(io.get_executor()).idle_count()); });
+      total += count.get_future().get();
+    }
+    return total;
+  }
+
   Router upstream_router_, front_router_;
   std::shared_ptr<UpstreamPool> pool_;
   std::unique_ptr<Runtime> runtime_;
@@ -140,7 +156,7 @@ class StreamRouteTest : public ::testing::Test {
   std::atomic<uint64_t> last_bytes_{0};
 };
 
-TEST_F(StreamRouteTest, ForwardRelaysBodyBothWaysAndPoolsTheUpstreamConnection) {
+TEST_F(StreamRouteTest, ForwardRelaysBodyBothWaysAndPoolsTheUpstreamConnectionPerThread) {
   http::request<http::string_body> req{http::verb::post, "/up/count", 11};
   req.body() = std::string(50000, 'x');
   auto res = Send(req);
@@ -149,13 +165,17 @@ TEST_F(StreamRouteTest, ForwardRelaysBodyBothWaysAndPoolsTheUpstreamConnection) 
   EXPECT_EQ(res[http::field::server], "vigil");
   EXPECT_EQ(res["X-Chunked"], "no");
   EXPECT_EQ(res["X-Seen-Host"], "front.test");
-  EXPECT_TRUE(Eventually([&] { return pool_->idle_count() == 1; }));
+  EXPECT_TRUE(Eventually([&] { return IdleCount() == 1; }));
   EXPECT_TRUE(Eventually([&] { return last_bytes_.load() == 5; }));
-  auto big = Send(http::request<http::string_body>{http::verb::get, "/up/big", 11});
-  EXPECT_EQ(big.body().size(), 300000u);
-  // The same connection was taken and given back.
-  EXPECT_TRUE(Eventually([&] { return last_bytes_.load() == 300000u; }));
-  EXPECT_TRUE(Eventually([&] { return pool_->idle_count() == 1; }));
+  // Client connections are spread over the I/O threads; each thread opens at
+  // most one upstream connection for these sequential requests and reuses it.
+  for (int i = 0; i < 4; ++i) {
+    last_bytes_ = 0;
+    auto big = Send(http::request<http::string_body>{http::verb::get, "/up/big", 11});
+    EXPECT_EQ(big.body().size(), 300000u);
+    EXPECT_TRUE(Eventually([&] { return last_bytes_.load() == 300000u; }));
+  }
+  EXPECT_TRUE(Eventually([&] { return IdleCount() == runtime_->io_count(); }));
   EXPECT_EQ(last_status_.load(), 200);
 }
 
@@ -200,27 +220,74 @@ TEST_F(StreamRouteTest, FileBodyRangeIsSentWithItsLength) {
   EXPECT_EQ(res.body(), file_data_.substr(1000, 70000));
 }
 
-TEST(UpstreamPoolTest, TakeGivesBackWhatWasPutAndDropsClosedOrSurplusConnections) {
+// A connected loopback TCP pair on `io`: {client side, server side}.
+std::pair<tcp::socket, tcp::socket> LoopbackPair(asio::io_context& io) {
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  tcp::socket client(io);
+  client.connect(acceptor.local_endpoint());
+  tcp::socket server = acceptor.accept();
+  return {std::move(client), std::move(server)};
+}
+
+TEST(IdleUpstreamsTest, TakeGivesBackWhatWasPutPerUpstreamAndPerPool) {
+  asio::io_context io;
+  auto& idle = detail::IdleUpstreams::Of(io.get_executor());
+  UpstreamPool pool(4), other(4);
+  EXPECT_FALSE(idle.Take(pool, "a:1", true).has_value());
+  auto [client, server] = LoopbackPair(io);
+  int fd = client.native_handle();
+  idle.Put(pool, "a:1", std::move(client));
+  EXPECT_FALSE(idle.Take(pool, "b:1", true).has_value());   // per upstream
+  EXPECT_FALSE(idle.Take(other, "a:1", true).has_value());  // per pool
+  auto taken = idle.Take(pool, "a:1", true);
+  ASSERT_TRUE(taken.has_value());
+  EXPECT_EQ(taken->native_handle(), fd);
+  EXPECT_EQ(idle.idle_count(), 0u);
+}
+
+TEST(IdleUpstreamsTest, SurplusConnectionIsClosedAndPeerSeesEof) {
+  asio::io_context io;
+  auto& idle = detail::IdleUpstreams::Of(io.get_executor());
   UpstreamPool pool(1);
-  EXPECT_EQ(pool.Take("a:1"), -1);
-  int alive[2], closed[2], surplus[2];
-  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, alive), 0);
-  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, closed), 0);
-  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, surplus), 0);
-  pool.Put("a:1", alive[0]);
-  EXPECT_EQ(pool.Take("b:1"), -1);  // per upstream
-  EXPECT_EQ(pool.Take("a:1"), alive[0]);
-  pool.Put("a:1", closed[0]);
-  pool.Put("a:1", surplus[0]);  // over max_idle: closed by the pool
-  EXPECT_EQ(pool.idle_count(), 1u);
+  auto [kept, kept_peer] = LoopbackPair(io);
+  auto [surplus, surplus_peer] = LoopbackPair(io);
+  idle.Put(pool, "a:1", std::move(kept));
+  idle.Put(pool, "a:1", std::move(surplus));  // over max_idle: closed by the pool
+  EXPECT_EQ(idle.idle_count(), 1u);
   char c;
-  EXPECT_EQ(::read(surplus[1], &c, 1), 0);  // the peer sees EOF
-  ::close(closed[1]);                       // the upstream hangs up while idle
-  EXPECT_EQ(pool.Take("a:1"), -1);
-  EXPECT_EQ(pool.idle_count(), 0u);
-  ::close(alive[0]);
-  ::close(alive[1]);
-  ::close(surplus[1]);
+  boost::system::error_code ec;
+  surplus_peer.read_some(asio::buffer(&c, 1), ec);
+  EXPECT_EQ(ec, asio::error::eof);
+}
+
+TEST(IdleUpstreamsTest, ConnectionClosedByPeerWhileIdleIsDroppedWhenChecked) {
+  asio::io_context io;
+  auto& idle = detail::IdleUpstreams::Of(io.get_executor());
+  UpstreamPool pool(4);
+  auto [client, server] = LoopbackPair(io);
+  idle.Put(pool, "a:1", std::move(client));
+  server.close();  // the upstream hangs up while the connection is idle
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_FALSE(idle.Take(pool, "a:1", /*check_alive=*/true).has_value());
+  EXPECT_EQ(idle.idle_count(), 0u);
+}
+
+TEST(IdleUpstreamsTest, ExpiredConnectionIsNotReused) {
+  asio::io_context io;
+  auto& idle = detail::IdleUpstreams::Of(io.get_executor());
+  UpstreamPool pool(4, std::chrono::milliseconds(0));
+  auto [client, server] = LoopbackPair(io);
+  idle.Put(pool, "a:1", std::move(client));
+  EXPECT_FALSE(idle.Take(pool, "a:1", false).has_value());
+}
+
+TEST(IdleUpstreamsTest, ConnectionIsReusedOnlyByTheContextThatPutIt) {
+  asio::io_context first, second;
+  UpstreamPool pool(4);
+  auto [client, server] = LoopbackPair(first);
+  detail::IdleUpstreams::Of(first.get_executor()).Put(pool, "a:1", std::move(client));
+  EXPECT_FALSE(detail::IdleUpstreams::Of(second.get_executor()).Take(pool, "a:1", false).has_value());
+  EXPECT_TRUE(detail::IdleUpstreams::Of(first.get_executor()).Take(pool, "a:1", false).has_value());
 }
 
 }  // namespace

@@ -10,6 +10,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "base/metrics_registry.h"
@@ -40,6 +42,20 @@ class HttpServerTest : public ::testing::Test {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
         done(HttpResponse::Text(202, "later"));
       }).detach();
+    });
+    router_.HandleAsync({"GET"}, "/twice", [](HttpRequest&, Responder done) {
+      done(HttpResponse::Text(200, "first"));
+      done(HttpResponse::Text(500, "second"));  // ignored
+    });
+    router_.Handle({"GET"}, "/split", [](HttpRequest&) {
+      HttpResponse r = HttpResponse::Text(200, "ok");
+      r.SetHeader("X-Value", "a\r\nX-Injected: 1");
+      return r;
+    });
+    router_.Handle({"GET"}, "/thread", [](HttpRequest&) {
+      std::ostringstream id;
+      id << std::this_thread::get_id();
+      return HttpResponse::Text(200, id.str());
     });
     router_.Handle({"GET"}, "/throw", [](HttpRequest&) -> HttpResponse { throw std::runtime_error("boom"); });
     runtime_ = std::make_unique<Runtime>(2, 1);
@@ -153,6 +169,55 @@ TEST_F(HttpServerTest, OffloadedAndAsyncHandlers) {
   auto res = Send(Make(http::verb::get, "/later"));
   EXPECT_EQ(res.result_int(), 202);
   EXPECT_EQ(res.body(), "later");
+}
+
+TEST_F(HttpServerTest, AsyncHandlerAnsweringTwiceBeforeReturningSendsTheFirstAnswer) {
+  auto res = Send(Make(http::verb::get, "/twice"));
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_EQ(res.body(), "first");
+  EXPECT_EQ(Send(Make(http::verb::get, "/later")).body(), "later");
+}
+
+TEST_F(HttpServerTest, HeaderValueWithCrLfCannotSplitTheResponse) {
+  auto res = Send(Make(http::verb::get, "/split"));
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_EQ(res.count("X-Injected"), 0u);
+  EXPECT_EQ(res["X-Value"], "a  X-Injected: 1");
+  EXPECT_EQ(res[http::field::server], "vigil");
+}
+
+TEST_F(HttpServerTest, ConnectionFieldFollowsVersionAndKeepAlive) {
+  auto close = Make(http::verb::get, "/big");
+  close.keep_alive(false);
+  EXPECT_EQ(Send(close)[http::field::connection], "close");
+  http::request<http::string_body> old{http::verb::get, "/big", 10};
+  old.keep_alive(true);
+  auto res = Send(old);
+  EXPECT_EQ(res.version(), 10u);
+  EXPECT_EQ(res[http::field::connection], "keep-alive");
+  EXPECT_EQ(res.body().size(), 10000u);
+}
+
+TEST_F(HttpServerTest, ConnectionsAreSpreadOverIoThreadsAndEachStaysOnOne) {
+  std::set<std::string> all;
+  for (int c = 0; c < 4; ++c) {
+    asio::io_context io;
+    tcp::socket sock(io);
+    sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
+    beast::flat_buffer buf;
+    std::set<std::string> mine;
+    for (int i = 0; i < 3; ++i) {
+      auto req = Make(http::verb::get, "/thread");
+      req.set(http::field::host, "x");
+      http::write(sock, req);
+      http::response<http::string_body> res;
+      http::read(sock, buf, res);
+      mine.insert(res.body());
+    }
+    EXPECT_EQ(mine.size(), 1u);  // one connection, one thread
+    all.insert(mine.begin(), mine.end());
+  }
+  EXPECT_EQ(all.size(), 2u);  // the fixture's two I/O threads both serve
 }
 
 TEST_F(HttpServerTest, ThrowingHandlerIs500AndServerSurvives) {

@@ -1,5 +1,6 @@
 #include "portal/static_files.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -88,6 +89,43 @@ TEST_F(StaticFilesTest, DotDotEncodedSlashAndSymlinkOutOfRootAreRefused) {
   EXPECT_EQ(Get("/dir%2fb.css").status, 404);
   EXPECT_EQ(Get("/link.txt").status, 403);
   EXPECT_EQ(Get("/a.txt%00.html").status, 400);
+}
+
+TEST_F(StaticFilesTest, RelativeSymlinkClimbingOutOfRootIsRefused) {
+  fs::create_symlink("../outside.txt", base_ / "root" / "up.txt");
+  fs::create_symlink("../../outside.txt", base_ / "root" / "dir" / "up2.txt");
+  EXPECT_EQ(Get("/up.txt").status, 403);
+  EXPECT_EQ(Get("/dir/up2.txt").status, 403);
+}
+
+TEST_F(StaticFilesTest, SymlinksStayingInsideRootAreServedRelativeOrAbsolute) {
+  fs::create_symlink("dir/b.css", base_ / "root" / "rel.css");
+  fs::create_symlink(base_ / "root" / "a.txt", base_ / "root" / "abs.txt");  // refused by RESOLVE_BENEATH
+  EXPECT_EQ(Get("/rel.css").body, "body{}");
+  EXPECT_EQ(Get("/abs.txt").body, "0123456789");
+}
+
+TEST_F(StaticFilesTest, RootReplacedAfterConstructionIsServedFromItsPath) {
+  StaticFiles files((base_ / "root").string(), false);
+  fs::rename(base_ / "root", base_ / "old-root");
+  fs::create_directories(base_ / "root");
+  Write("root/a.txt", "new");
+  net::HttpRequest req;
+  req.method = "GET";
+  req.target = req.path = "/a.txt";
+  EXPECT_EQ(files.Serve(req, req.path, req.path).body, "new");
+  fs::remove_all(base_ / "old-root");
+}
+
+TEST_F(StaticFilesTest, FifoIsNotServedAndDoesNotBlock) {
+  ASSERT_EQ(::mkfifo((base_ / "root" / "pipe").c_str(), 0644), 0);
+  EXPECT_EQ(Get("/pipe").status, 404);
+}
+
+TEST_F(StaticFilesTest, TrailingSlashOnFileAndMissingFileAre404) {
+  EXPECT_EQ(Get("/a.txt/").status, 404);
+  EXPECT_EQ(Get("/nope.txt").status, 404);
+  EXPECT_EQ(Get("/nope/a.txt").status, 404);
 }
 
 TEST_F(StaticFilesTest, DirectoryRedirectsThenListsOrForbids) {
