@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
   for (uint64_t first = 0; first < spans; first += 500) {
     const uint64_t n = std::min<uint64_t>(500, spans - first);
     std::string body = span_gen::EncodeBatch(services, first, n, now - hour, step, &ids);
-    std::vector<vigil::logstore::LogEntry> rows;
+    vigil::logstore::RowBatch rows;
     vigil::ingest::OtlpTraceStats stats;
     if (!vigil::ingest::ParseOtlpTracesProtobuf(body, {}, &rows, &stats).ok()) return 1;
     if (!store.Add(std::move(rows)).ok()) return 1;

@@ -53,7 +53,7 @@ void PutBytesField(std::string* out, uint32_t field, std::string_view bytes) {
 
 class ProtoTraceParser {
  public:
-  ProtoTraceParser(std::string_view body, const OtlpTraceLimits& limits, std::vector<logstore::LogEntry>* out,
+  ProtoTraceParser(std::string_view body, const OtlpTraceLimits& limits, logstore::RowBatch* out,
                    OtlpTraceStats* stats)
       : r_(body), limits_(limits), out_(out), stats_(stats) {}
 
@@ -183,7 +183,7 @@ class ProtoTraceParser {
         if (stats_->rejected_spans++ == 0) stats_->first_rejection = std::move(why);
         continue;
       }
-      out_->push_back(SpanToLogEntry(origin, span));
+      AppendSpanRow(origin, span, out_);
       ++stats_->spans;
     }
     return true;
@@ -466,17 +466,25 @@ class ProtoTraceParser {
 
   ProtoReader r_;
   const OtlpTraceLimits& limits_;
-  std::vector<logstore::LogEntry>* out_;
+  logstore::RowBatch* out_;
   OtlpTraceStats* stats_;
 };
 
 }  // namespace
 
-Status ParseOtlpTracesProtobuf(std::string_view body, const OtlpTraceLimits& limits,
-                               std::vector<logstore::LogEntry>* out, OtlpTraceStats* stats) {
+Status ParseOtlpTracesProtobuf(std::string_view body, const OtlpTraceLimits& limits, logstore::RowBatch* out,
+                               OtlpTraceStats* stats) {
   ProtoTraceParser parser(body, limits, out, stats);
   if (!parser.ParseRequest(body)) return Status::InvalidArgument(std::string(kErrorPrefix) + parser.error());
   return Status::Ok();
+}
+
+Status ParseOtlpTracesProtobuf(std::string_view body, const OtlpTraceLimits& limits,
+                               std::vector<logstore::LogEntry>* out, OtlpTraceStats* stats) {
+  logstore::RowBatch batch;
+  Status s = ParseOtlpTracesProtobuf(body, limits, &batch, stats);
+  for (auto& e : batch.ToEntries()) out->push_back(std::move(e));
+  return s;
 }
 
 std::string EncodeOtlpTraceResponseProtobuf(uint64_t rejected_spans, std::string_view error_message) {

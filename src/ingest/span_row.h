@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "logstore/row.h"
+#include "logstore/row_batch.h"
 
 namespace vigil::ingest {
 
@@ -114,6 +115,10 @@ std::string ValidateSpan(const Span& span);
 // about a third smaller and flushes faster). REQUIRES: ValidateSpan(span) is "". A missing end time
 // takes the start time; an end before the start gives duration 0.
 logstore::LogEntry SpanToLogEntry(const SpanOrigin& origin, const Span& span);
+
+// SpanToLogEntry's row appended to `out` without a heap string per field
+// (the ingestion path). REQUIRES: ValidateSpan(span) is "".
+void AppendSpanRow(const SpanOrigin& origin, const Span& span, logstore::RowBatch* out);
 
 // Lowercase hex of raw id bytes.
 std::string HexId(std::string_view bytes);

@@ -11,6 +11,7 @@
 #include "base/file_util.h"
 #include "base/log.h"
 #include "logstore/entry_codec.h"
+#include "logstore/part_merge.h"
 
 namespace vigil::logstore {
 namespace {
@@ -56,12 +57,12 @@ int64_t NowNs() {
 using RowsByDay = std::map<int64_t, std::vector<StreamRows>>;
 
 // Adds the rows of one stream to `out`, sorted by time and split per day.
-void GroupByDay(const StreamLabels& labels, std::vector<const LogEntry*> rows, RowsByDay* out) {
-  std::stable_sort(rows.begin(), rows.end(), [](const LogEntry* a, const LogEntry* b) { return a->time_ns < b->time_ns; });
+void GroupByDay(const StreamLabels& labels, std::vector<RowRef> rows, RowsByDay* out) {
+  std::stable_sort(rows.begin(), rows.end(), [](const RowRef& a, const RowRef& b) { return a.time_ns < b.time_ns; });
   StreamRows* current = nullptr;
   int64_t current_day = 0;
-  for (const LogEntry* e : rows) {
-    const int64_t day = DayOf(e->time_ns);
+  for (const RowRef& e : rows) {
+    const int64_t day = DayOf(e.time_ns);
     if (current == nullptr || day != current_day) {
       current = &(*out)[day].emplace_back(StreamRows{labels, {}});
       current_day = day;
@@ -139,12 +140,12 @@ Status LogStore::Load() {
   Status s = WalReader::Replay(
       wal_dir,
       [&](std::string_view record) {
-        std::vector<LogEntry> entries;
-        if (Status d = DecodeEntries(record, &entries); !d.ok()) {
+        RowBatch batch;
+        if (Status d = DecodeRowBatch(record, &batch); !d.ok()) {
           VLOG_WARN("skipping malformed log WAL record", {{"error", d.message()}});
           return Status::Ok();
         }
-        head_->AddAll(std::move(entries));
+        head_->AddBatch(std::move(batch));
         return Status::Ok();
       },
       &replay);
@@ -155,23 +156,29 @@ Status LogStore::Load() {
   return Status::Ok();
 }
 
-Status LogStore::Add(std::vector<LogEntry> entries, uint64_t* too_old_out) {
+Status LogStore::Add(const std::vector<LogEntry>& entries, uint64_t* too_old_out) {
+  RowBatch batch;
+  for (const auto& e : entries) batch.AddEntry(e);
+  return Add(std::move(batch), too_old_out);
+}
+
+Status LogStore::Add(RowBatch batch, uint64_t* too_old_out) {
   const int64_t oldest = NowNs() - options_.retention_ns;
-  const size_t before = entries.size();
-  std::erase_if(entries, [&](const LogEntry& e) { return e.time_ns < oldest; });
-  const uint64_t too_old = before - entries.size();
+  const uint64_t too_old = batch.RemoveRowsIf([&](int64_t time_ns) { return time_ns < oldest; });
   if (too_old_out != nullptr) *too_old_out = too_old;
   std::string record;
-  EncodeEntries(entries, &record);
+  if (!batch.empty()) EncodeRowBatch(batch, &record);
+  const size_t rows = batch.size();
+  const uint64_t bytes = batch.bytes();
   bool flush_early = false;
   {
     std::lock_guard lock(mu_);
     stats_.rows_too_old += too_old;
-    if (entries.empty()) return Status::Ok();
+    if (rows == 0) return Status::Ok();
     if (Status s = wal_->Append(record); !s.ok()) return s;
-    stats_.rows_added += entries.size();
-    head_bytes_ += record.size();
-    head_->AddAll(std::move(entries));
+    stats_.rows_added += rows;
+    head_bytes_ += bytes;
+    head_->AddBatch(std::move(batch));
     flush_early = head_bytes_ >= options_.max_head_bytes;
   }
   if (flush_early) {
@@ -254,11 +261,8 @@ Status LogStore::Flush() {
   // The frozen head takes no more Adds, so its rows are read in place; it
   // keeps serving scans until the parts holding its rows are visible.
   RowsByDay by_day;
-  frozen_->ForEachStream([&](const StreamLabels& labels, const std::vector<LogEntry>& rows) {
-    std::vector<const LogEntry*> pointers;
-    pointers.reserve(rows.size());
-    for (const auto& e : rows) pointers.push_back(&e);
-    GroupByDay(labels, std::move(pointers), &by_day);
+  frozen_->ForEachStream([&](const StreamLabels& labels, std::span<const RowRef> rows) {
+    GroupByDay(labels, std::vector<RowRef>(rows.begin(), rows.end()), &by_day);
   });
   std::vector<std::pair<int64_t, std::shared_ptr<Part>>> written;
   Status status;
@@ -280,9 +284,15 @@ Status LogStore::Flush() {
   if (!status.ok()) {
     // Keep the rows readable in the head; the WAL still holds them.
     for (const auto& [day, part] : written) (void)RemoveFile(part->path());
-    frozen_->ForEachStream([&](const StreamLabels&, const std::vector<LogEntry>& rows) {
-      for (const auto& e : rows) head_->Add(e);
+    RowBatch back;
+    frozen_->ForEachStream([&](const StreamLabels& labels, std::span<const RowRef> rows) {
+      const uint32_t stream = back.StreamIndex(labels);
+      for (const RowRef& row : rows) {
+        back.BeginRow(row.time_ns, stream);
+        for (const FieldRef& f : row.fields) back.AddField(f.name, f.value);
+      }
     });
+    head_->AddBatch(std::move(back));
     frozen_.reset();
     return status;
   }
@@ -314,43 +324,16 @@ Status LogStore::MergeSmallParts(int64_t day) {
   if (count < 2) return Status::Ok();
   inputs.resize(count);
 
-  // One stream at a time: decode its blocks from every input, sort, encode.
-  std::map<uint64_t, const StreamLabels*> stream_ids;
-  for (const auto& part : inputs)
-    for (const auto& [id, labels] : part->streams()) stream_ids.emplace(id, &labels);
-  PartBuilder builder(3);
-  DecodedBlock decoded;
-  for (const auto& [id, labels] : stream_ids) {
-    std::vector<LogEntry> rows;
-    for (const auto& part : inputs) {
-      for (const BlockMeta& block : part->blocks()) {
-        if (block.stream_id != id) continue;
-        if (Status s = part->Decode(block, {}, labels, {}, &decoded); !s.ok()) {
-          ++corrupt_blocks_;
-          VLOG_WARN("dropping corrupt log block while merging", {{"error", s.message()}});
-          continue;
-        }
-        const BlockView& v = decoded.view();
-        for (size_t r = 0; r < v.rows(); ++r) {
-          LogEntry& e = rows.emplace_back();
-          e.time_ns = v.timestamps[r];
-          for (const ColumnView& c : v.columns)
-            if (!c.values[r].empty()) e.fields.push_back(Field{std::string(c.name), std::string(c.values[r])});
-        }
-      }
-    }
-    std::stable_sort(rows.begin(), rows.end(), [](const LogEntry& a, const LogEntry& b) { return a.time_ns < b.time_ns; });
-    StreamRows stream{*labels, {}};
-    stream.rows.reserve(rows.size());
-    for (const auto& e : rows) stream.rows.push_back(&e);
-    builder.AddStream(stream);
-  }
   std::vector<uint64_t> superseded;
   for (const auto& p : inputs) superseded.push_back(p->seq());
   const std::string dir = PartitionDir(day);
   const uint64_t seq = next_seq_++;
   const std::string path = fmt::format("{}/{:016x}.part", dir, seq);
-  if (Status s = builder.Finish(path, superseded); !s.ok()) return s;
+  PartBuilder builder(path, 3);
+  uint64_t corrupt = 0;
+  MergeParts(inputs, &builder, &corrupt);
+  corrupt_blocks_ += corrupt;
+  if (Status s = builder.Finish(superseded); !s.ok()) return s;
   auto merged = Part::Open(path, seq);
   if (!merged.ok()) return merged.status();
   {

@@ -86,7 +86,10 @@ class LogStore : public LogReader {
   // visible to scans started afterwards. Entries older than the retention are
   // dropped, counted in Stats() and, when `too_old` is given, in *too_old.
   // Empty field values are dropped (absent field).
-  Status Add(std::vector<LogEntry> entries, uint64_t* too_old = nullptr);
+  Status Add(const std::vector<LogEntry>& entries, uint64_t* too_old = nullptr);
+  // Add for rows already in a RowBatch: the batch becomes part of the head
+  // as it is (no field is copied).
+  Status Add(RowBatch batch, uint64_t* too_old = nullptr);
 
   // LogReader: parts (skipping blocks by time, stream and bloom filters), then
   // the unflushed head.
