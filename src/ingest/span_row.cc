@@ -52,14 +52,19 @@ bool AllZeroHex(std::string_view hex) {
 }  // namespace
 
 std::string HexId(std::string_view bytes) {
+  std::string out;
+  AssignHexId(bytes, &out);
+  return out;
+}
+
+void AssignHexId(std::string_view bytes, std::string* out) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(bytes.size() * 2, '0');
+  out->resize(bytes.size() * 2);
   for (size_t i = 0; i < bytes.size(); ++i) {
     const auto b = static_cast<unsigned char>(bytes[i]);
-    out[2 * i] = kDigits[b >> 4];
-    out[2 * i + 1] = kDigits[b & 15];
+    (*out)[2 * i] = kDigits[b >> 4];
+    (*out)[2 * i + 1] = kDigits[b & 15];
   }
-  return out;
 }
 
 bool IsValidHexId(std::string_view hex, size_t bytes) {

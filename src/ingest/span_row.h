@@ -122,6 +122,8 @@ void AppendSpanRow(const SpanOrigin& origin, const Span& span, logstore::RowBatc
 
 // Lowercase hex of raw id bytes.
 std::string HexId(std::string_view bytes);
+// HexId into *out, reusing its capacity.
+void AssignHexId(std::string_view bytes, std::string* out);
 
 // True when `hex` is a well-formed id of `bytes` bytes (2*bytes hex digits,
 // any case) that is not all zeros.

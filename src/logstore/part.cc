@@ -170,7 +170,7 @@ class RowTransposer {
  public:
   void Build(std::span<const RowRef> rows) {
     timestamps_.clear();
-    for (auto& c : columns_) c.values.clear();
+    for (auto& c : columns_) spare_.push_back(std::move(c.values));
     columns_.clear();
     index_of_.clear();
     column_at_.clear();
@@ -187,7 +187,7 @@ class RowTransposer {
         size_t c = column_at_[j];
         if (c == SIZE_MAX || !SameName(columns_[c].name, f.name)) {
           auto [it, inserted] = index_of_.try_emplace(f.name, columns_.size());
-          if (inserted) columns_.push_back(ColumnView{f.name, std::vector<std::string_view>(rows.size())});
+          if (inserted) columns_.push_back(ColumnView{f.name, NewValues(rows.size())});
           c = column_at_[j] = it->second;
         }
         columns_[c].values[r] = f.value;
@@ -198,6 +198,16 @@ class RowTransposer {
   std::span<const ColumnView> columns() const { return columns_; }
 
  private:
+  // `rows` empty values, in a vector of an earlier block when there is one.
+  std::vector<std::string_view> NewValues(size_t rows) {
+    if (spare_.empty()) return std::vector<std::string_view>(rows);
+    std::vector<std::string_view> v = std::move(spare_.back());
+    spare_.pop_back();
+    v.assign(rows, std::string_view());
+    return v;
+  }
+
+  std::vector<std::vector<std::string_view>> spare_;
   std::vector<int64_t> timestamps_;
   std::vector<ColumnView> columns_;
   std::unordered_map<std::string_view, size_t> index_of_;
