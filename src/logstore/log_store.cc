@@ -79,7 +79,10 @@ LogStore::LogStore(const LogStoreOptions& options)
 Result<std::unique_ptr<LogStore>> LogStore::Open(const LogStoreOptions& options) {
   std::unique_ptr<LogStore> store(new LogStore(options));
   if (Status s = store->Load(); !s.ok()) return s;
-  if (options.background) store->bg_ = std::thread([s = store.get()] { s->BackgroundLoop(); });
+  if (options.background) {
+    store->bg_ = std::thread([s = store.get()] { s->BackgroundLoop(); });
+    store->maintenance_bg_ = std::thread([s = store.get()] { s->MaintenanceLoop(); });
+  }
   return store;
 }
 
@@ -317,9 +320,13 @@ Status LogStore::MergeSmallParts(int64_t day) {
             [](const auto& a, const auto& b) { return a->size_bytes() < b->size_bytes(); });
   constexpr size_t kMaxInputs = 16;
   constexpr uint64_t kMaxInputBytes = uint64_t{1} << 30;
+  // Smallest first, and never a part bigger than twice the ones taken so
+  // far: big merged parts are not rewritten for every few small ones (that
+  // made the bytes written per span grow with the partition's size).
   uint64_t total = 0;
   size_t count = 0;
-  while (count < inputs.size() && count < kMaxInputs && total + inputs[count]->size_bytes() <= kMaxInputBytes)
+  while (count < inputs.size() && count < kMaxInputs && total + inputs[count]->size_bytes() <= kMaxInputBytes &&
+         (count == 0 || inputs[count]->size_bytes() <= 2 * total))
     total += inputs[count++]->size_bytes();
   if (count < 2) return Status::Ok();
   inputs.resize(count);
@@ -364,7 +371,7 @@ void LogStore::DropPartition(int64_t day) {
 }
 
 Status LogStore::Maintain(int64_t now_ns) {
-  std::lock_guard flush_lock(flush_mu_);
+  std::lock_guard maintenance_lock(maintenance_mu_);
   if (closed_) return Status::Ok();
   std::vector<int64_t> days;
   {
@@ -411,7 +418,6 @@ LogStoreStats LogStore::Stats() const {
 }
 
 void LogStore::BackgroundLoop() {
-  int round = 0;
   std::unique_lock lock(bg_mu_);
   while (!stopping_) {
     bg_cv_.wait_for(lock, options_.flush_interval, [&] { return stopping_ || flush_now_; });
@@ -419,9 +425,17 @@ void LogStore::BackgroundLoop() {
     flush_now_ = false;
     lock.unlock();
     if (Status s = Flush(); !s.ok()) VLOG_WARN("log flush failed", {{"error", s.message()}});
-    if (++round % 10 == 0) {
-      if (Status s = Maintain(NowNs()); !s.ok()) VLOG_WARN("log maintenance failed", {{"error", s.message()}});
-    }
+    lock.lock();
+  }
+}
+
+void LogStore::MaintenanceLoop() {
+  std::unique_lock lock(bg_mu_);
+  while (!stopping_) {
+    bg_cv_.wait_for(lock, options_.flush_interval * 10, [&] { return stopping_; });
+    if (stopping_) break;
+    lock.unlock();
+    if (Status s = Maintain(NowNs()); !s.ok()) VLOG_WARN("log maintenance failed", {{"error", s.message()}});
     lock.lock();
   }
 }
@@ -433,8 +447,9 @@ Status LogStore::Close() {
   }
   bg_cv_.notify_all();
   if (bg_.joinable()) bg_.join();
+  if (maintenance_bg_.joinable()) maintenance_bg_.join();
   Status s = Flush();
-  std::lock_guard flush_lock(flush_mu_);
+  std::scoped_lock lock(flush_mu_, maintenance_mu_);
   if (closed_) return Status::Ok();
   closed_ = true;
   if (wal_) {

@@ -214,6 +214,27 @@ TEST_F(LogStoreTest, MergeOfInterleavedLargePartsKeepsTimeOrderAndSparseColumns)
   EXPECT_EQ(with_p1, size_t(rows));
 }
 
+TEST_F(LogStoreTest, MergeLeavesAPartBiggerThanTwiceTheSmallOnesAlone) {
+  auto o = Options();
+  o.merge_min_parts = 8;
+  const int64_t t0 = Now() - 1'000'000;
+  auto store = LogStore::Open(o);
+  ASSERT_TRUE(store.ok());
+  std::vector<LogEntry> big;
+  for (int i = 0; i < 20000; ++i) big.push_back(Entry(t0 + i, "a", "big " + std::to_string(i)));
+  ASSERT_TRUE((*store)->Add(big).ok());
+  ASSERT_TRUE((*store)->Flush().ok());
+  for (int p = 0; p < 7; ++p) {
+    ASSERT_TRUE((*store)->Add({Entry(t0 + p, "a", "small")}).ok());
+    ASSERT_TRUE((*store)->Flush().ok());
+  }
+  const auto expected = Dump(**store);
+  ASSERT_TRUE((*store)->Maintain(Now()).ok());
+  EXPECT_EQ((*store)->Stats().merges, 1u);
+  EXPECT_EQ((*store)->Stats().parts, 2u);  // the big part, and the 7 small ones merged
+  EXPECT_EQ(Dump(**store), expected);
+}
+
 TEST_F(LogStoreTest, PartBuilderDroppedBeforeFinishLeavesNoFile) {
   std::filesystem::create_directories(dir_);
   {
