@@ -3,7 +3,7 @@
 // LogStore::Add (WAL + head), the head's flush into parts, and one merge of
 // the flushed parts. Peak RSS is reported after each stage.
 //
-//   stage_bench --dir DIR [--spans 1000000] [--flush 200000]
+//   stage_bench --dir DIR [--spans 1000000] [--flush SPANS (default spans/4)]
 //
 // Build (after `ninja -C build/release vigil`):
 //   g++ -O2 -std=c++20 -I src bench/traces/stage_bench.cc build/release/libvigil_ingest.a
@@ -39,13 +39,14 @@ long PeakRssMb() {
 int main(int argc, char** argv) {
   std::string dir = "build/stage-bench";
   uint64_t spans = 1'000'000;
-  uint64_t flush_every = 200'000;
+  uint64_t flush_every = 0;  // 0: spans / 4 (four equal parts, so the merge takes them all)
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
     if (k == "--dir") dir = v;
     else if (k == "--spans") spans = std::strtoull(v.c_str(), nullptr, 10);
     else if (k == "--flush") flush_every = std::strtoull(v.c_str(), nullptr, 10);
   }
+  if (flush_every == 0) flush_every = std::max<uint64_t>(500, spans / 4);
   std::filesystem::remove_all(dir);
   vigil::logstore::LogStoreOptions o;
   o.dir = dir;
