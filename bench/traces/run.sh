@@ -60,7 +60,7 @@ for run in $(seq 1 "$runs"); do
   cpu_load=$(( $(cpu_ticks) - cpu_before ))
   loadavg_after=$(cut -d' ' -f1 /proc/loadavg)
   # Let the head flush and merges finish: no unflushed spans, and parts
-  # unchanged over three samples 3 s apart.
+  # unchanged over five samples 3 s apart (maintenance runs every 10 s).
   prev=""
   stable=0
   for _ in $(seq 1 200); do
@@ -69,7 +69,7 @@ for run in $(seq 1 "$runs"); do
     cur=$(echo "$m" | grep -E '^vt_(storage_parts|data_size_bytes)' | tr '\n' ' ')
     head=$(echo "$m" | awk '/^vt_storage_head_spans/ {print $2}')
     if [ "$cur" = "$prev" ] && [ "$head" = "0" ]; then stable=$((stable + 1)); else stable=0; fi
-    [ "$stable" -ge 2 ] && break
+    [ "$stable" -ge 4 ] && break
     prev="$cur"
   done
   # Server CPU (user + system) from the first span to the settled store:

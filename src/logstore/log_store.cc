@@ -308,7 +308,8 @@ Status LogStore::Flush() {
   return wal_->TruncateBefore(segment);
 }
 
-Status LogStore::MergeSmallParts(int64_t day) {
+Status LogStore::MergeSmallParts(int64_t day, bool* merged_out) {
+  *merged_out = false;
   std::vector<std::shared_ptr<Part>> inputs;
   {
     std::lock_guard lock(mu_);
@@ -350,6 +351,7 @@ Status LogStore::MergeSmallParts(int64_t day) {
     parts.push_back(std::move(merged.value()));
     ++stats_.merges;
   }
+  *merged_out = true;
   for (const auto& p : inputs) (void)RemoveFile(p->path());
   return FsyncDir(dir);
 }
@@ -384,7 +386,14 @@ Status LogStore::Maintain(int64_t now_ns) {
       DropPartition(day);
       continue;
     }
-    if (Status s = MergeSmallParts(day); !s.ok()) VLOG_WARN("log part merge failed", {{"error", s.message()}});
+    // Merge until the partition is below merge_min_parts (or no merge is
+    // allowed), so that merges keep up with flushes under heavy ingestion.
+    for (bool merged = true; merged && !stop_maintenance_;) {
+      if (Status s = MergeSmallParts(day, &merged); !s.ok()) {
+        VLOG_WARN("log part merge failed", {{"error", s.message()}});
+        break;
+      }
+    }
   }
   while (true) {
     int64_t oldest_day = 0;
@@ -441,6 +450,7 @@ void LogStore::MaintenanceLoop() {
 }
 
 Status LogStore::Close() {
+  stop_maintenance_ = true;
   {
     std::lock_guard lock(bg_mu_);
     stopping_ = true;

@@ -114,7 +114,9 @@ class LogStore : public LogReader {
 
   explicit LogStore(const LogStoreOptions& options);
   Status Load();
-  Status MergeSmallParts(int64_t day);
+  // Merges the smallest parts of the day's partition once it has
+  // merge_min_parts; *merged tells whether a merge happened.
+  Status MergeSmallParts(int64_t day, bool* merged);
   void DropPartition(int64_t day);
   // Flushes the head every flush_interval (sooner when it is full).
   void BackgroundLoop();
@@ -145,6 +147,7 @@ class LogStore : public LogReader {
   bool stopping_ = false;  // GUARDED_BY(bg_mu_)
   bool flush_now_ = false; // GUARDED_BY(bg_mu_): the head grew past max_head_bytes
   std::atomic<bool> closed_{false};  // set under flush_mu_ and maintenance_mu_
+  std::atomic<bool> stop_maintenance_{false};  // Close: end the merge loop early
   std::thread bg_;
   std::thread maintenance_bg_;
 };
