@@ -321,13 +321,15 @@ Status LogStore::MergeSmallParts(int64_t day, bool* merged_out) {
             [](const auto& a, const auto& b) { return a->size_bytes() < b->size_bytes(); });
   constexpr size_t kMaxInputs = 16;
   constexpr uint64_t kMaxInputBytes = uint64_t{1} << 30;
-  // Smallest first, and never a part bigger than twice the ones taken so
-  // far: big merged parts are not rewritten for every few small ones (that
-  // made the bytes written per span grow with the partition's size).
+  // Smallest first, and past kSmallPartBytes never a part bigger than twice
+  // the ones taken so far: big merged parts are not rewritten for every few
+  // small ones (that made the bytes written per span grow with the
+  // partition's size), while a tiny part cannot keep the rest from merging.
+  constexpr uint64_t kSmallPartBytes = uint64_t{16} << 20;
   uint64_t total = 0;
   size_t count = 0;
   while (count < inputs.size() && count < kMaxInputs && total + inputs[count]->size_bytes() <= kMaxInputBytes &&
-         (count == 0 || inputs[count]->size_bytes() <= 2 * total))
+         inputs[count]->size_bytes() <= std::max(2 * total, kSmallPartBytes))
     total += inputs[count++]->size_bytes();
   if (count < 2) return Status::Ok();
   inputs.resize(count);

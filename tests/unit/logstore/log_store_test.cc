@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -214,14 +215,20 @@ TEST_F(LogStoreTest, MergeOfInterleavedLargePartsKeepsTimeOrderAndSparseColumns)
   EXPECT_EQ(with_p1, size_t(rows));
 }
 
-TEST_F(LogStoreTest, MergeLeavesAPartBiggerThanTwiceTheSmallOnesAlone) {
+TEST_F(LogStoreTest, MergeLeavesABigPartBiggerThanTwiceTheSmallOnesAlone) {
   auto o = Options();
   o.merge_min_parts = 8;
   const int64_t t0 = Now() - 1'000'000;
   auto store = LogStore::Open(o);
   ASSERT_TRUE(store.ok());
+  // Over 16 MiB on disk (random, incompressible values), so the size rule applies.
   std::vector<LogEntry> big;
-  for (int i = 0; i < 20000; ++i) big.push_back(Entry(t0 + i, "a", "big " + std::to_string(i)));
+  std::mt19937_64 rng(1);
+  for (int i = 0; i < 200000; ++i) {
+    std::string noise(96, ' ');
+    for (char& c : noise) c = static_cast<char>('!' + rng() % 90);
+    big.push_back(Entry(t0 + i, "a", noise));
+  }
   ASSERT_TRUE((*store)->Add(big).ok());
   ASSERT_TRUE((*store)->Flush().ok());
   for (int p = 0; p < 7; ++p) {
@@ -233,6 +240,24 @@ TEST_F(LogStoreTest, MergeLeavesAPartBiggerThanTwiceTheSmallOnesAlone) {
   EXPECT_EQ((*store)->Stats().merges, 1u);
   EXPECT_EQ((*store)->Stats().parts, 2u);  // the big part, and the 7 small ones merged
   EXPECT_EQ(Dump(**store), expected);
+}
+
+TEST_F(LogStoreTest, MergeOfSmallPartsIsNotBlockedByATinyOne) {
+  auto o = Options();
+  o.merge_min_parts = 8;
+  const int64_t t0 = Now() - 1'000'000;
+  auto store = LogStore::Open(o);
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->Add({Entry(t0, "a", "tiny")}).ok());
+  ASSERT_TRUE((*store)->Flush().ok());
+  for (int p = 0; p < 7; ++p) {
+    std::vector<LogEntry> batch;
+    for (int i = 0; i < 3000; ++i) batch.push_back(Entry(t0 + i, "a", "row " + std::to_string(p * 3000 + i)));
+    ASSERT_TRUE((*store)->Add(batch).ok());
+    ASSERT_TRUE((*store)->Flush().ok());
+  }
+  ASSERT_TRUE((*store)->Maintain(Now()).ok());
+  EXPECT_EQ((*store)->Stats().parts, 1u);
 }
 
 TEST_F(LogStoreTest, PartBuilderDroppedBeforeFinishLeavesNoFile) {
