@@ -1,10 +1,9 @@
 // lookup_bench: builds a span store of N spans in process (no HTTP) and
 // times the Jaeger queries on it: traces/{id} (SpanQuery::Trace) and a
 // service search (FindTraceIds + Trace per result, as the HTTP handler does).
-// It exists because a 10 M-span store cannot be built through the server on a
-// 2-core, 24 GiB machine (the log store's merges hold merged rows in memory);
-// here the head is flushed every --flush spans and no merges run, so the
-// store has N / flush parts.
+// It builds the store without HTTP or merges (the head is flushed every
+// --flush spans, so the store has N / flush parts), which isolates query
+// latency from ingestion; run.sh measures the same through the server.
 //
 //   lookup_bench --dir DIR --spans 10000000 [--flush 500000] [--services 20]
 //
