@@ -298,6 +298,7 @@ void PartBuilder::Spill(bool force) {
 
 void PartBuilder::AddBlock(const StreamLabels& labels, std::span<const int64_t> timestamps,
                            std::span<const ColumnView> columns) {
+  if (!status_.ok()) return;  // Finish reports it; do not buffer what cannot be written
   const uint64_t id = RegisterStream(labels);
   // Offsets come back relative to buffer_, which starts at file offset written_.
   BlockMeta meta = EncodeColumns(timestamps, columns, id, &buffer_, zstd_level_);
