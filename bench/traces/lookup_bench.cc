@@ -1,10 +1,9 @@
 // lookup_bench: builds a span store of N spans in process (no HTTP) and
 // times the Jaeger queries on it: traces/{id} (SpanQuery::Trace) and a
 // service search (FindTraceIds + Trace per result, as the HTTP handler does).
-// It exists because a 10 M-span store cannot be built through the server on a
-// 2-core, 24 GiB machine (the log store's merges hold merged rows in memory);
-// here the head is flushed every --flush spans and no merges run, so the
-// store has N / flush parts.
+// It builds the store without HTTP or merges (the head is flushed every
+// --flush spans, so the store has N / flush parts), which isolates query
+// latency from ingestion; run.sh measures the same through the server.
 //
 //   lookup_bench --dir DIR --spans 10000000 [--flush 500000] [--services 20]
 //
@@ -70,7 +69,7 @@ int main(int argc, char** argv) {
   for (uint64_t first = 0; first < spans; first += 500) {
     const uint64_t n = std::min<uint64_t>(500, spans - first);
     std::string body = span_gen::EncodeBatch(services, first, n, now - hour, step, &ids);
-    std::vector<vigil::logstore::LogEntry> rows;
+    vigil::logstore::RowBatch rows;
     vigil::ingest::OtlpTraceStats stats;
     if (!vigil::ingest::ParseOtlpTracesProtobuf(body, {}, &rows, &stats).ok()) return 1;
     if (!store.Add(std::move(rows)).ok()) return 1;

@@ -53,9 +53,14 @@ for run in $(seq 1 "$runs"); do
       [ "${rss:-0}" -gt 12582912 ] && { echo "RSS over 12 GiB, stopping" >&2; kill "$pid"; }
       sleep 1; done ) &
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
+  cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+  cpu_before=$(cpu_ticks)
+  loadavg_before=$(cut -d' ' -f1 /proc/loadavg)
   load=$("$work/load_spans" --addr "127.0.0.1:$port" --spans "$spans" --conns "$conns" --ids-out "$work/ids")
+  cpu_load=$(( $(cpu_ticks) - cpu_before ))
+  loadavg_after=$(cut -d' ' -f1 /proc/loadavg)
   # Let the head flush and merges finish: no unflushed spans, and parts
-  # unchanged over three samples 3 s apart.
+  # unchanged over five samples 3 s apart (maintenance runs every 10 s).
   prev=""
   stable=0
   for _ in $(seq 1 200); do
@@ -64,9 +69,13 @@ for run in $(seq 1 "$runs"); do
     cur=$(echo "$m" | grep -E '^vt_(storage_parts|data_size_bytes)' | tr '\n' ' ')
     head=$(echo "$m" | awk '/^vt_storage_head_spans/ {print $2}')
     if [ "$cur" = "$prev" ] && [ "$head" = "0" ]; then stable=$((stable + 1)); else stable=0; fi
-    [ "$stable" -ge 2 ] && break
+    [ "$stable" -ge 4 ] && break
     prev="$cur"
   done
+  # Server CPU (user + system) from the first span to the settled store:
+  # decode, WAL, head, flushes and the merges the load caused.
+  cpu_total=$(( $(cpu_ticks) - cpu_before ))
+  hz=$(getconf CLK_TCK)
   parts=$(echo "$m" | awk '/^vt_storage_parts/ {print $2}')
   bytes=$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^vt_data_size_bytes/ {print $2}')
   for id in $(head -2 "$work/ids"); do curl -s -o /dev/null "http://127.0.0.1:$port/select/jaeger/api/traces/$id"; done
@@ -80,7 +89,7 @@ for run in $(seq 1 "$runs"); do
   kill "$pid"; wait "$pid" 2>/dev/null || true
   trap - EXIT
   peak_mb=$(( $(cat "$work/peak_rss_kb") / 1024 ))
-  echo "{\"run\":$run,\"load\":$load,\"part_bytes\":$bytes,\"bytes_per_span\":$(awk "BEGIN{printf \"%.1f\", $bytes/$spans}"),\"parts\":$parts,\"lookup_ms\":$lookup_ms,\"spans_in_looked_up_trace\":$found,\"search_ms\":$search_ms,\"peak_rss_mb\":$peak_mb}" | tee -a "$results"
+  echo "{\"run\":$run,\"load\":$load,\"part_bytes\":$bytes,\"bytes_per_span\":$(awk "BEGIN{printf \"%.1f\", $bytes/$spans}"),\"parts\":$parts,\"lookup_ms\":$lookup_ms,\"spans_in_looked_up_trace\":$found,\"search_ms\":$search_ms,\"peak_rss_mb\":$peak_mb,\"cpu_us_per_span_during_load\":$(awk "BEGIN{printf \"%.2f\", $cpu_load*1e6/$hz/$spans}"),\"cpu_us_per_span_total\":$(awk "BEGIN{printf \"%.2f\", $cpu_total*1e6/$hz/$spans}"),\"loadavg_before\":$loadavg_before,\"loadavg_after\":$loadavg_after}" | tee -a "$results"
 done
 python3 - "$results" <<'PY'
 import json, statistics, sys
@@ -89,5 +98,7 @@ med = lambda k: statistics.median(k(r) for r in rows)
 print(f"median of {len(rows)}: {med(lambda r: r['load']['spans_per_s']):.0f} spans/s, "
       f"{med(lambda r: r['bytes_per_span']):.1f} bytes/span on disk, "
       f"traces/{{id}} {med(lambda r: r['lookup_ms']):.1f} ms, traces?service= {med(lambda r: r['search_ms']):.1f} ms, "
-      f"peak RSS {med(lambda r: r['peak_rss_mb']):.0f} MiB")
+      f"peak RSS {med(lambda r: r['peak_rss_mb']):.0f} MiB, server CPU {med(lambda r: r['cpu_us_per_span_total']):.2f} us/span "
+      f"({med(lambda r: r['cpu_us_per_span_during_load']):.2f} during the load), "
+      f"load average {min(r['loadavg_before'] for r in rows)}-{max(r['loadavg_after'] for r in rows)}")
 PY

@@ -53,7 +53,7 @@ void PutBytesField(std::string* out, uint32_t field, std::string_view bytes) {
 
 class ProtoTraceParser {
  public:
-  ProtoTraceParser(std::string_view body, const OtlpTraceLimits& limits, std::vector<logstore::LogEntry>* out,
+  ProtoTraceParser(std::string_view body, const OtlpTraceLimits& limits, logstore::RowBatch* out,
                    OtlpTraceStats* stats)
       : r_(body), limits_(limits), out_(out), stats_(stats) {}
 
@@ -132,11 +132,16 @@ class ProtoTraceParser {
     });
     if (!ok) return false;
     for (std::string_view ss : scope_spans)
-      if (!ParseScopeSpans(ss, origin)) return false;
+      if (!ParseScopeSpans(ss, &origin)) return false;
     return true;
   }
 
-  bool ParseScopeSpans(std::string_view msg, SpanOrigin origin) {
+  // Parses one ScopeSpans; `origin` holds the resource and gets this scope's
+  // fields (reset first: each ScopeSpans names its own scope).
+  bool ParseScopeSpans(std::string_view msg, SpanOrigin* origin_ptr) {
+    SpanOrigin& origin = *origin_ptr;
+    origin.scope_name.clear();
+    origin.scope_version.clear();
     origin.scope_attributes.clear();
     std::vector<std::string_view> spans;
     bool ok = ForEachField(msg, "ScopeSpans", [&](uint32_t field, uint32_t wire, const char* tag, const char** p,
@@ -172,9 +177,9 @@ class ProtoTraceParser {
       return r_.SkipField(p, end, field, wire);
     });
     if (!ok) return false;
-    Span span;
     for (std::string_view s : spans) {
-      span = Span{};
+      Span& span = span_;
+      ResetSpan(&span);
       if (!ParseSpan(s, &span)) return false;
       std::string why = ValidateSpan(span);
       if (why.empty() && stats_->spans >= limits_.max_spans)
@@ -183,7 +188,7 @@ class ProtoTraceParser {
         if (stats_->rejected_spans++ == 0) stats_->first_rejection = std::move(why);
         continue;
       }
-      out_->push_back(SpanToLogEntry(origin, span));
+      AppendSpanRow(origin, span, out_);
       ++stats_->spans;
     }
     return true;
@@ -197,15 +202,15 @@ class ProtoTraceParser {
       switch (field) {
         case kSpanTraceId:
           if (!Sub(tag, wire, p, end, "Span.trace_id", &v)) return false;
-          s->trace_id = HexId(v.substr(0, 64));
+          AssignHexId(v.substr(0, 64), &s->trace_id);
           return true;
         case kSpanSpanId:
           if (!Sub(tag, wire, p, end, "Span.span_id", &v)) return false;
-          s->span_id = HexId(v.substr(0, 64));
+          AssignHexId(v.substr(0, 64), &s->span_id);
           return true;
         case kSpanParentSpanId:
           if (!Sub(tag, wire, p, end, "Span.parent_span_id", &v)) return false;
-          s->parent_span_id = HexId(v.substr(0, 64));
+          AssignHexId(v.substr(0, 64), &s->parent_span_id);
           return true;
         case kSpanTraceState:
           if (!Sub(tag, wire, p, end, "Span.trace_state", &v)) return false;
@@ -464,19 +469,50 @@ class ProtoTraceParser {
     return ok;
   }
 
+  // Clears `s` for the next span, keeping the capacity of its strings and
+  // vectors (one Span is reused for a whole request).
+  static void ResetSpan(Span* s) {
+    s->trace_id.clear();
+    s->span_id.clear();
+    s->parent_span_id.clear();
+    s->trace_state.clear();
+    s->name.clear();
+    s->kind = 0;
+    s->flags = 0;
+    s->start_time_unix_nano = 0;
+    s->end_time_unix_nano = 0;
+    s->attributes.clear();
+    s->dropped_attributes_count = 0;
+    s->events.clear();
+    s->dropped_events_count = 0;
+    s->links.clear();
+    s->dropped_links_count = 0;
+    s->status_code = 0;
+    s->status_message.clear();
+  }
+
   ProtoReader r_;
+  Span span_;
   const OtlpTraceLimits& limits_;
-  std::vector<logstore::LogEntry>* out_;
+  logstore::RowBatch* out_;
   OtlpTraceStats* stats_;
 };
 
 }  // namespace
 
-Status ParseOtlpTracesProtobuf(std::string_view body, const OtlpTraceLimits& limits,
-                               std::vector<logstore::LogEntry>* out, OtlpTraceStats* stats) {
+Status ParseOtlpTracesProtobuf(std::string_view body, const OtlpTraceLimits& limits, logstore::RowBatch* out,
+                               OtlpTraceStats* stats) {
   ProtoTraceParser parser(body, limits, out, stats);
   if (!parser.ParseRequest(body)) return Status::InvalidArgument(std::string(kErrorPrefix) + parser.error());
   return Status::Ok();
+}
+
+Status ParseOtlpTracesProtobuf(std::string_view body, const OtlpTraceLimits& limits,
+                               std::vector<logstore::LogEntry>* out, OtlpTraceStats* stats) {
+  logstore::RowBatch batch;
+  Status s = ParseOtlpTracesProtobuf(body, limits, &batch, stats);
+  for (auto& e : batch.ToEntries()) out->push_back(std::move(e));
+  return s;
 }
 
 std::string EncodeOtlpTraceResponseProtobuf(uint64_t rejected_spans, std::string_view error_message) {

@@ -22,6 +22,7 @@
 
 #include "base/status.h"
 #include "logstore/row.h"
+#include "logstore/row_batch.h"
 
 namespace vigil::ingest {
 
@@ -47,12 +48,19 @@ struct OtlpTraceStats {
 // entry per accepted span to *out and fills *stats. On error (malformed
 // wire data), returns InvalidArgument naming the problem and its offset;
 // *out may hold rows of the part before the error, which the caller discards.
+// The rows go into `out` (ingestion's path: no heap string per field).
+Status ParseOtlpTracesProtobuf(std::string_view body, const OtlpTraceLimits& limits, logstore::RowBatch* out,
+                               OtlpTraceStats* stats);
+// The same, rows as LogEntry values (tests and tools).
 Status ParseOtlpTracesProtobuf(std::string_view body, const OtlpTraceLimits& limits,
                                std::vector<logstore::LogEntry>* out, OtlpTraceStats* stats);
 
 // Decodes an OTLP/JSON ExportTraceServiceRequest (same contract as above;
 // errors name the JSON column). Unknown fields are ignored, as OTLP/JSON
 // requires.
+Status ParseOtlpTracesJson(std::string_view body, const OtlpTraceLimits& limits, logstore::RowBatch* out,
+                           OtlpTraceStats* stats);
+// The same, rows as LogEntry values (tests and tools).
 Status ParseOtlpTracesJson(std::string_view body, const OtlpTraceLimits& limits,
                            std::vector<logstore::LogEntry>* out, OtlpTraceStats* stats);
 

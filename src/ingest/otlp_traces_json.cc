@@ -26,7 +26,7 @@ constexpr std::string_view kStatusCodes[] = {"STATUS_CODE_UNSET", "STATUS_CODE_O
 class JsonTraceParser {
  public:
   JsonTraceParser(std::string_view body, std::string* scratch, const OtlpTraceLimits& limits,
-                  std::vector<logstore::LogEntry>* out, OtlpTraceStats* stats)
+                  logstore::RowBatch* out, OtlpTraceStats* stats)
       : c_(body, scratch), limits_(limits), out_(out), stats_(stats) {}
 
   bool ParseRequest() {
@@ -167,7 +167,7 @@ class JsonTraceParser {
           if (stats_->rejected_spans++ == 0) stats_->first_rejection = std::move(why);
           continue;
         }
-        out_->push_back(SpanToLogEntry(s.scope, span));
+        AppendSpanRow(s.scope, span, out_);
         ++stats_->spans;
       }
     }
@@ -413,20 +413,28 @@ class JsonTraceParser {
 
   JsonCursor c_;
   const OtlpTraceLimits& limits_;
-  std::vector<logstore::LogEntry>* out_;
+  logstore::RowBatch* out_;
   OtlpTraceStats* stats_;
   int depth_ = 0;
 };
 
 }  // namespace
 
-Status ParseOtlpTracesJson(std::string_view body, const OtlpTraceLimits& limits,
-                           std::vector<logstore::LogEntry>* out, OtlpTraceStats* stats) {
+Status ParseOtlpTracesJson(std::string_view body, const OtlpTraceLimits& limits, logstore::RowBatch* out,
+                           OtlpTraceStats* stats) {
   std::string scratch;
   scratch.reserve(body.size());
   JsonTraceParser parser(body, &scratch, limits, out, stats);
   if (!parser.ParseRequest()) return Status::InvalidArgument(std::string(kErrorPrefix) + parser.error());
   return Status::Ok();
+}
+
+Status ParseOtlpTracesJson(std::string_view body, const OtlpTraceLimits& limits,
+                           std::vector<logstore::LogEntry>* out, OtlpTraceStats* stats) {
+  logstore::RowBatch batch;
+  Status s = ParseOtlpTracesJson(body, limits, &batch, stats);
+  for (auto& e : batch.ToEntries()) out->push_back(std::move(e));
+  return s;
 }
 
 }  // namespace vigil::ingest

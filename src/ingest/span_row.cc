@@ -1,29 +1,49 @@
 #include "ingest/span_row.h"
 
 #include <algorithm>
+#include <charconv>
 
 namespace vigil::ingest {
 namespace {
 
-using logstore::Field;
+// Appends span fields to a RowBatch; names built from attribute keys go
+// through one reused buffer.
+class RowWriter {
+ public:
+  explicit RowWriter(logstore::RowBatch* out) : out_(out) {}
 
-void AddField(std::vector<Field>* fields, std::string name, std::string_view value) {
-  fields->push_back(Field{std::move(name), value.empty() ? std::string("-") : std::string(value)});
-}
-
-void AddNumber(std::vector<Field>* fields, std::string_view name, uint64_t v) {
-  fields->push_back(Field{std::string(name), std::to_string(v)});
-}
-
-void AddAttributes(std::vector<Field>* fields, std::string_view prefix, const std::vector<Attribute>& attrs,
-                   std::string_view suffix = {}) {
-  for (const auto& a : attrs) {
-    std::string name;
-    name.reserve(prefix.size() + a.key.size() + suffix.size());
-    name.append(prefix).append(a.key).append(suffix);
-    AddField(fields, std::move(name), a.value);
+  // A field with a constant name; an empty value is stored as "-".
+  void Static(std::string_view name, std::string_view value) {
+    out_->AddFieldStaticName(name, value.empty() ? std::string_view("-") : value);
   }
-}
+  void Number(std::string_view name, uint64_t v) {
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out_->AddFieldStaticName(name, std::string_view(buf, static_cast<size_t>(r.ptr - buf)));
+  }
+  void SignedNumber(std::string_view name, int64_t v) {
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out_->AddFieldStaticName(name, std::string_view(buf, static_cast<size_t>(r.ptr - buf)));
+  }
+  // A field named prefix + key + suffix (copied into the batch).
+  void Named(std::string_view prefix, std::string_view key, std::string_view suffix, std::string_view value) {
+    name_.assign(prefix).append(key).append(suffix);
+    out_->AddField(name_, value.empty() ? std::string_view("-") : value);
+  }
+  void NamedNumber(std::string_view prefix, std::string_view key, std::string_view suffix, uint64_t v) {
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    Named(prefix, key, suffix, std::string_view(buf, static_cast<size_t>(r.ptr - buf)));
+  }
+  void Attributes(std::string_view prefix, const std::vector<Attribute>& attrs, std::string_view suffix = {}) {
+    for (const auto& a : attrs) Named(prefix, a.key, suffix, a.value);
+  }
+
+ private:
+  logstore::RowBatch* out_;
+  std::string name_;
+};
 
 bool AllZeroHex(std::string_view hex) {
   return std::all_of(hex.begin(), hex.end(), [](char c) { return c == '0'; });
@@ -32,14 +52,19 @@ bool AllZeroHex(std::string_view hex) {
 }  // namespace
 
 std::string HexId(std::string_view bytes) {
+  std::string out;
+  AssignHexId(bytes, &out);
+  return out;
+}
+
+void AssignHexId(std::string_view bytes, std::string* out) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(bytes.size() * 2, '0');
+  out->resize(bytes.size() * 2);
   for (size_t i = 0; i < bytes.size(); ++i) {
     const auto b = static_cast<unsigned char>(bytes[i]);
-    out[2 * i] = kDigits[b >> 4];
-    out[2 * i + 1] = kDigits[b & 15];
+    (*out)[2 * i] = kDigits[b >> 4];
+    (*out)[2 * i + 1] = kDigits[b & 15];
   }
-  return out;
 }
 
 bool IsValidHexId(std::string_view hex, size_t bytes) {
@@ -60,74 +85,83 @@ std::string ValidateSpan(const Span& span) {
   return "";
 }
 
-logstore::LogEntry SpanToLogEntry(const SpanOrigin& origin, const Span& span) {
-  logstore::LogEntry e;
+void AppendSpanRow(const SpanOrigin& origin, const Span& span, logstore::RowBatch* out) {
   const uint64_t end = span.end_time_unix_nano != 0 ? span.end_time_unix_nano : span.start_time_unix_nano;
   const uint64_t start = span.start_time_unix_nano != 0 ? span.start_time_unix_nano : end;
-  e.time_ns = static_cast<int64_t>(std::min<uint64_t>(end, INT64_MAX));
 
   std::string_view service = kUnknownService;
   for (const auto& a : origin.resource_attributes)
     if (a.key == "service.name" && !a.value.empty()) service = a.value;
   // The service is the stream: its spans share blocks, so per-span columns
   // (attributes, names) compress well and lookups skip other services.
-  e.stream.emplace_back(std::string(kServiceNameField), std::string(service));
+  logstore::StreamLabels labels{{std::string(kServiceNameField), std::string(service)}};
+  out->BeginRow(static_cast<int64_t>(std::min<uint64_t>(end, INT64_MAX)), out->StreamIndex(labels));
 
-  auto& f = e.fields;
-  f.reserve(24 + origin.resource_attributes.size() + origin.scope_attributes.size() + span.attributes.size());
-  f.push_back(Field{"_msg", "-"});
-  f.push_back(Field{std::string(kTraceIdField), span.trace_id});
-  f.push_back(Field{std::string(kSpanIdField), span.span_id});
+  RowWriter w(out);
+  w.Static("_msg", "-");
+  out->AddFieldStaticName(kTraceIdField, span.trace_id);
+  out->AddFieldStaticName(kSpanIdField, span.span_id);
   if (!span.parent_span_id.empty() && !AllZeroHex(span.parent_span_id))
-    f.push_back(Field{std::string(kParentSpanIdField), span.parent_span_id});
-  if (!span.trace_state.empty()) f.push_back(Field{std::string(kTraceStateField), span.trace_state});
-  AddNumber(&f, "flags", span.flags);
-  AddField(&f, std::string(kSpanNameField), span.name);
-  f.push_back(Field{std::string(kSpanKindField), std::to_string(span.kind)});
-  AddNumber(&f, kStartTimeField, start);
-  AddNumber(&f, kEndTimeField, end);
-  AddNumber(&f, kDurationField, end >= start ? end - start : 0);
-  AddNumber(&f, "dropped_attributes_count", span.dropped_attributes_count);
-  AddNumber(&f, "dropped_events_count", span.dropped_events_count);
-  AddNumber(&f, "dropped_links_count", span.dropped_links_count);
-  f.push_back(Field{std::string(kStatusCodeField), std::to_string(span.status_code)});
-  if (!span.status_message.empty()) f.push_back(Field{std::string(kStatusMessageField), span.status_message});
-  if (!origin.scope_name.empty()) f.push_back(Field{std::string(kScopeNameField), origin.scope_name});
-  if (!origin.scope_version.empty()) f.push_back(Field{std::string(kScopeVersionField), origin.scope_version});
+    out->AddFieldStaticName(kParentSpanIdField, span.parent_span_id);
+  out->AddFieldStaticName(kTraceStateField, span.trace_state);
+  w.Number("flags", span.flags);
+  w.Static(kSpanNameField, span.name);
+  w.SignedNumber(kSpanKindField, span.kind);
+  w.Number(kStartTimeField, start);
+  w.Number(kEndTimeField, end);
+  w.Number(kDurationField, end >= start ? end - start : 0);
+  w.Number("dropped_attributes_count", span.dropped_attributes_count);
+  w.Number("dropped_events_count", span.dropped_events_count);
+  w.Number("dropped_links_count", span.dropped_links_count);
+  w.SignedNumber(kStatusCodeField, span.status_code);
+  out->AddFieldStaticName(kStatusMessageField, span.status_message);
+  out->AddFieldStaticName(kScopeNameField, origin.scope_name);
+  out->AddFieldStaticName(kScopeVersionField, origin.scope_version);
 
-  bool have_service = false;
-  for (const auto& a : origin.resource_attributes) have_service |= (a.key == "service.name" && !a.value.empty());
-  AddAttributes(&f, kResourceAttrPrefix, origin.resource_attributes);
-  if (!have_service) {
-    std::erase_if(f, [](const Field& x) { return x.name == kServiceNameField; });
-    f.push_back(Field{std::string(kServiceNameField), std::string(kUnknownService)});
-  }
-  AddAttributes(&f, kScopeAttrPrefix, origin.scope_attributes);
-  AddAttributes(&f, kSpanAttrPrefix, span.attributes);
+  w.Attributes(kResourceAttrPrefix, origin.resource_attributes);
+  // A resource without a usable service.name is stored as unknown_service
+  // (this replaces a "-" from an empty service.name attribute).
+  if (service == kUnknownService) out->AddFieldStaticName(kServiceNameField, kUnknownService);
+  w.Attributes(kScopeAttrPrefix, origin.scope_attributes);
+  w.Attributes(kSpanAttrPrefix, span.attributes);
 
+  char idx[24];
   for (size_t i = 0; i < span.events.size(); ++i) {
     const SpanEvent& ev = span.events[i];
-    const std::string idx = ":" + std::to_string(i);
-    std::string p(kEventPrefix);
-    AddNumber(&f, p + "event_time_unix_nano" + idx, ev.time_unix_nano);
-    AddField(&f, p + "event_name" + idx, ev.name);
-    AddAttributes(&f, p + "event_attr:", ev.attributes, idx);
+    idx[0] = ':';
+    const std::string_view suffix(idx, static_cast<size_t>(std::to_chars(idx + 1, idx + sizeof idx, i).ptr - idx));
+    w.NamedNumber(kEventPrefix, "event_time_unix_nano", suffix, ev.time_unix_nano);
+    w.Named(kEventPrefix, "event_name", suffix, ev.name);
+    for (const auto& a : ev.attributes) {
+      std::string key = "event_attr:";
+      key += a.key;
+      w.Named(kEventPrefix, key, suffix, a.value);
+    }
     if (ev.dropped_attributes_count != 0)
-      AddNumber(&f, p + "event_dropped_attributes_count" + idx, ev.dropped_attributes_count);
+      w.NamedNumber(kEventPrefix, "event_dropped_attributes_count", suffix, ev.dropped_attributes_count);
   }
   for (size_t i = 0; i < span.links.size(); ++i) {
     const SpanLink& l = span.links[i];
-    const std::string idx = ":" + std::to_string(i);
-    std::string p(kLinkPrefix);
-    AddField(&f, p + "link_trace_id" + idx, l.trace_id);
-    AddField(&f, p + "link_span_id" + idx, l.span_id);
-    if (!l.trace_state.empty()) AddField(&f, p + "link_trace_state" + idx, l.trace_state);
-    AddNumber(&f, p + "link_flags" + idx, l.flags);
-    AddAttributes(&f, p + "link_attr:", l.attributes, idx);
+    idx[0] = ':';
+    const std::string_view suffix(idx, static_cast<size_t>(std::to_chars(idx + 1, idx + sizeof idx, i).ptr - idx));
+    w.Named(kLinkPrefix, "link_trace_id", suffix, l.trace_id);
+    w.Named(kLinkPrefix, "link_span_id", suffix, l.span_id);
+    if (!l.trace_state.empty()) w.Named(kLinkPrefix, "link_trace_state", suffix, l.trace_state);
+    w.NamedNumber(kLinkPrefix, "link_flags", suffix, l.flags);
+    for (const auto& a : l.attributes) {
+      std::string key = "link_attr:";
+      key += a.key;
+      w.Named(kLinkPrefix, key, suffix, a.value);
+    }
     if (l.dropped_attributes_count != 0)
-      AddNumber(&f, p + "link_dropped_attributes_count" + idx, l.dropped_attributes_count);
+      w.NamedNumber(kLinkPrefix, "link_dropped_attributes_count", suffix, l.dropped_attributes_count);
   }
-  return e;
+}
+
+logstore::LogEntry SpanToLogEntry(const SpanOrigin& origin, const Span& span) {
+  logstore::RowBatch batch;
+  AppendSpanRow(origin, span, &batch);
+  return std::move(batch.ToEntries().front());
 }
 
 }  // namespace vigil::ingest

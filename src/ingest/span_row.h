@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "logstore/row.h"
+#include "logstore/row_batch.h"
 
 namespace vigil::ingest {
 
@@ -115,8 +116,14 @@ std::string ValidateSpan(const Span& span);
 // takes the start time; an end before the start gives duration 0.
 logstore::LogEntry SpanToLogEntry(const SpanOrigin& origin, const Span& span);
 
+// SpanToLogEntry's row appended to `out` without a heap string per field
+// (the ingestion path). REQUIRES: ValidateSpan(span) is "".
+void AppendSpanRow(const SpanOrigin& origin, const Span& span, logstore::RowBatch* out);
+
 // Lowercase hex of raw id bytes.
 std::string HexId(std::string_view bytes);
+// HexId into *out, reusing its capacity.
+void AssignHexId(std::string_view bytes, std::string* out);
 
 // True when `hex` is a well-formed id of `bytes` bytes (2*bytes hex digits,
 // any case) that is not all zeros.

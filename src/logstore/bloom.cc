@@ -28,14 +28,44 @@ void TokenBloomBuilder::AddTokensOf(std::string_view value) {
 
 void TokenBloomBuilder::AddToken(std::string_view token) { hashes_.push_back(Hash64(token)); }
 
+namespace {
+
+// The number of distinct values in `hashes` (an open-addressing set: the
+// values are hashes already, so their low bits index it directly).
+size_t CountDistinct(const std::vector<uint64_t>& hashes) {
+  if (hashes.size() < 2) return hashes.size();
+  size_t slots = 16;
+  while (slots < hashes.size() * 2) slots *= 2;
+  std::vector<uint64_t> table(slots, 0);
+  bool have_zero = false;
+  size_t distinct = 0;
+  for (uint64_t h : hashes) {
+    if (h == 0) {  // 0 marks an empty slot
+      distinct += have_zero ? 0 : 1;
+      have_zero = true;
+      continue;
+    }
+    for (size_t i = h & (slots - 1);; i = (i + 1) & (slots - 1)) {
+      if (table[i] == h) break;
+      if (table[i] == 0) {
+        table[i] = h;
+        ++distinct;
+        break;
+      }
+    }
+  }
+  return distinct;
+}
+
+}  // namespace
+
 std::string TokenBloomBuilder::Finish() const {
-  std::vector<uint64_t> unique = hashes_;
-  std::sort(unique.begin(), unique.end());
-  unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
-  if (unique.empty()) return {};
-  const size_t words = (unique.size() * kBitsPerToken + 63) / 64;
+  // Sized by distinct tokens; setting a repeated token's bits again is a no-op.
+  const size_t distinct = CountDistinct(hashes_);
+  if (distinct == 0) return {};
+  const size_t words = (distinct * kBitsPerToken + 63) / 64;
   std::vector<uint64_t> bits(words, 0);
-  for (uint64_t h : unique)
+  for (uint64_t h : hashes_)
     ForEachProbe(h, words * 64, [&](uint64_t bit) { bits[bit / 64] |= uint64_t{1} << (bit % 64); });
   std::string out;
   out.reserve(words * 8);

@@ -71,4 +71,65 @@ Status DecodeEntries(std::string_view in, std::vector<LogEntry>* out) {
   return Status::Ok();
 }
 
+void EncodeRowBatch(const RowBatch& batch, std::string* out) {
+  // Each stream's labels are encoded once and copied per row.
+  std::vector<std::string> labels(batch.streams());
+  for (uint32_t s = 0; s < batch.streams(); ++s) {
+    PutVarint64(&labels[s], batch.stream(s).size());
+    for (const auto& [name, value] : batch.stream(s)) {
+      PutString(&labels[s], name);
+      PutString(&labels[s], value);
+    }
+  }
+  size_t bytes = 10;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    bytes += 16 + labels[batch.stream_of(i)].size();
+    for (const FieldRef& f : batch.row(i).fields) bytes += f.name.size() + f.value.size() + 4;
+  }
+  out->reserve(out->size() + bytes);
+  PutVarint64(out, batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const RowRef row = batch.row(i);
+    PutVarint64(out, ZigZagEncode64(row.time_ns));
+    out->append(labels[batch.stream_of(i)]);
+    PutVarint64(out, row.fields.size());
+    for (const FieldRef& f : row.fields) {
+      PutString(out, f.name);
+      PutString(out, f.value);
+    }
+  }
+}
+
+Status DecodeRowBatch(std::string_view in, RowBatch* out) {
+  auto bad = [] { return Status::Corruption("malformed log entries record"); };
+  auto get_view = [](std::string_view* in, std::string_view* v) {
+    uint64_t n = 0;
+    if (!GetVarint64(in, &n) || n > in->size()) return false;
+    *v = in->substr(0, n);
+    in->remove_prefix(n);
+    return true;
+  };
+  uint64_t n = 0;
+  if (!GetCount(&in, &n)) return bad();
+  StreamLabels labels;
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t t = 0;
+    uint64_t count = 0;
+    if (!GetVarint64(&in, &t) || !GetCount(&in, &count)) return bad();
+    labels.resize(count);
+    for (auto& [name, value] : labels)
+      if (!GetString(&in, &name) || !GetString(&in, &value)) return bad();
+    out->BeginRow(ZigZagDecode64(t), out->StreamIndex(labels));
+    if (!GetCount(&in, &count)) return bad();
+    for (uint64_t f = 0; f < count; ++f) {
+      std::string_view name;
+      std::string_view value;
+      if (!get_view(&in, &name) || !get_view(&in, &value)) return bad();
+      out->AddField(name, value);
+    }
+  }
+  if (!in.empty()) return bad();
+  return Status::Ok();
+}
+
 }  // namespace vigil::logstore

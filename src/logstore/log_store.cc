@@ -11,6 +11,7 @@
 #include "base/file_util.h"
 #include "base/log.h"
 #include "logstore/entry_codec.h"
+#include "logstore/part_merge.h"
 
 namespace vigil::logstore {
 namespace {
@@ -56,12 +57,12 @@ int64_t NowNs() {
 using RowsByDay = std::map<int64_t, std::vector<StreamRows>>;
 
 // Adds the rows of one stream to `out`, sorted by time and split per day.
-void GroupByDay(const StreamLabels& labels, std::vector<const LogEntry*> rows, RowsByDay* out) {
-  std::stable_sort(rows.begin(), rows.end(), [](const LogEntry* a, const LogEntry* b) { return a->time_ns < b->time_ns; });
+void GroupByDay(const StreamLabels& labels, std::vector<RowRef> rows, RowsByDay* out) {
+  std::stable_sort(rows.begin(), rows.end(), [](const RowRef& a, const RowRef& b) { return a.time_ns < b.time_ns; });
   StreamRows* current = nullptr;
   int64_t current_day = 0;
-  for (const LogEntry* e : rows) {
-    const int64_t day = DayOf(e->time_ns);
+  for (const RowRef& e : rows) {
+    const int64_t day = DayOf(e.time_ns);
     if (current == nullptr || day != current_day) {
       current = &(*out)[day].emplace_back(StreamRows{labels, {}});
       current_day = day;
@@ -78,7 +79,10 @@ LogStore::LogStore(const LogStoreOptions& options)
 Result<std::unique_ptr<LogStore>> LogStore::Open(const LogStoreOptions& options) {
   std::unique_ptr<LogStore> store(new LogStore(options));
   if (Status s = store->Load(); !s.ok()) return s;
-  if (options.background) store->bg_ = std::thread([s = store.get()] { s->BackgroundLoop(); });
+  if (options.background) {
+    store->bg_ = std::thread([s = store.get()] { s->BackgroundLoop(); });
+    store->maintenance_bg_ = std::thread([s = store.get()] { s->MaintenanceLoop(); });
+  }
   return store;
 }
 
@@ -139,12 +143,12 @@ Status LogStore::Load() {
   Status s = WalReader::Replay(
       wal_dir,
       [&](std::string_view record) {
-        std::vector<LogEntry> entries;
-        if (Status d = DecodeEntries(record, &entries); !d.ok()) {
+        RowBatch batch;
+        if (Status d = DecodeRowBatch(record, &batch); !d.ok()) {
           VLOG_WARN("skipping malformed log WAL record", {{"error", d.message()}});
           return Status::Ok();
         }
-        head_->AddAll(std::move(entries));
+        head_->AddBatch(std::move(batch));
         return Status::Ok();
       },
       &replay);
@@ -155,23 +159,29 @@ Status LogStore::Load() {
   return Status::Ok();
 }
 
-Status LogStore::Add(std::vector<LogEntry> entries, uint64_t* too_old_out) {
+Status LogStore::Add(const std::vector<LogEntry>& entries, uint64_t* too_old_out) {
+  RowBatch batch;
+  for (const auto& e : entries) batch.AddEntry(e);
+  return Add(std::move(batch), too_old_out);
+}
+
+Status LogStore::Add(RowBatch batch, uint64_t* too_old_out) {
   const int64_t oldest = NowNs() - options_.retention_ns;
-  const size_t before = entries.size();
-  std::erase_if(entries, [&](const LogEntry& e) { return e.time_ns < oldest; });
-  const uint64_t too_old = before - entries.size();
+  const uint64_t too_old = batch.RemoveRowsIf([&](int64_t time_ns) { return time_ns < oldest; });
   if (too_old_out != nullptr) *too_old_out = too_old;
   std::string record;
-  EncodeEntries(entries, &record);
+  if (!batch.empty()) EncodeRowBatch(batch, &record);
+  const size_t rows = batch.size();
+  const uint64_t bytes = batch.bytes();
   bool flush_early = false;
   {
     std::lock_guard lock(mu_);
     stats_.rows_too_old += too_old;
-    if (entries.empty()) return Status::Ok();
+    if (rows == 0) return Status::Ok();
     if (Status s = wal_->Append(record); !s.ok()) return s;
-    stats_.rows_added += entries.size();
-    head_bytes_ += record.size();
-    head_->AddAll(std::move(entries));
+    stats_.rows_added += rows;
+    head_bytes_ += bytes;
+    head_->AddBatch(std::move(batch));
     flush_early = head_bytes_ >= options_.max_head_bytes;
   }
   if (flush_early) {
@@ -254,11 +264,8 @@ Status LogStore::Flush() {
   // The frozen head takes no more Adds, so its rows are read in place; it
   // keeps serving scans until the parts holding its rows are visible.
   RowsByDay by_day;
-  frozen_->ForEachStream([&](const StreamLabels& labels, const std::vector<LogEntry>& rows) {
-    std::vector<const LogEntry*> pointers;
-    pointers.reserve(rows.size());
-    for (const auto& e : rows) pointers.push_back(&e);
-    GroupByDay(labels, std::move(pointers), &by_day);
+  frozen_->ForEachStream([&](const StreamLabels& labels, std::span<const RowRef> rows) {
+    GroupByDay(labels, std::vector<RowRef>(rows.begin(), rows.end()), &by_day);
   });
   std::vector<std::pair<int64_t, std::shared_ptr<Part>>> written;
   Status status;
@@ -280,9 +287,15 @@ Status LogStore::Flush() {
   if (!status.ok()) {
     // Keep the rows readable in the head; the WAL still holds them.
     for (const auto& [day, part] : written) (void)RemoveFile(part->path());
-    frozen_->ForEachStream([&](const StreamLabels&, const std::vector<LogEntry>& rows) {
-      for (const auto& e : rows) head_->Add(e);
+    RowBatch back;
+    frozen_->ForEachStream([&](const StreamLabels& labels, std::span<const RowRef> rows) {
+      const uint32_t stream = back.StreamIndex(labels);
+      for (const RowRef& row : rows) {
+        back.BeginRow(row.time_ns, stream);
+        for (const FieldRef& f : row.fields) back.AddField(f.name, f.value);
+      }
     });
+    head_->AddBatch(std::move(back));
     frozen_.reset();
     return status;
   }
@@ -295,7 +308,8 @@ Status LogStore::Flush() {
   return wal_->TruncateBefore(segment);
 }
 
-Status LogStore::MergeSmallParts(int64_t day) {
+Status LogStore::MergeSmallParts(int64_t day, bool* merged_out) {
+  *merged_out = false;
   std::vector<std::shared_ptr<Part>> inputs;
   {
     std::lock_guard lock(mu_);
@@ -307,50 +321,29 @@ Status LogStore::MergeSmallParts(int64_t day) {
             [](const auto& a, const auto& b) { return a->size_bytes() < b->size_bytes(); });
   constexpr size_t kMaxInputs = 16;
   constexpr uint64_t kMaxInputBytes = uint64_t{1} << 30;
+  // Smallest first, and past kSmallPartBytes never a part bigger than twice
+  // the ones taken so far: big merged parts are not rewritten for every few
+  // small ones (that made the bytes written per span grow with the
+  // partition's size), while a tiny part cannot keep the rest from merging.
+  constexpr uint64_t kSmallPartBytes = uint64_t{16} << 20;
   uint64_t total = 0;
   size_t count = 0;
-  while (count < inputs.size() && count < kMaxInputs && total + inputs[count]->size_bytes() <= kMaxInputBytes)
+  while (count < inputs.size() && count < kMaxInputs && total + inputs[count]->size_bytes() <= kMaxInputBytes &&
+         inputs[count]->size_bytes() <= std::max(2 * total, kSmallPartBytes))
     total += inputs[count++]->size_bytes();
   if (count < 2) return Status::Ok();
   inputs.resize(count);
 
-  // One stream at a time: decode its blocks from every input, sort, encode.
-  std::map<uint64_t, const StreamLabels*> stream_ids;
-  for (const auto& part : inputs)
-    for (const auto& [id, labels] : part->streams()) stream_ids.emplace(id, &labels);
-  PartBuilder builder(3);
-  DecodedBlock decoded;
-  for (const auto& [id, labels] : stream_ids) {
-    std::vector<LogEntry> rows;
-    for (const auto& part : inputs) {
-      for (const BlockMeta& block : part->blocks()) {
-        if (block.stream_id != id) continue;
-        if (Status s = part->Decode(block, {}, labels, {}, &decoded); !s.ok()) {
-          ++corrupt_blocks_;
-          VLOG_WARN("dropping corrupt log block while merging", {{"error", s.message()}});
-          continue;
-        }
-        const BlockView& v = decoded.view();
-        for (size_t r = 0; r < v.rows(); ++r) {
-          LogEntry& e = rows.emplace_back();
-          e.time_ns = v.timestamps[r];
-          for (const ColumnView& c : v.columns)
-            if (!c.values[r].empty()) e.fields.push_back(Field{std::string(c.name), std::string(c.values[r])});
-        }
-      }
-    }
-    std::stable_sort(rows.begin(), rows.end(), [](const LogEntry& a, const LogEntry& b) { return a.time_ns < b.time_ns; });
-    StreamRows stream{*labels, {}};
-    stream.rows.reserve(rows.size());
-    for (const auto& e : rows) stream.rows.push_back(&e);
-    builder.AddStream(stream);
-  }
   std::vector<uint64_t> superseded;
   for (const auto& p : inputs) superseded.push_back(p->seq());
   const std::string dir = PartitionDir(day);
   const uint64_t seq = next_seq_++;
   const std::string path = fmt::format("{}/{:016x}.part", dir, seq);
-  if (Status s = builder.Finish(path, superseded); !s.ok()) return s;
+  PartBuilder builder(path, 3);
+  uint64_t corrupt = 0;
+  MergeParts(inputs, &builder, &corrupt);
+  corrupt_blocks_ += corrupt;
+  if (Status s = builder.Finish(superseded); !s.ok()) return s;
   auto merged = Part::Open(path, seq);
   if (!merged.ok()) return merged.status();
   {
@@ -360,6 +353,7 @@ Status LogStore::MergeSmallParts(int64_t day) {
     parts.push_back(std::move(merged.value()));
     ++stats_.merges;
   }
+  *merged_out = true;
   for (const auto& p : inputs) (void)RemoveFile(p->path());
   return FsyncDir(dir);
 }
@@ -381,7 +375,7 @@ void LogStore::DropPartition(int64_t day) {
 }
 
 Status LogStore::Maintain(int64_t now_ns) {
-  std::lock_guard flush_lock(flush_mu_);
+  std::lock_guard maintenance_lock(maintenance_mu_);
   if (closed_) return Status::Ok();
   std::vector<int64_t> days;
   {
@@ -394,7 +388,14 @@ Status LogStore::Maintain(int64_t now_ns) {
       DropPartition(day);
       continue;
     }
-    if (Status s = MergeSmallParts(day); !s.ok()) VLOG_WARN("log part merge failed", {{"error", s.message()}});
+    // Merge until the partition is below merge_min_parts (or no merge is
+    // allowed), so that merges keep up with flushes under heavy ingestion.
+    for (bool merged = true; merged && !stop_maintenance_;) {
+      if (Status s = MergeSmallParts(day, &merged); !s.ok()) {
+        VLOG_WARN("log part merge failed", {{"error", s.message()}});
+        break;
+      }
+    }
   }
   while (true) {
     int64_t oldest_day = 0;
@@ -428,7 +429,6 @@ LogStoreStats LogStore::Stats() const {
 }
 
 void LogStore::BackgroundLoop() {
-  int round = 0;
   std::unique_lock lock(bg_mu_);
   while (!stopping_) {
     bg_cv_.wait_for(lock, options_.flush_interval, [&] { return stopping_ || flush_now_; });
@@ -436,22 +436,32 @@ void LogStore::BackgroundLoop() {
     flush_now_ = false;
     lock.unlock();
     if (Status s = Flush(); !s.ok()) VLOG_WARN("log flush failed", {{"error", s.message()}});
-    if (++round % 10 == 0) {
-      if (Status s = Maintain(NowNs()); !s.ok()) VLOG_WARN("log maintenance failed", {{"error", s.message()}});
-    }
+    lock.lock();
+  }
+}
+
+void LogStore::MaintenanceLoop() {
+  std::unique_lock lock(bg_mu_);
+  while (!stopping_) {
+    bg_cv_.wait_for(lock, options_.flush_interval * 10, [&] { return stopping_; });
+    if (stopping_) break;
+    lock.unlock();
+    if (Status s = Maintain(NowNs()); !s.ok()) VLOG_WARN("log maintenance failed", {{"error", s.message()}});
     lock.lock();
   }
 }
 
 Status LogStore::Close() {
+  stop_maintenance_ = true;
   {
     std::lock_guard lock(bg_mu_);
     stopping_ = true;
   }
   bg_cv_.notify_all();
   if (bg_.joinable()) bg_.join();
+  if (maintenance_bg_.joinable()) maintenance_bg_.join();
   Status s = Flush();
-  std::lock_guard flush_lock(flush_mu_);
+  std::scoped_lock lock(flush_mu_, maintenance_mu_);
   if (closed_) return Status::Ok();
   closed_ = true;
   if (wal_) {

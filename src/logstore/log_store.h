@@ -43,12 +43,12 @@ struct LogStoreOptions {
   int64_t retention_ns = 15 * kNanosPerDay;
   // Oldest partitions are dropped while parts take more bytes than this.
   uint64_t max_disk_bytes = uint64_t{50} << 30;
-  // How often the background thread flushes the head and runs maintenance.
+  // How often the flush thread flushes the head (maintenance runs every 10).
   std::chrono::milliseconds flush_interval{1000};
   // The background thread flushes early once the head holds this many bytes
   // of field names and values, bounding memory under heavy ingestion.
   uint64_t max_head_bytes = uint64_t{32} << 20;
-  // Run the background thread (tests drive Flush/Maintain themselves).
+  // Run the flush and maintenance threads (tests drive Flush/Maintain themselves).
   bool background = true;
   // A partition with at least this many parts gets its smallest ones merged.
   size_t merge_min_parts = 8;
@@ -74,7 +74,7 @@ class LogStore : public LogReader {
  public:
   // Opens (or creates) the store in options.dir: loads parts (quarantining
   // corrupt ones, deleting superseded ones), replays the WAL into the head
-  // (truncating a torn tail), and starts the background thread if asked.
+  // (truncating a torn tail), and starts the background threads if asked.
   static Result<std::unique_ptr<LogStore>> Open(const LogStoreOptions& options);
 
   // Close(), ignoring its status.
@@ -86,7 +86,10 @@ class LogStore : public LogReader {
   // visible to scans started afterwards. Entries older than the retention are
   // dropped, counted in Stats() and, when `too_old` is given, in *too_old.
   // Empty field values are dropped (absent field).
-  Status Add(std::vector<LogEntry> entries, uint64_t* too_old = nullptr);
+  Status Add(const std::vector<LogEntry>& entries, uint64_t* too_old = nullptr);
+  // Add for rows already in a RowBatch: the batch becomes part of the head
+  // as it is (no field is copied).
+  Status Add(RowBatch batch, uint64_t* too_old = nullptr);
 
   // LogReader: parts (skipping blocks by time, stream and bloom filters), then
   // the unflushed head.
@@ -100,7 +103,7 @@ class LogStore : public LogReader {
 
   LogStoreStats Stats() const;
 
-  // Stops the background thread and flushes the head. Idempotent.
+  // Stops the background threads and flushes the head. Idempotent.
   Status Close();
 
  private:
@@ -111,9 +114,15 @@ class LogStore : public LogReader {
 
   explicit LogStore(const LogStoreOptions& options);
   Status Load();
-  Status MergeSmallParts(int64_t day);
+  // Merges the smallest parts of the day's partition once it has
+  // merge_min_parts; *merged tells whether a merge happened.
+  Status MergeSmallParts(int64_t day, bool* merged);
   void DropPartition(int64_t day);
+  // Flushes the head every flush_interval (sooner when it is full).
   void BackgroundLoop();
+  // Runs Maintain every 10 flush intervals, on its own thread so that a long
+  // merge never holds up flushes (and, through backpressure, ingestion).
+  void MaintenanceLoop();
   std::string PartitionDir(int64_t day) const;
 
   const LogStoreOptions options_;
@@ -126,7 +135,10 @@ class LogStore : public LogReader {
   std::map<int64_t, Partition> partitions_; // GUARDED_BY(mu_): by day number
   LogStoreStats stats_;                     // GUARDED_BY(mu_) (head_rows/parts/... computed)
 
-  std::mutex flush_mu_;  // serialises Flush, Maintain and Close
+  // Flush and Maintain run concurrently: a merge takes its inputs under mu_
+  // and swaps them for its output under mu_, while flushes only add parts.
+  std::mutex flush_mu_;        // serialises Flush and Close
+  std::mutex maintenance_mu_;  // serialises Maintain and Close
   std::atomic<uint64_t> next_seq_{1};
   mutable std::atomic<uint64_t> corrupt_blocks_{0};
 
@@ -134,8 +146,10 @@ class LogStore : public LogReader {
   std::condition_variable bg_cv_;
   bool stopping_ = false;  // GUARDED_BY(bg_mu_)
   bool flush_now_ = false; // GUARDED_BY(bg_mu_): the head grew past max_head_bytes
-  bool closed_ = false;    // GUARDED_BY(flush_mu_)
+  std::atomic<bool> closed_{false};  // set under flush_mu_ and maintenance_mu_
+  std::atomic<bool> stop_maintenance_{false};  // Close: end the merge loop early
   std::thread bg_;
+  std::thread maintenance_bg_;
 };
 
 }  // namespace vigil::logstore

@@ -5,23 +5,6 @@
 
 namespace vigil::logstore {
 
-void MemoryLogStore::NormalizeFields(LogEntry* entry) {
-  std::vector<Field>& fields = entry->fields;
-  size_t kept = 0;
-  for (size_t i = 0; i < fields.size(); ++i) {
-    if (fields[i].value.empty()) continue;
-    auto same = std::find_if(fields.begin(), fields.begin() + static_cast<ptrdiff_t>(kept),
-                             [&](const Field& g) { return g.name == fields[i].name; });
-    if (same != fields.begin() + static_cast<ptrdiff_t>(kept)) {
-      same->value = std::move(fields[i].value);
-    } else {
-      if (kept != i) fields[kept] = std::move(fields[i]);
-      ++kept;
-    }
-  }
-  fields.resize(kept);
-}
-
 MemoryLogStore::Stream* MemoryLogStore::StreamOf(const StreamLabels& labels) {
   auto& stream = streams_[labels];
   if (!stream) {
@@ -33,22 +16,30 @@ MemoryLogStore::Stream* MemoryLogStore::StreamOf(const StreamLabels& labels) {
   return stream.get();
 }
 
-void MemoryLogStore::Add(LogEntry entry) {
-  NormalizeFields(&entry);
-  std::lock_guard lock(mu_);
-  StreamOf(entry.stream)->rows.push_back(std::move(entry));
-  ++size_;
+void MemoryLogStore::Add(const LogEntry& entry) {
+  RowBatch batch;
+  batch.AddEntry(entry);
+  AddBatch(std::move(batch));
 }
 
-void MemoryLogStore::AddAll(std::vector<LogEntry> entries) {
-  for (auto& e : entries) NormalizeFields(&e);
+void MemoryLogStore::AddAll(const std::vector<LogEntry>& entries) {
+  RowBatch batch;
+  for (const auto& e : entries) batch.AddEntry(e);
+  AddBatch(std::move(batch));
+}
+
+void MemoryLogStore::AddBatch(RowBatch batch) {
+  if (batch.empty()) return;
+  auto owned = std::make_unique<RowBatch>(std::move(batch));
   std::lock_guard lock(mu_);
-  Stream* last = nullptr;
-  for (auto& e : entries) {
-    if (last == nullptr || last->labels != e.stream) last = StreamOf(e.stream);
-    last->rows.push_back(std::move(e));
+  std::vector<Stream*> stream_of(owned->streams(), nullptr);
+  for (size_t i = 0; i < owned->size(); ++i) {
+    const uint32_t s = owned->stream_of(i);
+    if (stream_of[s] == nullptr) stream_of[s] = StreamOf(owned->stream(s));
+    stream_of[s]->rows.push_back(owned->row(i));
   }
-  size_ += entries.size();
+  size_ += owned->size();
+  batches_.push_back(std::move(owned));
 }
 
 size_t MemoryLogStore::size() const {
@@ -56,15 +47,15 @@ size_t MemoryLogStore::size() const {
   return size_;
 }
 
-void MemoryLogStore::ForEachStream(
-    const std::function<void(const StreamLabels&, const std::vector<LogEntry>&)>& fn) const {
+void MemoryLogStore::ForEachStream(const std::function<void(const StreamLabels&, std::span<const RowRef>)>& fn) const {
   std::lock_guard lock(mu_);
   for (const auto& [labels, stream] : streams_) fn(labels, stream->rows);
 }
 
 Status MemoryLogStore::Scan(const ScanRequest& request, const BlockFn& fn) const {
-  // Snapshot the streams' rows under the lock, then build blocks without it.
-  std::vector<std::pair<std::shared_ptr<Stream>, std::vector<LogEntry>>> snapshot;
+  // Snapshot the streams' row references under the lock (the rows they point
+  // to never change), then build blocks without it.
+  std::vector<std::pair<std::shared_ptr<Stream>, std::vector<RowRef>>> snapshot;
   {
     std::lock_guard lock(mu_);
     for (const auto& [labels, stream] : streams_) {
@@ -74,7 +65,7 @@ Status MemoryLogStore::Scan(const ScanRequest& request, const BlockFn& fn) const
   }
   for (auto& [stream, rows] : snapshot) {
     std::stable_sort(rows.begin(), rows.end(),
-                     [](const LogEntry& a, const LogEntry& b) { return a.time_ns < b.time_ns; });
+                     [](const RowRef& a, const RowRef& b) { return a.time_ns < b.time_ns; });
     for (size_t begin = 0; begin < rows.size(); begin += kBlockRows) {
       const size_t end = std::min(rows.size(), begin + kBlockRows);
       if (rows[end - 1].time_ns < request.min_time_ns || rows[begin].time_ns > request.max_time_ns) continue;

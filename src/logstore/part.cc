@@ -3,6 +3,10 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <limits>
 #include <unordered_map>
 
@@ -74,18 +78,20 @@ Status Unpack(std::string_view stored, bool compressed, std::string* out) {
   return Status::Ok();
 }
 
-// Encodes one block of rows [begin, end) of a stream into `data`.
-BlockMeta EncodeBlock(std::span<const LogEntry* const> rows, uint64_t stream_id, std::string* data, int level) {
+// Encodes one block into `data`: timestamps, then each column with its bloom
+// filter. Offsets in the result are relative to the start of `data`.
+BlockMeta EncodeColumns(std::span<const int64_t> timestamps, std::span<const ColumnView> columns, uint64_t stream_id,
+                        std::string* data, int level) {
   BlockMeta meta;
   meta.stream_id = stream_id;
-  meta.rows = static_cast<uint32_t>(rows.size());
-  meta.min_time_ns = rows.front()->time_ns;
-  meta.max_time_ns = rows.back()->time_ns;
+  meta.rows = static_cast<uint32_t>(timestamps.size());
+  meta.min_time_ns = timestamps.front();
+  meta.max_time_ns = timestamps.back();
 
   std::string raw;
   int64_t prev = 0;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const int64_t t = rows[i]->time_ns;
+  for (size_t i = 0; i < timestamps.size(); ++i) {
+    const int64_t t = timestamps[i];
     PutVarint64(&raw, ZigZagEncode64(i == 0 ? t : t - prev));
     prev = t;
   }
@@ -94,38 +100,16 @@ BlockMeta EncodeBlock(std::span<const LogEntry* const> rows, uint64_t stream_id,
   meta.ts_size = data->size() - meta.ts_offset;
   meta.ts_crc = crc32c::Value(data->data() + meta.ts_offset, meta.ts_size) ^ ts_flag;
 
-  // Column values per row; "" where a row lacks the field.
-  // Rows of one stream mostly carry the same fields in the same order, so
-  // the column of a row's j-th field is first guessed from the previous
-  // row's j-th field before the name is looked up.
-  std::vector<std::string_view> names;
-  std::unordered_map<std::string_view, size_t> index_of;
-  std::vector<std::vector<std::string_view>> values;
-  std::vector<size_t> column_at;  // column of the previous row's j-th field
-  for (size_t r = 0; r < rows.size(); ++r) {
-    const std::vector<Field>& fields = rows[r]->fields;
-    if (column_at.size() < fields.size()) column_at.resize(fields.size(), SIZE_MAX);
-    for (size_t j = 0; j < fields.size(); ++j) {
-      const Field& f = fields[j];
-      size_t c = column_at[j];
-      if (c == SIZE_MAX || names[c] != f.name) {
-        auto [it, inserted] = index_of.try_emplace(f.name, names.size());
-        if (inserted) {
-          names.push_back(f.name);
-          values.emplace_back(rows.size());
-        }
-        c = column_at[j] = it->second;
-      }
-      values[c][r] = f.value;
-    }
-  }
-  for (size_t c = 0; c < names.size(); ++c) {
-    const auto& col = values[c];
+  std::unordered_map<std::string_view, uint8_t> dict;
+  std::vector<std::string_view> dict_values;
+  std::string codes;
+  for (const ColumnView& column : columns) {
+    const auto& col = column.values;
     // Distinct values in first-seen order and each row's code, while there
     // are at most 256; a value equal to the previous row's is not hashed.
-    std::unordered_map<std::string_view, uint8_t> dict;
-    std::vector<std::string_view> dict_values;
-    std::string codes;
+    dict.clear();
+    dict_values.clear();
+    codes.clear();
     codes.reserve(col.size());
     for (size_t r = 0; r < col.size() && dict.size() <= 255; ++r) {
       if (r > 0 && col[r] == col[r - 1]) {
@@ -137,7 +121,7 @@ BlockMeta EncodeBlock(std::span<const LogEntry* const> rows, uint64_t stream_id,
       codes.push_back(static_cast<char>(it->second));
     }
     ColumnMeta cm;
-    cm.name = std::string(names[c]);
+    cm.name = std::string(column.name);
     raw.clear();
     TokenBloomBuilder bloom;
     if (dict_values.size() == 1) {
@@ -173,13 +157,70 @@ BlockMeta EncodeBlock(std::span<const LogEntry* const> rows, uint64_t stream_id,
   return meta;
 }
 
-void EncodeIndex(const std::vector<StreamRows>& streams, const std::vector<uint64_t>& superseded,
-                 const std::vector<BlockMeta>& blocks, std::string* out) {
+// Names from one RowBatch share storage, so a pointer compare settles most
+// comparisons without reading the bytes.
+bool SameName(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && (a.data() == b.data() || a == b);
+}
+
+// Turns rows (sorted by time) into the columns of one block: one value per
+// row per column, "" where a row lacks the field. Reuses the vectors of
+// `columns` between calls.
+class RowTransposer {
+ public:
+  void Build(std::span<const RowRef> rows) {
+    timestamps_.clear();
+    for (auto& c : columns_) spare_.push_back(std::move(c.values));
+    columns_.clear();
+    index_of_.clear();
+    column_at_.clear();
+    timestamps_.reserve(rows.size());
+    // Rows of one stream mostly carry the same fields in the same order, so
+    // the column of a row's j-th field is first guessed from the previous
+    // row's j-th field before the name is looked up.
+    for (size_t r = 0; r < rows.size(); ++r) {
+      timestamps_.push_back(rows[r].time_ns);
+      const std::span<const FieldRef> fields = rows[r].fields;
+      if (column_at_.size() < fields.size()) column_at_.resize(fields.size(), SIZE_MAX);
+      for (size_t j = 0; j < fields.size(); ++j) {
+        const FieldRef& f = fields[j];
+        size_t c = column_at_[j];
+        if (c == SIZE_MAX || !SameName(columns_[c].name, f.name)) {
+          auto [it, inserted] = index_of_.try_emplace(f.name, columns_.size());
+          if (inserted) columns_.push_back(ColumnView{f.name, NewValues(rows.size())});
+          c = column_at_[j] = it->second;
+        }
+        columns_[c].values[r] = f.value;
+      }
+    }
+  }
+  std::span<const int64_t> timestamps() const { return timestamps_; }
+  std::span<const ColumnView> columns() const { return columns_; }
+
+ private:
+  // `rows` empty values, in a vector of an earlier block when there is one.
+  std::vector<std::string_view> NewValues(size_t rows) {
+    if (spare_.empty()) return std::vector<std::string_view>(rows);
+    std::vector<std::string_view> v = std::move(spare_.back());
+    spare_.pop_back();
+    v.assign(rows, std::string_view());
+    return v;
+  }
+
+  std::vector<std::vector<std::string_view>> spare_;
+  std::vector<int64_t> timestamps_;
+  std::vector<ColumnView> columns_;
+  std::unordered_map<std::string_view, size_t> index_of_;
+  std::vector<size_t> column_at_;
+};
+
+void EncodeIndex(const std::vector<std::pair<uint64_t, const StreamLabels*>>& streams,
+                 const std::vector<uint64_t>& superseded, const std::vector<BlockMeta>& blocks, std::string* out) {
   PutVarint64(out, streams.size());
-  for (const auto& s : streams) {
-    PutFixed64(out, StreamIdOf(s.labels));
-    PutVarint64(out, s.labels.size());
-    for (const auto& [name, value] : s.labels) {
+  for (const auto& [id, labels] : streams) {
+    PutFixed64(out, id);
+    PutVarint64(out, labels->size());
+    for (const auto& [name, value] : *labels) {
       PutLengthPrefixed(out, name);
       PutLengthPrefixed(out, value);
     }
@@ -222,43 +263,97 @@ bool ColumnWanted(std::string_view name, std::span<const std::string> columns) {
 
 }  // namespace
 
-PartBuilder::PartBuilder(int zstd_level) : zstd_level_(zstd_level), file_(kMagic) {}
+PartBuilder::PartBuilder(std::string path, int zstd_level) : path_(std::move(path)), zstd_level_(zstd_level) {
+  static std::atomic<uint64_t> counter{0};
+  tmp_path_ = path_ + ".tmp.build." + std::to_string(counter.fetch_add(1));
+  (void)RemoveFile(tmp_path_);
+  auto file = AppendFile::Open(tmp_path_);
+  if (!file.ok()) {
+    status_ = file.status();
+    return;
+  }
+  file_.emplace(std::move(file.value()));
+  buffer_.append(kMagic);
+}
+
+PartBuilder::~PartBuilder() {
+  if (finished_) return;
+  file_.reset();
+  (void)RemoveFile(tmp_path_);
+}
+
+uint64_t PartBuilder::RegisterStream(const StreamLabels& labels) {
+  const uint64_t id = StreamIdOf(labels);
+  if (streams_.emplace(id, labels).second) stream_order_.push_back(id);
+  return id;
+}
+
+void PartBuilder::Spill(bool force) {
+  constexpr size_t kSpillBytes = size_t{4} << 20;
+  if (!status_.ok() || buffer_.empty() || (!force && buffer_.size() < kSpillBytes)) return;
+  status_ = file_->Append(buffer_);
+  written_ += buffer_.size();
+  buffer_.clear();
+}
+
+void PartBuilder::AddBlock(const StreamLabels& labels, std::span<const int64_t> timestamps,
+                           std::span<const ColumnView> columns) {
+  if (!status_.ok()) return;  // Finish reports it; do not buffer what cannot be written
+  const uint64_t id = RegisterStream(labels);
+  // Offsets come back relative to buffer_, which starts at file offset written_.
+  BlockMeta meta = EncodeColumns(timestamps, columns, id, &buffer_, zstd_level_);
+  meta.ts_offset += written_;
+  for (ColumnMeta& c : meta.columns) {
+    c.offset += written_;
+    c.bloom_offset += written_;
+  }
+  blocks_.push_back(std::move(meta));
+  Spill(false);
+}
 
 void PartBuilder::AddStream(const StreamRows& stream) {
-  const uint64_t id = StreamIdOf(stream.labels);
-  if (streams_.emplace(id, stream.labels).second) stream_order_.push_back(id);
+  RowTransposer transposer;
   size_t begin = 0;
   while (begin < stream.rows.size()) {
     size_t end = begin;
     size_t raw_bytes = 0;
     while (end < stream.rows.size() && end - begin < kMaxBlockRows && raw_bytes < kMaxBlockRawBytes) {
-      for (const Field& f : stream.rows[end]->fields) raw_bytes += f.name.size() + f.value.size();
+      for (const FieldRef& f : stream.rows[end].fields) raw_bytes += f.name.size() + f.value.size();
       ++end;
     }
-    blocks_.push_back(EncodeBlock(std::span(stream.rows).subspan(begin, end - begin), id, &file_, zstd_level_));
+    transposer.Build(std::span(stream.rows).subspan(begin, end - begin));
+    AddBlock(stream.labels, transposer.timestamps(), transposer.columns());
     begin = end;
   }
 }
 
-Status PartBuilder::Finish(const std::string& path, const std::vector<uint64_t>& superseded) {
-  std::vector<StreamRows> streams;
-  for (uint64_t id : stream_order_) streams.push_back(StreamRows{streams_.at(id), {}});
+Status PartBuilder::Finish(const std::vector<uint64_t>& superseded) {
+  if (!status_.ok()) return status_;
+  std::vector<std::pair<uint64_t, const StreamLabels*>> streams;
+  for (uint64_t id : stream_order_) streams.emplace_back(id, &streams_.at(id));
   std::string index;
   EncodeIndex(streams, superseded, blocks_, &index);
-  const uint64_t index_offset = file_.size();
-  file_ += index;
-  PutFixed64(&file_, index_offset);
-  PutFixed64(&file_, index.size());
-  PutFixed32(&file_, crc32c::Value(index.data(), index.size()));
-  file_.append(kEndMagic);
-  return WriteFileAtomic(path, file_);
+  const uint64_t index_offset = written_ + buffer_.size();
+  buffer_ += index;
+  PutFixed64(&buffer_, index_offset);
+  PutFixed64(&buffer_, index.size());
+  PutFixed32(&buffer_, crc32c::Value(index.data(), index.size()));
+  buffer_.append(kEndMagic);
+  Spill(true);
+  if (status_.ok()) status_ = file_->Sync();
+  if (Status c = file_->Close(); status_.ok()) status_ = c;
+  if (!status_.ok()) return status_;
+  if (::rename(tmp_path_.c_str(), path_.c_str()) != 0)
+    return status_ = Status::IOError("rename " + tmp_path_ + " to " + path_ + ": " + std::strerror(errno));
+  finished_ = true;
+  return FsyncDir(DirName(path_));
 }
 
 Status WritePart(const std::string& path, const std::vector<StreamRows>& streams,
                  const std::vector<uint64_t>& superseded, int zstd_level) {
-  PartBuilder builder(zstd_level);
+  PartBuilder builder(path, zstd_level);
   for (const auto& s : streams) builder.AddStream(s);
-  return builder.Finish(path, superseded);
+  return builder.Finish(superseded);
 }
 
 Result<std::shared_ptr<Part>> Part::Open(const std::string& path, uint64_t seq) {

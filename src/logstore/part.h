@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -26,6 +27,7 @@
 #include "logstore/block_view.h"
 #include "logstore/reader.h"
 #include "logstore/row.h"
+#include "logstore/row_batch.h"
 
 namespace vigil::logstore {
 
@@ -55,7 +57,7 @@ struct BlockMeta {
 // The rows of one stream to write, sorted by time ascending.
 struct StreamRows {
   StreamLabels labels;
-  std::vector<const LogEntry*> rows;
+  std::vector<RowRef> rows;
 };
 
 // Limits of one block: rows, and raw bytes of values (a block is cut when
@@ -63,29 +65,52 @@ struct StreamRows {
 inline constexpr size_t kMaxBlockRows = 8192;
 inline constexpr size_t kMaxBlockRawBytes = size_t{4} << 20;
 
-// Builds a part file in memory (compressed), stream by stream, so that a
-// merge can hold the rows of one stream at a time. Not thread-safe.
+// Writes a part file block by block: encoded blocks go to a temporary file
+// next to `path` as they are made (memory holds one block and the index), and
+// Finish makes the part appear atomically (fsync, rename, fsync dir). A
+// builder destroyed without a successful Finish removes its temporary file
+// (a crash leaves a "*.tmp.*" file that LogStore::Open deletes).
+// Not thread-safe.
 class PartBuilder {
  public:
-  explicit PartBuilder(int zstd_level);
+  // `zstd_level` trades CPU for size (1 for flushes, 3 for merges).
+  PartBuilder(std::string path, int zstd_level);
+  ~PartBuilder();
+  PartBuilder(const PartBuilder&) = delete;
+  PartBuilder& operator=(const PartBuilder&) = delete;
+
   // Encodes the stream's rows (sorted by time) into blocks. A stream may be
   // added more than once (its blocks then follow each other).
   void AddStream(const StreamRows& stream);
-  // Writes the file at `path` atomically; see WritePart.
-  Status Finish(const std::string& path, const std::vector<uint64_t>& superseded);
+  // Encodes one block of stream `labels`: `timestamps` sorted ascending, one
+  // value per row in every column ("" = absent), column names unique.
+  // REQUIRES: 0 < timestamps.size() <= kMaxBlockRows.
+  void AddBlock(const StreamLabels& labels, std::span<const int64_t> timestamps, std::span<const ColumnView> columns);
+  // Writes the index and footer and publishes the part at `path`.
+  // `superseded` names the sequence numbers of parts this one replaces (a
+  // merge): opening the store deletes those if they still exist. Returns the
+  // first write error of the builder's life, if any.
+  Status Finish(const std::vector<uint64_t>& superseded);
 
  private:
+  uint64_t RegisterStream(const StreamLabels& labels);
+  // Moves buffered block bytes to the temporary file once there are enough.
+  void Spill(bool force);
+
+  std::string path_;
+  std::string tmp_path_;
   int zstd_level_;
-  std::string file_;
+  std::optional<AppendFile> file_;  // open while building
+  Status status_;          // first write error
+  std::string buffer_;     // encoded bytes not yet written
+  uint64_t written_ = 0;   // bytes already in the file
+  bool finished_ = false;
   std::vector<BlockMeta> blocks_;
   std::map<uint64_t, StreamLabels> streams_;
   std::vector<uint64_t> stream_order_;
 };
 
-// Writes a part file at `path` atomically (temp, fsync, rename, fsync dir)
-// holding `streams`. `superseded` names the sequence numbers of parts this one
-// replaces (a merge): opening the store deletes those if they still exist.
-// `zstd_level` trades CPU for size (1 for flushes, 3 for merges).
+// Writes a part file at `path` atomically holding `streams`; see PartBuilder.
 Status WritePart(const std::string& path, const std::vector<StreamRows>& streams,
                  const std::vector<uint64_t>& superseded, int zstd_level);
 

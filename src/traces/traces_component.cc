@@ -222,7 +222,7 @@ net::HttpResponse TracesComponent::InsertOtlp(net::HttpRequest& req) {
     return net::HttpResponse::Text(415, msg + "\n");
   }
   ingest::OtlpTraceLimits limits;
-  std::vector<logstore::LogEntry> rows;
+  logstore::RowBatch rows;
   ingest::OtlpTraceStats stats;
   Status parsed = json ? ingest::ParseOtlpTracesJson(req.body, limits, &rows, &stats)
                        : ingest::ParseOtlpTracesProtobuf(req.body, limits, &rows, &stats);
@@ -252,13 +252,12 @@ net::HttpResponse TracesComponent::InsertOtlp(net::HttpRequest& req) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     const size_t n = rows.size();
-    const uint64_t too_old_before = store_->Stats().rows_too_old;
-    if (Status s = store_->Add(std::move(rows)); !s.ok()) {
+    uint64_t too_old = 0;
+    if (Status s = store_->Add(std::move(rows), &too_old); !s.ok()) {
       std::string msg = "cannot store spans: " + s.message();
       return reply(503, ingest::EncodeOtlpErrorProtobuf(kGrpcUnavailable, msg),
                    ingest::EncodeOtlpErrorJson(kGrpcUnavailable, msg));
     }
-    const uint64_t too_old = store_->Stats().rows_too_old - too_old_before;
     if (too_old > 0) {
       spans_rejected_->WithLabels({"too_old"}).Inc(double(too_old));
       rejected += too_old;

@@ -7,11 +7,13 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "logstore/bloom.h"
+#include "logstore/part.h"
 
 namespace vigil::logstore {
 namespace {
@@ -165,6 +167,109 @@ TEST_F(LogStoreTest, MergeKeepsEveryRowAndSurvivesLeftoverInputs) {
   ASSERT_TRUE(reopened.ok());
   EXPECT_EQ(Dump(**reopened), expected);
   EXPECT_FALSE(std::filesystem::exists(input_path));
+}
+
+TEST_F(LogStoreTest, MergeOfInterleavedLargePartsKeepsTimeOrderAndSparseColumns) {
+  auto o = Options();
+  o.merge_min_parts = 3;
+  const int64_t t0 = Now() - 1'000'000;
+  std::multiset<std::string> expected;
+  auto store = LogStore::Open(o);
+  ASSERT_TRUE(store.ok());
+  // Three parts whose times interleave (row i of part p at t0 + 3i + p), each
+  // over two output blocks long; a field only part 1 has.
+  const int rows = 9000;
+  for (int p = 0; p < 3; ++p) {
+    std::vector<LogEntry> batch;
+    for (int i = 0; i < rows; ++i) {
+      LogEntry e = Entry(t0 + 3 * i + p, "a", "m" + std::to_string(i));
+      if (p == 1) e.fields.push_back({"only_p1", std::to_string(i)});
+      batch.push_back(std::move(e));
+    }
+    ASSERT_TRUE((*store)->Add(batch).ok());
+    ASSERT_TRUE((*store)->Flush().ok());
+  }
+  expected = Dump(**store);
+  ASSERT_TRUE((*store)->Maintain(Now()).ok());
+  EXPECT_EQ((*store)->Stats().parts, 1u);
+  EXPECT_EQ(Dump(**store), expected);
+  int64_t last = INT64_MIN;
+  size_t blocks = 0;
+  size_t with_p1 = 0;
+  ASSERT_TRUE((*store)->Scan({}, [&](const BlockView& b) {
+                       ++blocks;
+                       EXPECT_LE(b.rows(), kMaxBlockRows);
+                       for (size_t i = 0; i < b.rows(); ++i) {
+                         EXPECT_GE(b.timestamps[i], last);
+                         last = b.timestamps[i];
+                         const ColumnView* c = b.Find("only_p1");
+                         if (c != nullptr && !c->values[i].empty()) {
+                           ++with_p1;
+                           EXPECT_EQ((b.timestamps[i] - t0) % 3, 1);
+                         }
+                       }
+                       return true;
+                     })
+                  .ok());
+  EXPECT_EQ(blocks, (3u * rows + kMaxBlockRows - 1) / kMaxBlockRows);
+  EXPECT_EQ(with_p1, size_t(rows));
+}
+
+TEST_F(LogStoreTest, MergeLeavesABigPartBiggerThanTwiceTheSmallOnesAlone) {
+  auto o = Options();
+  o.merge_min_parts = 8;
+  const int64_t t0 = Now() - 1'000'000;
+  auto store = LogStore::Open(o);
+  ASSERT_TRUE(store.ok());
+  // Over 16 MiB on disk (random, incompressible values), so the size rule applies.
+  std::vector<LogEntry> big;
+  std::mt19937_64 rng(1);
+  for (int i = 0; i < 200000; ++i) {
+    std::string noise(96, ' ');
+    for (char& c : noise) c = static_cast<char>('!' + rng() % 90);
+    big.push_back(Entry(t0 + i, "a", noise));
+  }
+  ASSERT_TRUE((*store)->Add(big).ok());
+  ASSERT_TRUE((*store)->Flush().ok());
+  for (int p = 0; p < 7; ++p) {
+    ASSERT_TRUE((*store)->Add({Entry(t0 + p, "a", "small")}).ok());
+    ASSERT_TRUE((*store)->Flush().ok());
+  }
+  const auto expected = Dump(**store);
+  ASSERT_TRUE((*store)->Maintain(Now()).ok());
+  EXPECT_EQ((*store)->Stats().merges, 1u);
+  EXPECT_EQ((*store)->Stats().parts, 2u);  // the big part, and the 7 small ones merged
+  EXPECT_EQ(Dump(**store), expected);
+}
+
+TEST_F(LogStoreTest, MergeOfSmallPartsIsNotBlockedByATinyOne) {
+  auto o = Options();
+  o.merge_min_parts = 8;
+  const int64_t t0 = Now() - 1'000'000;
+  auto store = LogStore::Open(o);
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->Add({Entry(t0, "a", "tiny")}).ok());
+  ASSERT_TRUE((*store)->Flush().ok());
+  for (int p = 0; p < 7; ++p) {
+    std::vector<LogEntry> batch;
+    for (int i = 0; i < 3000; ++i) batch.push_back(Entry(t0 + i, "a", "row " + std::to_string(p * 3000 + i)));
+    ASSERT_TRUE((*store)->Add(batch).ok());
+    ASSERT_TRUE((*store)->Flush().ok());
+  }
+  ASSERT_TRUE((*store)->Maintain(Now()).ok());
+  EXPECT_EQ((*store)->Stats().parts, 1u);
+}
+
+TEST_F(LogStoreTest, PartBuilderDroppedBeforeFinishLeavesNoFile) {
+  std::filesystem::create_directories(dir_);
+  {
+    PartBuilder builder((dir_ / "x.part").string(), 1);
+    LogEntry e = Entry(1, "a", "m");
+    RowBatch batch;
+    batch.AddEntry(e);
+    builder.AddStream(StreamRows{e.stream, {batch.row(0)}});
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir_));
 }
 
 TEST_F(LogStoreTest, RetentionDropsWholeOldPartitionsAndDiskBudgetTheOldestFirst) {
