@@ -281,7 +281,8 @@ void WriteRequestDecoder::Emit(RowSink* sink) {
   for (size_t i = 0; i < series_.size(); ++i) {
     const SeriesView s = series(i);
     sink->OnSeries(s.labels, s.samples);
-    CountEmitted(s.samples.size());
+    ++stats_.series_emitted;
+    stats_.samples_emitted += s.samples.size();
   }
 }
 

@@ -69,13 +69,6 @@ class WriteRequestDecoder {
   // REQUIRES: i < series_count().
   SeriesView series(size_t i) const;
 
-  // Adds one emitted series of `samples` samples to stats(), for callers
-  // that hand series over themselves instead of calling Emit().
-  void CountEmitted(size_t samples) {
-    ++stats_.series_emitted;
-    stats_.samples_emitted += samples;
-  }
-
   // Kept series and their samples after the last successful Decode().
   size_t series_count() const { return series_.size(); }
   size_t sample_count() const { return samples_.size(); }

@@ -98,7 +98,6 @@ net::HttpResponse Handlers::RemoteWrite(net::HttpRequest& req) {
   cached.reserve(decoder.series_count());
   for (size_t i = 0; i < decoder.series_count(); ++i) {
     const ingest::WriteRequestDecoder::SeriesView s = decoder.series(i);
-    decoder.CountEmitted(s.samples.size());
     const size_t row = batch.num_rows();
     if (s.raw_labels.empty()) {
       batch.OnSeries(s.labels, s.samples);
