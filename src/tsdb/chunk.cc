@@ -566,7 +566,10 @@ Status AppendChunkSamples(std::string_view bytes, int64_t mint, int64_t maxt, st
     while (lo < n && ts[lo] < mint) ++lo;
     size_t hi = lo;
     while (hi < n && ts[hi] <= maxt) ++hi;
-    for (size_t k = lo; k < hi; ++k) out->push_back(Sample{ts[k], vs[k]});
+    const size_t base = out->size();
+    out->resize(base + (hi - lo));
+    Sample* dst = out->data() + base;
+    for (size_t k = lo; k < hi; ++k) *dst++ = Sample{ts[k], vs[k]};
     if (hi < n) {
       *past_maxt = true;
       break;

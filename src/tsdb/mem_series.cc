@@ -95,9 +95,13 @@ void MemSeries::FoldOutOfOrder() {
 void MemSeries::CollectSamples(int64_t mint, int64_t maxt, std::vector<Sample>* out) const {
   if (mint > maxt) return;
   const size_t start = out->size();
-  for (const SealedChunk& c : sealed_) {
+  for (size_t i = 0; i < sealed_.size(); ++i) {
+    const SealedChunk& c = sealed_[i];
     if (c.max_time < mint) continue;
     if (c.min_time > maxt) break;
+    // Each chunk is its own allocation: start loading the next one while
+    // this one decodes.
+    if (i + 1 < sealed_.size()) __builtin_prefetch(sealed_[i + 1].bytes.data());
     DecodeRange(c.bytes, mint, maxt, out);
   }
   if (open_.num_samples() > 0 && open_.max_time() >= mint && open_.min_time() <= maxt) {
