@@ -385,18 +385,23 @@ TEST(ChunkTest, TrailingGarbageIsCorruption) {
   (void)ValidateChunk(dirty_padding);
 }
 
+// Asserts that every proper prefix of the encoding of `samples` decodes to a
+// prefix of `samples` and ends in Corruption.
+void ExpectEveryTruncationIsCorruptAfterACleanPrefix(const std::vector<Sample>& samples, ChunkLayout layout) {
+  const std::string bytes = Encode(samples, layout);
+  for (size_t len = 0; len < bytes.size(); ++len) {
+    // Copy so that ASan sees the exact end of the buffer.
+    const std::string truncated = bytes.substr(0, len);
+    Status status;
+    const std::vector<Sample> got = DecodeAll(truncated, &status);
+    ASSERT_EQ(status.code(), Status::Code::kCorruption) << "len " << len;
+    ExpectPrefix(samples, got);
+  }
+}
+
 TEST(ChunkTest, TruncationAtEveryByteYieldsCorruptionAfterACleanPrefix) {
   for (uint64_t seed : {11u, 12u, 13u}) {
-    const std::vector<Sample> samples = RandomSamples(seed, 200);
-    const std::string bytes = Encode(samples);
-    for (size_t len = 0; len < bytes.size(); ++len) {
-      // Copy so that ASan sees the exact end of the buffer.
-      const std::string truncated = bytes.substr(0, len);
-      Status status;
-      const std::vector<Sample> got = DecodeAll(truncated, &status);
-      ASSERT_EQ(status.code(), Status::Code::kCorruption) << "len " << len;
-      ExpectPrefix(samples, got);
-    }
+    ExpectEveryTruncationIsCorruptAfterACleanPrefix(RandomSamples(seed, 200), ChunkLayout::kInterleaved);
   }
 }
 
@@ -493,15 +498,8 @@ TEST(SplitChunkTest, SeriesWithEqualTimestampsHaveByteEqualTimestampStreams) {
 
 TEST(SplitChunkTest, TruncatedOrTrailingBytesAreCorruptionAfterACleanPrefix) {
   const std::vector<Sample> samples = RandomSamples(31, 200);
-  const std::string bytes = EncodeSplit(samples);
-  for (size_t len = 0; len < bytes.size(); ++len) {
-    const std::string truncated = bytes.substr(0, len);
-    Status status;
-    const std::vector<Sample> got = DecodeAll(truncated, &status);
-    ASSERT_EQ(status.code(), Status::Code::kCorruption) << "len " << len;
-    ExpectPrefix(samples, got);
-  }
-  EXPECT_EQ(ValidateChunk(bytes + std::string(1, '\0')).code(), Status::Code::kCorruption);
+  ExpectEveryTruncationIsCorruptAfterACleanPrefix(samples, ChunkLayout::kSplit);
+  EXPECT_EQ(ValidateChunk(EncodeSplit(samples) + std::string(1, '\0')).code(), Status::Code::kCorruption);
 }
 
 TEST(SplitChunkTest, BitFlipsAndRandomBytesNeverCrash) {
