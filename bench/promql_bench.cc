@@ -31,17 +31,17 @@ struct Stored {
 class Iter : public tsdb::SampleIterator {
  public:
   Iter(const std::vector<Point>* p, int64_t mint, int64_t maxt) : p_(p), maxt_(maxt) {
-    while (i_ < p_->size() && (*p_)[i_].t < mint) ++i_;
+    while (i_ < p_->size() && (*p_)[i_].timestamp_ms < mint) ++i_;
     --i_;
   }
-  bool Next() override { return ++i_ < p_->size() && (*p_)[i_].t <= maxt_; }
+  bool Next() override { return ++i_ < p_->size() && (*p_)[i_].timestamp_ms <= maxt_; }
   bool Seek(int64_t t) override {
     if (i_ == SIZE_MAX) i_ = 0;
-    while (i_ < p_->size() && (*p_)[i_].t < t) ++i_;
-    return i_ < p_->size() && (*p_)[i_].t <= maxt_;
+    while (i_ < p_->size() && (*p_)[i_].timestamp_ms < t) ++i_;
+    return i_ < p_->size() && (*p_)[i_].timestamp_ms <= maxt_;
   }
-  int64_t t() const override { return (*p_)[i_].t; }
-  double v() const override { return (*p_)[i_].v; }
+  int64_t t() const override { return (*p_)[i_].timestamp_ms; }
+  double v() const override { return (*p_)[i_].value; }
 
  private:
   const std::vector<Point>* p_;

@@ -137,7 +137,7 @@ class Evaluator {
         if (e.op == Op::kSub) {
           for (auto& s : res.matrix) {
             if (res.type == ValueType::kVector) s.metric = internal::DropMetricName(s.metric);
-            for (auto& p : s.points) p.v = -p.v;
+            for (auto& p : s.points) p.value = -p.value;
           }
           PROMQL_RETURN_IF_ERROR(CheckMatrixLabels(res.matrix));
         }
@@ -239,22 +239,17 @@ class Evaluator {
     std::vector<std::unique_ptr<tsdb::SampleIterator>> iterators;
     size_t first = 0;
     auto decode = [&](size_t begin, size_t end) -> Status {
-      std::vector<vigil::Sample> samples;
       std::vector<Point> points;
       for (size_t k = begin; k < end; ++k) {
         if ((k - begin) % 64 == 63) PROMQL_RETURN_IF_ERROR(Interrupted());
-        samples.clear();
-        iterators[k]->AppendRange(mint, maxt, &samples);
+        iterators[k]->TakeRange(mint, maxt, &points);
         PROMQL_RETURN_IF_ERROR(iterators[k]->status());
         iterators[k].reset();
-        points.clear();
-        points.reserve(samples.size());
-        for (const vigil::Sample& sample : samples) {
-          if (drop_stale && internal::IsStaleNaN(sample.value)) continue;
-          points.push_back({sample.timestamp_ms, sample.value});
-        }
-        if (drop_stale && samples_ + (loaded += points.size()) > opts_.max_samples) {
-          return Status::ResourceExhausted(std::string(kTooManySamples));
+        if (drop_stale) {
+          std::erase_if(points, [](const Point& p) { return internal::IsStaleNaN(p.value); });
+          if (samples_ + (loaded += points.size()) > opts_.max_samples) {
+            return Status::ResourceExhausted(std::string(kTooManySamples));
+          }
         }
         PROMQL_RETURN_IF_ERROR(fn(first + k, labels[k], points));
       }
@@ -308,11 +303,11 @@ class Evaluator {
       size_t j = 0;  // index of the first sample after the reference time
       for (size_t i = 0; i < steps; ++i) {
         int64_t ts = r.At(i), ref = RefTime(vs, ts);
-        while (j < pts.size() && pts[j].t <= ref) ++j;
+        while (j < pts.size() && pts[j].timestamp_ms <= ref) ++j;
         if (j == 0) continue;
         const Point& p = pts[j - 1];
-        if (p.t < ref - lookback || internal::IsStaleNaN(p.v)) continue;
-        o.points.push_back({ts, timestamps ? static_cast<double>(p.t) / 1000.0 : p.v});
+        if (p.timestamp_ms < ref - lookback || internal::IsStaleNaN(p.value)) continue;
+        o.points.push_back({ts, timestamps ? static_cast<double>(p.timestamp_ms) / 1000.0 : p.value});
       }
       if (o.points.empty()) continue;
       produced += o.points.size();
@@ -361,16 +356,16 @@ class Evaluator {
           sa.is_scalar = true;
           sa.scalar = std::nan("");
           if (!arg.matrix.empty() && cursors[a][0] < arg.matrix[0].points.size() &&
-              arg.matrix[0].points[cursors[a][0]].t == ts) {
-            sa.scalar = arg.matrix[0].points[cursors[a][0]++].v;
+              arg.matrix[0].points[cursors[a][0]].timestamp_ms == ts) {
+            sa.scalar = arg.matrix[0].points[cursors[a][0]++].value;
           }
           continue;
         }
         for (size_t k = 0; k < arg.matrix.size(); ++k) {
           const Series& s = arg.matrix[k];
           size_t& c = cursors[a][k];
-          if (c < s.points.size() && s.points[c].t == ts) {
-            sa.vec.push_back(Sample{s.metric, ts, s.points[c].v});
+          if (c < s.points.size() && s.points[c].timestamp_ms == ts) {
+            sa.vec.push_back(Sample{s.metric, ts, s.points[c].value});
             ++c;
           }
         }
@@ -511,8 +506,8 @@ class Evaluator {
         size_t lo = 0, hi = 0;
         for (size_t i = 0; i < steps; ++i) {
           int64_t maxt = RefTime(*mods, r.At(i)), mint = maxt - range;
-          while (hi < s.points.size() && s.points[hi].t <= maxt) ++hi;
-          while (lo < hi && s.points[lo].t < mint) ++lo;
+          while (hi < s.points.size() && s.points[hi].timestamp_ms <= maxt) ++hi;
+          while (lo < hi && s.points[lo].timestamp_ms < mint) ++lo;
           if (lo < hi) present[i] = true;
         }
       }
@@ -538,7 +533,7 @@ class Evaluator {
       std::vector<size_t> resets;
       if (counter_function) {
         for (size_t j = 1; j < points.size(); ++j) {
-          if (points[j].v < points[j - 1].v) resets.push_back(j);
+          if (points[j].value < points[j - 1].value) resets.push_back(j);
         }
       }
       size_t next_reset = 0;
@@ -546,12 +541,12 @@ class Evaluator {
       for (size_t i = 0; i < steps; ++i) {
         const int64_t ts = r.At(i);
         const int64_t maxt = RefTime(*mods, ts), mint = maxt - range;
-        while (hi < points.size() && points[hi].t <= maxt) ++hi;
-        while (lo < hi && points[lo].t < mint) ++lo;
+        while (hi < points.size() && points[hi].timestamp_ms <= maxt) ++hi;
+        while (lo < hi && points[lo].timestamp_ms < mint) ++lo;
         if (lo == hi) continue;
         for (size_t a = 0; a < scalars.size(); ++a) {
           const Matrix& m = scalars[a].matrix;
-          scalar_values[a] = !m.empty() && i < m[0].points.size() ? m[0].points[i].v : std::nan("");
+          scalar_values[a] = !m.empty() && i < m[0].points.size() ? m[0].points[i].value : std::nan("");
         }
         if (name == "holt_winters") PROMQL_RETURN_IF_ERROR(internal::CheckHoltWintersFactors(scalar_values));
         internal::RangeWindow w{points.subspan(lo, hi - lo), ts, mint, maxt, range, scalar_values};
@@ -642,13 +637,13 @@ QueryResult Engine::Exec(const QueryableFn& queryable, const Expr& expr, int64_t
       case ValueType::kScalar:
         return Value(Scalar{start_ms, out.matrix.empty() || out.matrix[0].points.empty()
                                           ? std::nan("")
-                                          : out.matrix[0].points[0].v});
+                                          : out.matrix[0].points[0].value});
       case ValueType::kString: return Value(String{start_ms, std::move(out.str)});
       case ValueType::kMatrix: return Value(std::move(out.matrix));
       default: {
         Vector v;
         v.reserve(out.matrix.size());
-        for (auto& s : out.matrix) v.push_back(Sample{std::move(s.metric), start_ms, s.points[0].v});
+        for (auto& s : out.matrix) v.push_back(Sample{std::move(s.metric), start_ms, s.points[0].value});
         return Value(std::move(v));
       }
     }

@@ -55,20 +55,20 @@ double GoMin(double a, double b) {
 bool ExtrapolatedRate(const RangeWindow& w, bool is_counter, bool is_rate, double* out) {
   const auto& p = w.points;
   if (p.size() < 2) return false;
-  double result = p.back().v - p.front().v;
+  double result = p.back().value - p.front().value;
   if (is_counter && w.may_have_counter_reset) {
     double last = 0;
     for (const auto& s : p) {
-      if (s.v < last) result += last;
-      last = s.v;
+      if (s.value < last) result += last;
+      last = s.value;
     }
   }
-  double to_start = static_cast<double>(p.front().t - w.range_start) / 1000;
-  double to_end = static_cast<double>(w.range_end - p.back().t) / 1000;
-  double sampled = static_cast<double>(p.back().t - p.front().t) / 1000;
+  double to_start = static_cast<double>(p.front().timestamp_ms - w.range_start) / 1000;
+  double to_end = static_cast<double>(w.range_end - p.back().timestamp_ms) / 1000;
+  double sampled = static_cast<double>(p.back().timestamp_ms - p.front().timestamp_ms) / 1000;
   double avg_between = sampled / static_cast<double>(p.size() - 1);
-  if (is_counter && result > 0 && p.front().v >= 0) {
-    double to_zero = sampled * (p.front().v / result);
+  if (is_counter && result > 0 && p.front().value >= 0) {
+    double to_zero = sampled * (p.front().value / result);
     if (to_zero < to_start) to_start = to_zero;
   }
   double threshold = avg_between * 1.1;
@@ -90,8 +90,8 @@ bool InstantValue(const RangeWindow& w, bool is_rate, double* out) {
   if (p.size() < 2) return false;
   const Point& last = p[p.size() - 1];
   const Point& prev = p[p.size() - 2];
-  double result = (is_rate && last.v < prev.v) ? last.v : last.v - prev.v;
-  int64_t interval = last.t - prev.t;
+  double result = (is_rate && last.value < prev.value) ? last.value : last.value - prev.value;
+  int64_t interval = last.timestamp_ms - prev.timestamp_ms;
   if (interval == 0) return false;
   if (is_rate) result /= static_cast<double>(interval) / 1000;
   *out = result;
@@ -103,15 +103,15 @@ bool FnIdelta(const RangeWindow& w, double* out) { return InstantValue(w, false,
 // Least-squares fit of value over (t - intercept_time) in seconds.
 void LinearRegression(std::span<const Point> p, int64_t intercept_time, double* slope, double* intercept) {
   double n = 0, sx = 0, cx = 0, sy = 0, cy = 0, sxy = 0, cxy = 0, sx2 = 0, cx2 = 0;
-  const double init_y = p[0].v;
+  const double init_y = p[0].value;
   bool const_y = true;
   for (size_t i = 0; i < p.size(); ++i) {
-    if (const_y && i > 0 && p[i].v != init_y) const_y = false;
+    if (const_y && i > 0 && p[i].value != init_y) const_y = false;
     n += 1;
-    double x = static_cast<double>(p[i].t - intercept_time) / 1e3;
+    double x = static_cast<double>(p[i].timestamp_ms - intercept_time) / 1e3;
     KahanAdd(x, &sx, &cx);
-    KahanAdd(p[i].v, &sy, &cy);
-    KahanAdd(x * p[i].v, &sxy, &cxy);
+    KahanAdd(p[i].value, &sy, &cy);
+    KahanAdd(x * p[i].value, &sxy, &cxy);
     KahanAdd(x * x, &sx2, &cx2);
   }
   if (const_y) {
@@ -136,7 +136,7 @@ void LinearRegression(std::span<const Point> p, int64_t intercept_time, double* 
 bool FnDeriv(const RangeWindow& w, double* out) {
   if (w.points.size() < 2) return false;
   double slope, intercept;
-  LinearRegression(w.points, w.points[0].t, &slope, &intercept);
+  LinearRegression(w.points, w.points[0].timestamp_ms, &slope, &intercept);
   *out = slope;
   return true;
 }
@@ -153,9 +153,9 @@ bool FnHoltWinters(const RangeWindow& w, double* out) {
   const auto& p = w.points;
   if (p.size() < 2) return false;
   const double sf = w.scalars[0], tf = w.scalars[1];
-  double s0 = 0, s1 = p[0].v, b = p[1].v - p[0].v;
+  double s0 = 0, s1 = p[0].value, b = p[1].value - p[0].value;
   for (size_t i = 1; i < p.size(); ++i) {
-    double x = sf * p[i].v;
+    double x = sf * p[i].value;
     if (i > 1) b = tf * (s1 - s0) + (1 - tf) * b;
     double y = (1 - sf) * (s1 + b);
     s0 = s1;
@@ -168,7 +168,7 @@ bool FnHoltWinters(const RangeWindow& w, double* out) {
 bool FnChanges(const RangeWindow& w, double* out) {
   double changes = 0;
   for (size_t i = 1; i < w.points.size(); ++i) {
-    double cur = w.points[i].v, prev = w.points[i - 1].v;
+    double cur = w.points[i].value, prev = w.points[i - 1].value;
     if (cur != prev && !(std::isnan(cur) && std::isnan(prev))) ++changes;
   }
   *out = changes;
@@ -178,7 +178,7 @@ bool FnChanges(const RangeWindow& w, double* out) {
 bool FnResets(const RangeWindow& w, double* out) {
   double resets = 0;
   for (size_t i = 1; i < w.points.size(); ++i) {
-    if (w.points[i].v < w.points[i - 1].v) ++resets;
+    if (w.points[i].value < w.points[i - 1].value) ++resets;
   }
   *out = resets;
   return true;
@@ -189,10 +189,10 @@ bool FnAvgOverTime(const RangeWindow& w, double* out) {
   for (const auto& p : w.points) {
     ++count;
     if (std::isinf(mean)) {
-      if (std::isinf(p.v) && (mean > 0) == (p.v > 0)) continue;
-      if (!std::isinf(p.v) && !std::isnan(p.v)) continue;
+      if (std::isinf(p.value) && (mean > 0) == (p.value > 0)) continue;
+      if (!std::isinf(p.value) && !std::isnan(p.value)) continue;
     }
-    KahanAdd(p.v / count - mean / count, &mean, &c);
+    KahanAdd(p.value / count - mean / count, &mean, &c);
   }
   *out = std::isinf(mean) ? mean : mean + c;
   return true;
@@ -204,18 +204,18 @@ bool FnCountOverTime(const RangeWindow& w, double* out) {
 }
 
 bool FnMaxOverTime(const RangeWindow& w, double* out) {
-  double m = w.points[0].v;
+  double m = w.points[0].value;
   for (const auto& p : w.points) {
-    if (p.v > m || std::isnan(m)) m = p.v;
+    if (p.value > m || std::isnan(m)) m = p.value;
   }
   *out = m;
   return true;
 }
 
 bool FnMinOverTime(const RangeWindow& w, double* out) {
-  double m = w.points[0].v;
+  double m = w.points[0].value;
   for (const auto& p : w.points) {
-    if (p.v < m || std::isnan(m)) m = p.v;
+    if (p.value < m || std::isnan(m)) m = p.value;
   }
   *out = m;
   return true;
@@ -223,7 +223,7 @@ bool FnMinOverTime(const RangeWindow& w, double* out) {
 
 bool FnSumOverTime(const RangeWindow& w, double* out) {
   double sum = 0, c = 0;
-  for (const auto& p : w.points) KahanAdd(p.v, &sum, &c);
+  for (const auto& p : w.points) KahanAdd(p.value, &sum, &c);
   *out = std::isinf(sum) ? sum : sum + c;
   return true;
 }
@@ -231,7 +231,7 @@ bool FnSumOverTime(const RangeWindow& w, double* out) {
 bool FnQuantileOverTime(const RangeWindow& w, double* out) {
   std::vector<double> values;
   values.reserve(w.points.size());
-  for (const auto& p : w.points) values.push_back(p.v);
+  for (const auto& p : w.points) values.push_back(p.value);
   *out = Quantile(w.scalars[0], values);
   return true;
 }
@@ -240,9 +240,9 @@ double StdvarOverTime(const RangeWindow& w) {
   double count = 0, mean = 0, c_mean = 0, aux = 0, c_aux = 0;
   for (const auto& p : w.points) {
     ++count;
-    double delta = p.v - (mean + c_mean);
+    double delta = p.value - (mean + c_mean);
     KahanAdd(delta / count, &mean, &c_mean);
-    KahanAdd(delta * (p.v - (mean + c_mean)), &aux, &c_aux);
+    KahanAdd(delta * (p.value - (mean + c_mean)), &aux, &c_aux);
   }
   return (aux + c_aux) / count;
 }
@@ -256,7 +256,7 @@ bool FnStddevOverTime(const RangeWindow& w, double* out) {
 }
 
 bool FnLastOverTime(const RangeWindow& w, double* out) {
-  *out = w.points.back().v;
+  *out = w.points.back().value;
   return true;
 }
 

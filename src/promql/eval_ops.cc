@@ -496,8 +496,8 @@ Matrix AggregateMatrix(const Expr& e, Matrix& in, int64_t start, int64_t interva
     }
     std::vector<Acc>& g = acc[it->second];
     for (const Point& p : s.points) {
-      Acc& a = g[static_cast<size_t>((p.t - start) / interval)];
-      const double v = p.v;
+      Acc& a = g[static_cast<size_t>((p.timestamp_ms - start) / interval)];
+      const double v = p.value;
       if (a.count == 0) {
         a.count = 1;
         a.value = (op == Op::kStddev || op == Op::kStdvar) ? 0 : (op == Op::kGroup ? 1 : v);

@@ -95,7 +95,7 @@ void AppendValueJson(std::string* out, const Value& v) {
       *out += ",\"values\":[";
       for (size_t j = 0; j < mat[i].points.size(); ++j) {
         if (j) out->push_back(',');
-        AppendPoint(out, mat[i].points[j].t, mat[i].points[j].v);
+        AppendPoint(out, mat[i].points[j].timestamp_ms, mat[i].points[j].value);
       }
       *out += "]}";
     }

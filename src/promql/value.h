@@ -8,15 +8,14 @@
 #include <variant>
 #include <vector>
 
+#include "base/sample_row.h"
 #include "tsdb/labels.h"
 
 namespace vigil::promql {
 
-// One (timestamp ms, value) pair of a series.
-struct Point {
-  int64_t t = 0;
-  double v = 0;
-};
+// One (timestamp ms, value) pair of a series: the storage's sample type, so
+// samples decoded by tsdb reach the evaluator without a copy.
+using Point = vigil::Sample;
 
 // One element of an instant vector.
 struct Sample {

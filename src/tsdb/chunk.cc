@@ -485,17 +485,16 @@ bool ChunkDecoder::Next() {
 
 namespace {
 
-// Decodes up to `want` samples from *state into t and v; returns how many
-// and sets *error on the first failure.
-template <bool kSplit>
-size_t DecodeBatch(DecoderState* state, size_t want, std::span<int64_t> t, std::span<double> v, DecodeError* error) {
+// Decodes up to `want` samples from *state, handing sample n to
+// store(n, t, v); returns how many and sets *error on the first failure.
+template <bool kSplit, typename Store>
+[[gnu::always_inline]] inline size_t DecodeBatch(DecoderState* state, size_t want, Store store, DecodeError* error) {
   DecoderState s = *state;  // a local copy the compiler can keep in registers
   size_t n = 0;
   for (; n < want; ++n) {
     *error = DecodeSample<kSplit>(&s);
     if (*error != kDecodeOk) [[unlikely]] break;
-    t[n] = static_cast<int64_t>(s.time);
-    v[n] = std::bit_cast<double>(s.value.bits);
+    store(n, static_cast<int64_t>(s.time), std::bit_cast<double>(s.value.bits));
   }
   *state = s;
   return n;
@@ -503,18 +502,30 @@ size_t DecodeBatch(DecoderState* state, size_t want, std::span<int64_t> t, std::
 
 }  // namespace
 
-size_t ChunkDecoder::NextBatch(std::span<int64_t> t, std::span<double> v) {
+template <typename Store>
+size_t ChunkDecoder::DecodeInto(size_t capacity, Store store) {
   if (done_) return 0;
-  const size_t want = std::min(std::min(t.size(), v.size()), total_ - state_.index);
+  const size_t want = std::min(capacity, total_ - state_.index);
   DecodeError error = kDecodeOk;
-  const size_t n = split_ ? DecodeBatch<true>(&state_, want, t, v, &error)
-                          : DecodeBatch<false>(&state_, want, t, v, &error);
+  const size_t n = split_ ? DecodeBatch<true>(&state_, want, store, &error)
+                          : DecodeBatch<false>(&state_, want, store, &error);
   if (error != kDecodeOk) {
     Fail(error);
-  } else if (n < std::min(t.size(), v.size())) {
+  } else if (n < capacity) {
     Next();  // at the end: runs the end-of-chunk checks
   }
   return n;
+}
+
+size_t ChunkDecoder::NextBatch(std::span<int64_t> t, std::span<double> v) {
+  return DecodeInto(std::min(t.size(), v.size()), [&](size_t n, int64_t ts, double value) {
+    t[n] = ts;
+    v[n] = value;
+  });
+}
+
+size_t ChunkDecoder::NextSamples(std::span<Sample> out) {
+  return DecodeInto(out.size(), [&](size_t n, int64_t ts, double value) { out[n] = Sample{ts, value}; });
 }
 
 bool ChunkDecoder::CheckEnd() {
@@ -556,25 +567,24 @@ size_t CountSamples(std::string_view bytes) {
 Status AppendChunkSamples(std::string_view bytes, int64_t mint, int64_t maxt, std::vector<Sample>* out,
                           bool* past_maxt) {
   ChunkDecoder dec(bytes);
-  int64_t ts[128];
-  double vs[128];
-  while (true) {
-    const size_t n = dec.NextBatch(ts, vs);
-    if (n == 0) break;
-    if (ts[n - 1] < mint) continue;
-    size_t lo = 0;
-    while (lo < n && ts[lo] < mint) ++lo;
-    size_t hi = lo;
-    while (hi < n && ts[hi] <= maxt) ++hi;
-    const size_t base = out->size();
-    out->resize(base + (hi - lo));
-    Sample* dst = out->data() + base;
-    for (size_t k = lo; k < hi; ++k) *dst++ = Sample{ts[k], vs[k]};
-    if (hi < n) {
-      *past_maxt = true;
-      break;
-    }
+  // Decode the whole chunk straight into *out, then drop what lies outside
+  // [mint, maxt]: only a range's first and last chunks have such samples.
+  const size_t base = out->size();
+  out->resize(base + dec.num_samples());
+  const size_t n = dec.NextSamples(std::span<Sample>(out->data() + base, dec.num_samples()));
+  auto first = out->begin() + static_cast<ptrdiff_t>(base);
+  auto end = first + static_cast<ptrdiff_t>(n);
+  auto hi = end;
+  if (n > 0 && (end - 1)->timestamp_ms > maxt) {
+    hi = std::upper_bound(first, end, maxt, [](int64_t t, const Sample& x) { return t < x.timestamp_ms; });
+    *past_maxt = true;
   }
+  auto lo = first;
+  if (n > 0 && first->timestamp_ms < mint) {
+    lo = std::lower_bound(first, hi, mint, [](const Sample& x, int64_t t) { return x.timestamp_ms < t; });
+  }
+  if (lo != first) std::copy(lo, hi, first);
+  out->resize(base + static_cast<size_t>(hi - lo));
   return dec.status();
 }
 

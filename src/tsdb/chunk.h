@@ -190,6 +190,9 @@ class ChunkDecoder {
   // Next() had been called that many times. The fast way to read a chunk.
   size_t NextBatch(std::span<int64_t> t, std::span<double> v);
 
+  // NextBatch into samples: decodes up to out.size() next samples into out.
+  size_t NextSamples(std::span<Sample> out);
+
   // The current sample. REQUIRES: the last Next()/Seek() returned true
   // (or NextBatch() returned > 0).
   int64_t t() const { return static_cast<int64_t>(state_.time); }
@@ -206,6 +209,9 @@ class ChunkDecoder {
   bool Fail(const char* what);
   // Called when every sample has been decoded; checks nothing follows.
   bool CheckEnd();
+  // Decodes up to `capacity` samples, handing each to store(index, t, v).
+  template <typename Store>
+  size_t DecodeInto(size_t capacity, Store store);
 
   chunk_internal::DecoderState state_;
   Status status_;
@@ -223,7 +229,7 @@ size_t CountSamples(std::string_view bytes);
 
 
 // Appends the samples of the chunk `bytes` with mint <= t <= maxt to *out,
-// decoding in batches (NextBatch). Sets *past_maxt when the chunk holds a
+// decoding straight into it. Sets *past_maxt when the chunk holds a
 // sample after maxt (later chunks of the series need not be read). Returns
 // the decoder's status (Corruption for a damaged chunk; samples before the
 // damage are appended).

@@ -95,6 +95,14 @@ void MemSeries::FoldOutOfOrder() {
 void MemSeries::CollectSamples(int64_t mint, int64_t maxt, std::vector<Sample>* out) const {
   if (mint > maxt) return;
   const size_t start = out->size();
+  // Reserve once, from chunk bounds alone (reading each chunk's count would
+  // touch its bytes before the prefetching decode loop does).
+  size_t upper_bound = out_of_order_.size() + open_.num_samples();
+  for (const SealedChunk& c : sealed_) {
+    if (c.min_time > maxt) break;
+    if (c.max_time >= mint) upper_bound += kHeadChunkSamples;
+  }
+  out->reserve(start + upper_bound);
   for (size_t i = 0; i < sealed_.size(); ++i) {
     const SealedChunk& c = sealed_[i];
     if (c.max_time < mint) continue;

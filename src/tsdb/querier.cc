@@ -17,7 +17,22 @@ void SampleIterator::AppendRange(int64_t mint, int64_t maxt, std::vector<Sample>
   }
 }
 
+void SampleIterator::TakeRange(int64_t mint, int64_t maxt, std::vector<Sample>* out) {
+  out->clear();
+  AppendRange(mint, maxt, out);
+}
+
 namespace {
+
+// Keeps the samples of the ascending *samples within [mint, maxt].
+void TrimToRange(std::vector<Sample>* samples, int64_t mint, int64_t maxt) {
+  auto end = std::upper_bound(samples->begin(), samples->end(), maxt,
+                              [](int64_t t, const Sample& s) { return t < s.timestamp_ms; });
+  samples->erase(end, samples->end());
+  auto begin = std::lower_bound(samples->begin(), samples->end(), mint,
+                                [](const Sample& s, int64_t t) { return s.timestamp_ms < t; });
+  samples->erase(samples->begin(), begin);
+}
 
 // Iterates a private, immutable copy of one series' samples.
 class VectorSampleIterator final : public SampleIterator {
@@ -75,12 +90,8 @@ class SeriesReader {
   // Fills `*out`; false if the series is gone. Sets `*status` on a part error.
   bool Read(SeriesRef ref, std::vector<Sample>* out, Status* status) {
     out->clear();
-    head_samples_.clear();
-    if (!head_->CollectSamples(ref, mint_, maxt_, &head_samples_)) return false;
-    if (parts_ == nullptr) {
-      out->swap(head_samples_);
-      return true;
-    }
+    if (!head_->CollectSamples(ref, mint_, maxt_, out)) return false;
+    if (parts_ == nullptr) return true;
     auto snapshot = parts_->Snapshot();
     sources_.clear();
     for (const auto& part : *snapshot) {
@@ -92,8 +103,9 @@ class SeriesReader {
         return false;
       }
     }
-    sources_.push_back(std::move(head_samples_));
-    head_samples_ = {};
+    if (sources_.empty()) return true;  // head only: read in place
+    sources_.push_back(std::move(*out));
+    *out = {};
     MergeSampleSources(&sources_, out);
     return true;
   }
@@ -183,6 +195,19 @@ class DeferredSampleIterator final : public SampleIterator {
   double v() const override { return loaded_->v(); }
   void AppendRange(int64_t mint, int64_t maxt, std::vector<Sample>* out) override {
     Loaded().AppendRange(mint, maxt, out);
+  }
+  void TakeRange(int64_t mint, int64_t maxt, std::vector<Sample>* out) override {
+    if (loaded_) {
+      SampleIterator::TakeRange(mint, maxt, out);
+      return;
+    }
+    if (reader_.Read(ref_, out, &status_)) {
+      DeduplicateSamples(out, dedup_interval_ms_);
+      TrimToRange(out, mint, maxt);
+    } else {
+      out->clear();
+    }
+    loaded_ = std::make_unique<VectorSampleIterator>(std::make_shared<std::vector<Sample>>());
   }
   Status status() const override { return status_; }
 

@@ -41,6 +41,10 @@ class SampleIterator {
   // Seek/Next loop, which is the default; iterators over decoded arrays copy
   // in bulk.
   virtual void AppendRange(int64_t mint, int64_t maxt, std::vector<Sample>* out);
+  // AppendRange into an emptied *out, after which the iterator may only be
+  // asked for status(). Iterators that read a series into a buffer of their
+  // own read it straight into *out instead of copying it.
+  virtual void TakeRange(int64_t mint, int64_t maxt, std::vector<Sample>* out);
   // OK, or why the samples could not all be read (iterators from
   // Querier::SelectDeferred read lazily and report errors here).
   virtual Status status() const { return Status::Ok(); }

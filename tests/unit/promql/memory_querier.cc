@@ -11,11 +11,11 @@ class VectorIterator : public tsdb::SampleIterator {
   bool Next() override { return ++pos_ < points_.size(); }
   bool Seek(int64_t t) override {
     if (pos_ == SIZE_MAX) pos_ = 0;
-    while (pos_ < points_.size() && points_[pos_].t < t) ++pos_;
+    while (pos_ < points_.size() && points_[pos_].timestamp_ms < t) ++pos_;
     return pos_ < points_.size();
   }
-  int64_t t() const override { return points_[pos_].t; }
-  double v() const override { return points_[pos_].v; }
+  int64_t t() const override { return points_[pos_].timestamp_ms; }
+  double v() const override { return points_[pos_].value; }
 
  private:
   std::vector<Point> points_;

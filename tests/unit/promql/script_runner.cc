@@ -319,8 +319,8 @@ class Runner {
       Vector at;
       for (const auto& s : std::get<Matrix>(range.value())) {
         for (const auto& p : s.points) {
-          if (p.t == et) {
-            at.push_back(Sample{s.metric, p.t, p.v});
+          if (p.timestamp_ms == et) {
+            at.push_back(Sample{s.metric, p.timestamp_ms, p.value});
             break;
           }
         }

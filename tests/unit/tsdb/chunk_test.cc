@@ -344,6 +344,46 @@ TEST(ChunkTest, NextBatchMatchesNextForEveryBatchSize) {
   }
 }
 
+TEST(ChunkTest, NextSamplesMatchesNext) {
+  const std::vector<Sample> samples = RandomSamples(37, 500);
+  const std::string bytes = Encode(samples);
+  ChunkDecoder dec(bytes);
+  std::vector<vigil::Sample> got(600);
+  ASSERT_EQ(dec.NextSamples(std::span<vigil::Sample>(got).first(300)), 300u);
+  EXPECT_EQ(dec.t(), got[299].timestamp_ms);
+  ASSERT_EQ(dec.NextSamples(std::span<vigil::Sample>(got).subspan(300)), 200u);  // the rest, then the end
+  EXPECT_TRUE(dec.status().ok()) << dec.status().ToString();
+  for (size_t i = 0; i < samples.size(); ++i) {
+    ASSERT_EQ(got[i].timestamp_ms, samples[i].t) << i;
+    ASSERT_EQ(Bits(got[i].value), Bits(samples[i].v)) << i;
+  }
+  EXPECT_FALSE(dec.Next());
+}
+
+// AppendChunkSamples appends only [mint, maxt] after what *out held, and
+// says whether the chunk goes past maxt.
+TEST(ChunkTest, AppendChunkSamplesKeepsTheRangeAndFlagsPastMaxt) {
+  std::vector<Sample> samples;
+  for (int i = 0; i < 200; ++i) samples.push_back({1000 + 10 * i, i * 0.5});
+  const std::string bytes = Encode(samples);
+  struct Case {
+    int64_t mint, maxt;
+    size_t first, count;
+    bool past_maxt;
+  };
+  for (const Case& c : {Case{1000, 2990, 0, 200, false}, Case{1005, 1500, 1, 50, true}, Case{0, 999, 0, 0, true},
+                        Case{3000, 9000, 0, 0, false}, Case{1500, 1500, 50, 1, true}}) {
+    SCOPED_TRACE(c.mint);
+    std::vector<vigil::Sample> out = {{1, 9.0}};
+    bool past_maxt = false;
+    ASSERT_TRUE(AppendChunkSamples(bytes, c.mint, c.maxt, &out, &past_maxt).ok());
+    ASSERT_EQ(out.size(), 1 + c.count);
+    EXPECT_EQ(out[0].timestamp_ms, 1);
+    for (size_t k = 0; k < c.count; ++k) EXPECT_EQ(out[1 + k].timestamp_ms, samples[c.first + k].t);
+    EXPECT_EQ(past_maxt, c.past_maxt);
+  }
+}
+
 TEST(ChunkTest, NextBatchAfterNextContinuesAndStopsAtCorruption) {
   const std::vector<Sample> samples = RandomSamples(32, 100);
   const std::string bytes = Encode(samples);

@@ -724,26 +724,38 @@ class DeferredSelectTest : public ::testing::Test {
 
 // SelectDeferred yields what Select yields (samples from parts and head,
 // read on other threads), plus at most series whose iterators are empty.
-TEST_F(DeferredSelectTest, DeferredIteratorsReadOnOtherThreadsMatchSelect) {
-  constexpr int64_t kStart = 1'700'000'000'000;
+constexpr int64_t kDeferredStart = 1'700'000'000'000;
+
+// 40 series "m" of 400 samples a second apart from kDeferredStart, the first
+// 251 seconds flushed into a part, the rest in the head; series 0 stops
+// after 11 samples.
+std::unique_ptr<Storage> OpenPartAndHead(const std::string& dir) {
   StorageOptions o;
-  o.dir = dir_ + "/metrics";
-  o.clock = [] { return kStart + 600'000; };
+  o.dir = dir + "/metrics";
+  o.clock = [] { return kDeferredStart + 600'000; };
   auto opened = Storage::Open(o, nullptr);
-  ASSERT_TRUE(opened.ok());
-  Storage& s = **opened;
+  EXPECT_TRUE(opened.ok());
+  if (!opened.ok()) return nullptr;
+  std::unique_ptr<Storage> s = std::move(opened).value();
   for (int p = 0; p < 400; ++p) {
-    WriteBatch b(s.series_limits());
+    WriteBatch b(s->series_limits());
     for (int i = 0; i < 40; ++i) {
-      // Series 0 only has samples early on, so a late range does not hold it.
       if (i == 0 && p > 10) continue;
-      AddRow(&b, {{"__name__", "m"}, {"i", std::to_string(i)}}, {{kStart + p * 1000, p * 1.0 + i}});
+      AddRow(&b, {{"__name__", "m"}, {"i", std::to_string(i)}}, {{kDeferredStart + p * 1000, p * 1.0 + i}});
     }
-    ASSERT_TRUE(s.Append(b, nullptr).ok());
+    EXPECT_TRUE(s->Append(b, nullptr).ok());
     if (p == 250) {
-      ASSERT_TRUE(s.FlushHead().ok());  // older chunks in a part, the rest in the head
+      EXPECT_TRUE(s->FlushHead().ok());
     }
   }
+  return s;
+}
+
+TEST_F(DeferredSelectTest, DeferredIteratorsReadOnOtherThreadsMatchSelect) {
+  constexpr int64_t kStart = kDeferredStart;
+  auto opened = OpenPartAndHead(dir_);
+  ASSERT_NE(opened, nullptr);
+  Storage& s = *opened;
   for (auto [mint, maxt] : {std::pair{kStart, kStart + 400'000}, std::pair{kStart + 100'000, kStart + 300'500}}) {
     std::map<std::string, std::vector<Sample>> eager, deferred;
     auto q = s.NewQuerier(mint, maxt);
@@ -772,6 +784,28 @@ TEST_F(DeferredSelectTest, DeferredIteratorsReadOnOtherThreadsMatchSelect) {
       }
     }
   }
+}
+
+// TakeRange empties its output first, reads part and head merged, and keeps
+// only the asked range even when the querier's range is wider.
+TEST_F(DeferredSelectTest, TakeRangeReplacesOutputAndTrimsToTheAskedRange) {
+  auto opened = OpenPartAndHead(dir_);
+  ASSERT_NE(opened, nullptr);
+  const int64_t mint = kDeferredStart + 200'500, maxt = kDeferredStart + 300'000;
+  auto q = opened->NewQuerier(kDeferredStart, kDeferredStart + 400'000);
+  size_t series = 0;
+  for (auto set = q->SelectDeferred({Matcher::Equal("i", "7")}); set->Next(); ++series) {
+    std::vector<Sample> taken = {{1, 1.0}, {2, 2.0}};  // replaced, not appended to
+    auto it = set->Samples();
+    it->TakeRange(mint, maxt, &taken);
+    ASSERT_TRUE(it->status().ok());
+    ASSERT_EQ(taken.size(), 100u);  // seconds 201..300: 50 from the part, 50 from the head
+    for (size_t j = 0; j < taken.size(); ++j) {
+      EXPECT_EQ(taken[j].timestamp_ms, kDeferredStart + static_cast<int64_t>(201 + j) * 1000);
+      EXPECT_EQ(taken[j].value, static_cast<double>(201 + j) + 7);
+    }
+  }
+  EXPECT_EQ(series, 1u);
 }
 
 }  // namespace
