@@ -66,18 +66,30 @@ constexpr size_t kParallelMinSeries = 32;
 constexpr int64_t kParallelMinSelectRangeMs = 3600 * 1000;
 constexpr size_t kParallelMinWindows = 50000;  // series x steps of a subquery's range function
 
-// Runs fn(begin, end) over [0, n) split into `workers` contiguous ranges,
-// the calling thread taking the first, and returns the first error.
+// Runs fn(begin, end) over [0, n) on up to `workers` threads (the calling
+// thread is one), in contiguous slices handed out as threads become free, so
+// a thread slowed by other load does not hold the rest back. Returns the
+// first error; after one, no further slice is started.
 Status RunInParallel(size_t n, unsigned workers, const std::function<Status(size_t, size_t)>& fn) {
   workers = static_cast<unsigned>(std::min<size_t>(workers, n));
   if (workers <= 1) return fn(0, n);
+  const size_t slice = std::max<size_t>(1, n / (workers * 8));
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
   std::vector<Status> results(workers);
+  auto work = [&](unsigned w) {
+    for (size_t begin; !failed.load(std::memory_order_relaxed) && (begin = next.fetch_add(slice)) < n;) {
+      results[w] = fn(begin, std::min(n, begin + slice));
+      if (!results[w].ok()) {
+        failed = true;
+        return;
+      }
+    }
+  };
   std::vector<std::thread> threads;
   threads.reserve(workers - 1);
-  for (unsigned w = 1; w < workers; ++w) {
-    threads.emplace_back([&, w] { results[w] = fn(n * w / workers, n * (w + 1) / workers); });
-  }
-  results[0] = fn(0, n / workers);
+  for (unsigned w = 1; w < workers; ++w) threads.emplace_back(work, w);
+  work(0);
   for (auto& t : threads) t.join();
   for (auto& st : results) {
     if (!st.ok()) return st;

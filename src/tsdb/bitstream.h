@@ -183,6 +183,16 @@ class BitReader {
 
   bool ReadBit() { return Read(1) != 0; }
 
+  // The next bit without consuming it (0 when none is buffered).
+  [[gnu::always_inline]] uint64_t PeekBit() const { return bits_ >> 63; }
+  // Bits buffered now (after Refill(): at least 56, or all that remain).
+  [[gnu::always_inline]] int available() const { return avail_; }
+  // Consumes `nbits` buffered bits. REQUIRES: nbits <= available().
+  [[gnu::always_inline]] void Skip(int nbits) {
+    bits_ <<= nbits;
+    avail_ -= nbits;
+  }
+
   // Reads a unary code written by BitWriter::WriteUnary with the same
   // `max_ones`: returns the number of leading one-bits, at most max_ones.
   // REQUIRES: 1 <= max_ones <= 32.

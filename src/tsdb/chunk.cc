@@ -398,6 +398,14 @@ template <bool kSplit>
   if constexpr (kSplit) tr.Refill();
   if (s->index == 0) [[unlikely]] {
     s->time = static_cast<uint64_t>(ZigZagDecode(ReadVarBits(&tr)));
+  } else if (s->index > 1 && tr.PeekBit() == 0 && tr.available() > 0) [[likely]] {
+    // Residual 0 (bucket 0: one bit): the delta is the interval, which is
+    // then also the last delta; the interval was checked when it was set.
+    tr.Skip(1);
+    const uint64_t next = s->time + s->interval;
+    if (static_cast<int64_t>(next) < static_cast<int64_t>(s->time)) [[unlikely]] return "timestamps decrease";
+    s->last_delta = s->interval;
+    s->time = next;
   } else {
     const int bucket = tr.ReadUnary(kTimeMaxOnes);
     const int width = kTimeBucketBits[bucket];
