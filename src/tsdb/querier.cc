@@ -146,42 +146,6 @@ class SeriesReader {
   std::vector<std::vector<Sample>> sources_;
 };
 
-// Series sorted by labels; samples are copied out one series at a time as
-// Next() reaches it.
-class StorageSeriesSet final : public SeriesSet {
- public:
-  StorageSeriesSet(SeriesReader reader, std::vector<std::pair<Labels, SeriesRef>> series, int64_t dedup_interval_ms)
-      : reader_(std::move(reader)), series_(std::move(series)), dedup_interval_ms_(dedup_interval_ms) {}
-
-  bool Next() override {
-    while (status_.ok() && next_ < series_.size()) {
-      const size_t i = next_++;
-      auto samples = std::make_shared<std::vector<Sample>>();
-      if (!reader_.Read(series_[i].second, samples.get(), &status_)) continue;  // deleted, or an error
-      DeduplicateSamples(samples.get(), dedup_interval_ms_);
-      if (samples->empty()) continue;
-      current_ = i;
-      samples_ = std::move(samples);
-      return true;
-    }
-    samples_.reset();
-    return false;
-  }
-
-  const Labels& labels() const override { return series_[current_].first; }
-  std::unique_ptr<SampleIterator> Samples() const override { return std::make_unique<VectorSampleIterator>(samples_); }
-  Status status() const override { return status_; }
-
- private:
-  SeriesReader reader_;
-  std::vector<std::pair<Labels, SeriesRef>> series_;
-  const int64_t dedup_interval_ms_;
-  size_t next_ = 0;
-  size_t current_ = 0;
-  std::shared_ptr<const std::vector<Sample>> samples_;
-  Status status_;
-};
-
 // Reads one series' samples (head and parts, merged, deduplicated) the
 // first time it is used, then iterates them.
 class DeferredSampleIterator final : public SampleIterator {
@@ -228,32 +192,56 @@ class DeferredSampleIterator final : public SampleIterator {
   Status status_;
 };
 
-// The series of a SelectDeferred: Next() only checks, without decoding
-// parts, that a series may have samples in range.
-class DeferredSeriesSet final : public SeriesSet {
+// Series sorted by labels. Eager sets (Select) copy a series' samples out
+// as Next() reaches it; deferred sets (SelectDeferred) only check, without
+// decoding parts, that a series may have samples in range, and leave the
+// reading to the iterator.
+class StorageSeriesSet final : public SeriesSet {
  public:
-  DeferredSeriesSet(SeriesReader reader, std::vector<std::pair<Labels, SeriesRef>> series, int64_t dedup_interval_ms)
-      : reader_(std::move(reader)), series_(std::move(series)), dedup_interval_ms_(dedup_interval_ms) {}
+  StorageSeriesSet(SeriesReader reader, std::vector<std::pair<Labels, SeriesRef>> series, int64_t dedup_interval_ms,
+                   bool deferred)
+      : reader_(std::move(reader)),
+        series_(std::move(series)),
+        dedup_interval_ms_(dedup_interval_ms),
+        deferred_(deferred) {}
 
   bool Next() override {
-    while (next_ < series_.size()) {
-      current_ = next_++;
-      if (reader_.MayHaveSample(series_[current_].second)) return true;
+    while (status_.ok() && next_ < series_.size()) {
+      const size_t i = next_++;
+      if (deferred_) {
+        if (!reader_.MayHaveSample(series_[i].second)) continue;
+      } else {
+        auto samples = std::make_shared<std::vector<Sample>>();
+        if (!reader_.Read(series_[i].second, samples.get(), &status_)) continue;  // deleted, or an error
+        DeduplicateSamples(samples.get(), dedup_interval_ms_);
+        if (samples->empty()) continue;
+        samples_ = std::move(samples);
+      }
+      current_ = i;
+      return true;
     }
+    samples_.reset();
     return false;
   }
+
   const Labels& labels() const override { return series_[current_].first; }
   std::unique_ptr<SampleIterator> Samples() const override {
-    return std::make_unique<DeferredSampleIterator>(reader_.Fresh(), series_[current_].second, dedup_interval_ms_);
+    if (deferred_) {
+      return std::make_unique<DeferredSampleIterator>(reader_.Fresh(), series_[current_].second, dedup_interval_ms_);
+    }
+    return std::make_unique<VectorSampleIterator>(samples_);
   }
-  Status status() const override { return Status::Ok(); }
+  Status status() const override { return status_; }
 
  private:
   SeriesReader reader_;
   std::vector<std::pair<Labels, SeriesRef>> series_;
   const int64_t dedup_interval_ms_;
+  const bool deferred_;
   size_t next_ = 0;
   size_t current_ = 0;
+  std::shared_ptr<const std::vector<Sample>> samples_;  // eager: the current series'
+  Status status_;
 };
 
 class StorageQuerier final : public Querier {
@@ -263,12 +251,12 @@ class StorageQuerier final : public Querier {
 
   std::unique_ptr<SeriesSet> Select(const std::vector<Matcher>& matchers) override {
     return std::make_unique<StorageSeriesSet>(SeriesReader(head_, parts_, mint_, maxt_), SortedSeries(matchers),
-                                              dedup_interval_ms_);
+                                              dedup_interval_ms_, /*deferred=*/false);
   }
 
   std::unique_ptr<SeriesSet> SelectDeferred(const std::vector<Matcher>& matchers) override {
-    return std::make_unique<DeferredSeriesSet>(SeriesReader(head_, parts_, mint_, maxt_), SortedSeries(matchers),
-                                               dedup_interval_ms_);
+    return std::make_unique<StorageSeriesSet>(SeriesReader(head_, parts_, mint_, maxt_), SortedSeries(matchers),
+                                              dedup_interval_ms_, /*deferred=*/true);
   }
 
   std::vector<std::string> LabelNames(const std::vector<Matcher>& matchers) override {
