@@ -13,32 +13,20 @@
 #include <string>
 #include <string_view>
 
+#include "base/go_text.h"
+
 namespace vigil::relabel::internal {
 
-// U+FFFD, what Go yields for a byte that does not start valid UTF-8.
-inline constexpr uint32_t kRuneError = 0xFFFD;
-
-// Decodes the rune starting at s[0] as Go's utf8.DecodeRuneInString: stores
-// it in *rune and returns its width in bytes. Overlong forms, surrogates,
-// code points above U+10FFFF and truncated sequences yield kRuneError with
-// width 1.
-// REQUIRES: !s.empty().
-size_t DecodeRune(std::string_view s, uint32_t* rune);
-
-// Appends the UTF-8 encoding of `rune` to *out; invalid code points (as Go's
-// utf8.AppendRune) are written as U+FFFD.
-void AppendRune(uint32_t rune, std::string* out);
+// UTF-8 decoding and case mapping are Go's, from base.
+using gotext::AppendRune;
+using gotext::DecodeRune;
+using gotext::GoToLower;
+using gotext::GoToUpper;
+using gotext::kRuneError;
 
 // Whether `rune` is a Unicode letter (category L) or decimal digit (Nd), as
 // Go's unicode.IsLetter || unicode.IsDigit.
 bool IsLetterOrDigit(uint32_t rune);
-
-// Go's strings.ToLower / strings.ToUpper: simple (one rune to one rune)
-// Unicode case mapping; bytes that are not valid UTF-8 become U+FFFD.
-// Non-ASCII mapping uses the C library's C.UTF-8 tables; where that locale is
-// missing only ASCII letters change.
-std::string GoToLower(std::string_view s);
-std::string GoToUpper(std::string_view s);
 
 // The submatches of one successful match, as regexp.Expand reads them.
 struct MatchGroups {

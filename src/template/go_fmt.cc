@@ -1,8 +1,5 @@
 #include "template/go_fmt.h"
 
-#include <locale.h>
-#include <wctype.h>
-
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -376,55 +373,6 @@ std::string GoSprintf(std::string_view format, std::span<const Value> args) {
   return out;
 }
 
-size_t DecodeRune(std::string_view s, uint32_t* rune) {
-  const auto b0 = static_cast<unsigned char>(s[0]);
-  *rune = 0xFFFD;
-  if (b0 < 0x80) {
-    *rune = b0;
-    return 1;
-  }
-  size_t need;
-  uint32_t r;
-  uint32_t min;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    need = 1; r = b0 & 0x1F; min = 0x80;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    need = 2; r = b0 & 0x0F; min = 0x800;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    need = 3; r = b0 & 0x07; min = 0x10000;
-  } else {
-    return 1;
-  }
-  if (s.size() <= need) return 1;
-  for (size_t k = 1; k <= need; ++k) {
-    const auto b = static_cast<unsigned char>(s[k]);
-    if ((b & 0xC0) != 0x80) return 1;
-    r = (r << 6) | (b & 0x3F);
-  }
-  if (r < min || r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) return 1;
-  *rune = r;
-  return need + 1;
-}
-
-void AppendRune(uint32_t r, std::string* out) {
-  if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) r = 0xFFFD;
-  if (r < 0x80) {
-    out->push_back(static_cast<char>(r));
-  } else if (r < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (r >> 6)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  } else if (r < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (r >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (r >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  }
-}
-
 std::string GoQuote(std::string_view s) {
   std::string out = "\"";
   for (size_t i = 0; i < s.size();) {
@@ -630,62 +578,21 @@ std::string JsonQuote(std::string_view s) {
 
 namespace {
 
-locale_t Utf8Locale() {
-  static const locale_t loc = [] {
-    for (const char* name : {"C.UTF-8", "C.utf8", "en_US.UTF-8"}) {
-      locale_t l = newlocale(LC_CTYPE_MASK, name, static_cast<locale_t>(nullptr));
-      if (l != static_cast<locale_t>(nullptr)) return l;
-    }
-    return static_cast<locale_t>(nullptr);
-  }();
-  return loc;
-}
-
-uint32_t MapCase(uint32_t r, bool upper) {
-  if (r < 0x80) {
-    if (upper && r >= 'a' && r <= 'z') return r - 32;
-    if (!upper && r >= 'A' && r <= 'Z') return r + 32;
-    return r;
-  }
-  locale_t loc = Utf8Locale();
-  if (loc == static_cast<locale_t>(nullptr)) return r;
-  const wint_t m = upper ? towupper_l(static_cast<wint_t>(r), loc) : towlower_l(static_cast<wint_t>(r), loc);
-  return static_cast<uint32_t>(m);
-}
-
-std::string MapString(std::string_view s, bool upper) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size();) {
-    uint32_t r;
-    i += DecodeRune(s.substr(i), &r);
-    AppendRune(MapCase(r, upper), &out);
-  }
-  return out;
-}
-
 // strings.Title's word separator test.
 bool IsSeparator(uint32_t r) {
   if (r <= 0x7F) {
     if ((r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || r == '_') return false;
     return true;
   }
-  locale_t loc = Utf8Locale();
-  if (loc == static_cast<locale_t>(nullptr)) return false;
-  if (iswalnum_l(static_cast<wint_t>(r), loc)) return false;
-  return iswspace_l(static_cast<wint_t>(r), loc);
+  return !gotext::IsLocaleAlnum(r) && gotext::IsLocaleSpace(r);
 }
 
 }  // namespace
 
 bool IsLetterOrDigit(uint32_t r) {
   if (r < 0x80) return (r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z');
-  locale_t loc = Utf8Locale();
-  return loc != static_cast<locale_t>(nullptr) && iswalnum_l(static_cast<wint_t>(r), loc);
+  return gotext::IsLocaleAlnum(r);
 }
-
-std::string GoToUpper(std::string_view s) { return MapString(s, true); }
-std::string GoToLower(std::string_view s) { return MapString(s, false); }
 
 std::string GoTitle(std::string_view s) {
   std::string out;
@@ -693,7 +600,7 @@ std::string GoTitle(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     uint32_t r;
     i += DecodeRune(s.substr(i), &r);
-    AppendRune(IsSeparator(prev) ? MapCase(r, true) : r, &out);
+    AppendRune(IsSeparator(prev) ? gotext::ToUpperRune(r) : r, &out);
     prev = r;
   }
   return out;

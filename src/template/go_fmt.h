@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/go_text.h"
 #include "base/status.h"
 #include "template/template.h"
 
@@ -45,18 +46,18 @@ std::string HtmlEscapeString(std::string_view s);
 // encoding/json string encoding, with surrounding quotes.
 std::string JsonQuote(std::string_view s);
 
-// strings.ToUpper / ToLower / Title (Unicode simple case mapping).
-std::string GoToUpper(std::string_view s);
-std::string GoToLower(std::string_view s);
+// strings.ToUpper / ToLower (from base) and Title (Unicode simple case
+// mapping).
+using gotext::GoToLower;
+using gotext::GoToUpper;
 std::string GoTitle(std::string_view s);
 
 // unicode.IsLetter(r) || unicode.IsDigit(r) (Unicode tables of the C
 // library's C.UTF-8 locale; ASCII only when that locale is missing).
 bool IsLetterOrDigit(uint32_t rune);
 
-// Decodes one UTF-8 rune at s[0] as utf8.DecodeRuneInString (U+FFFD,
-// width 1 on error). REQUIRES: !s.empty().
-size_t DecodeRune(std::string_view s, uint32_t* rune);
-void AppendRune(uint32_t rune, std::string* out);
+// utf8.DecodeRuneInString and utf8.AppendRune (from base).
+using gotext::AppendRune;
+using gotext::DecodeRune;
 
 }  // namespace vigil::tmpl::internal

@@ -1,5 +1,5 @@
-// Go-compatible text helpers: regexp.Expand templates, UTF-8 decoding and
-// strings.ToLower / ToUpper.
+// Go-compatible regexp.Expand templates (UTF-8 decoding and case mapping
+// are tested with base/go_text).
 
 #include "relabel/go_text.h"
 
@@ -86,43 +86,6 @@ TEST(ExpandTemplateTest, UnicodeLettersBelongToNames) {
   EXPECT_EQ(Expand("$1€", kGroups), "one€");
   EXPECT_EQ(Expand("$1٣", kGroups), "");  // Arabic-Indic digit three (Nd)
   EXPECT_EQ(Expand("$1\xff", kGroups), "one\xff");  // invalid UTF-8 ends a name
-}
-
-TEST(DecodeRuneTest, FollowsGoRules) {
-  uint32_t r = 0;
-  EXPECT_EQ(DecodeRune("a", &r), 1u);
-  EXPECT_EQ(r, uint32_t{'a'});
-  EXPECT_EQ(DecodeRune("é", &r), 2u);
-  EXPECT_EQ(r, 0xE9u);
-  EXPECT_EQ(DecodeRune("€", &r), 3u);
-  EXPECT_EQ(r, 0x20ACu);
-  EXPECT_EQ(DecodeRune("\xF0\x9F\x98\x80", &r), 4u);
-  EXPECT_EQ(r, 0x1F600u);
-  EXPECT_EQ(DecodeRune("\xC0\x80", &r), 1u);  // overlong
-  EXPECT_EQ(r, kRuneError);
-  EXPECT_EQ(DecodeRune("\xED\xA0\x80", &r), 1u);  // surrogate
-  EXPECT_EQ(r, kRuneError);
-  EXPECT_EQ(DecodeRune("\xE2\x82", &r), 1u);  // truncated
-  EXPECT_EQ(r, kRuneError);
-  EXPECT_EQ(DecodeRune("\xF4\x90\x80\x80", &r), 1u);  // above U+10FFFF
-}
-
-TEST(GoCaseTest, AsciiFastPath) {
-  EXPECT_EQ(GoToLower("bAr123Foo"), "bar123foo");
-  EXPECT_EQ(GoToUpper("bAr123Foo"), "BAR123FOO");
-  EXPECT_EQ(GoToLower(""), "");
-}
-
-TEST(GoCaseTest, UnicodeSimpleMapping) {
-  EXPECT_EQ(GoToLower("ÀÉÎ"), "àéî");
-  EXPECT_EQ(GoToUpper("àéî"), "ÀÉÎ");
-  EXPECT_EQ(GoToUpper("ǆ"), "Ǆ");
-  EXPECT_EQ(GoToLower("İ"), "i");  // U+0130 lowers to plain i (simple mapping)
-}
-
-TEST(GoCaseTest, InvalidUtf8BecomesReplacementCharacter) {
-  EXPECT_EQ(GoToLower(std::string("A\xff") + "B"), std::string("a\xEF\xBF\xBD") + "b");
-  EXPECT_EQ(GoToUpper("\xC3"), "\xEF\xBF\xBD");
 }
 
 }  // namespace
