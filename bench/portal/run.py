@@ -10,7 +10,7 @@ machine spreads over both; the table gives the median of the runs.
 
     apt-get install -y nginx wrk
     cmake --preset release && ninja -C build/release vigil
-    /usr/bin/python3 bench/portal/run.py [--duration 10] [--reps 3]
+    /usr/bin/python3 bench/portal/run.py [--duration 10] [--reps 3] [--only proxy]
 """
 
 import argparse
@@ -121,7 +121,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--only", default="", help="comma-separated scenario prefixes to run, e.g. 'proxy' or "
+                    "'proxy,static 1 KiB' (default: all)")
     args = ap.parse_args()
+    global SCENARIOS
+    if args.only:
+        wanted = [w.strip() for w in args.only.split(",") if w.strip()]
+        SCENARIOS = [s for s in SCENARIOS if any(s[0].startswith(w) for w in wanted)]
     results = {(s[0], sys_): [] for s in SCENARIOS for sys_ in ("vigil", "nginx")}
     with tempfile.TemporaryDirectory(prefix="vigil-bench-portal-") as tmp:
         www = os.path.join(tmp, "www")

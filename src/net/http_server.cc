@@ -33,6 +33,8 @@
 #include "base/metrics_registry.h"
 #include "net/compression.h"
 #include "net/runtime.h"
+#include "net/http1_io.h"
+#include "net/http1_parser.h"
 #include "net/upstream_relay.h"
 
 namespace vigil::net {
@@ -44,6 +46,10 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 namespace {
+
+// Header fields a request may carry; more get 431 (nginx allows about as
+// many in its default large_client_header_buffers).
+constexpr size_t kMaxHeaderFields = 256;
 
 // Splits "host:port", "[v6]:port" or ":port" (all interfaces).
 bool SplitListen(const std::string& s, std::string* host, uint16_t* port) {
@@ -470,7 +476,7 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
   boost::system::error_code ec;
   std::string head_bytes;  // response heads, serialised here; reused by every response of the connection
   MetricsCache metrics_cache;
-  std::unique_ptr<char[]> relay_scratch;  // proxied bodies pass through here; allocated on first use
+  beast::flat_buffer upstream_buffer;  // proxied answers pass through here; reused by every request
 
   // Sends the header of `res` and then the pieces of `body` as chunks until it
   // ends, the client goes away or the server stops. Always closes after.
@@ -618,54 +624,58 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
     co_return !wec && keep_alive;
   };
 
+  // The head's fields are parsed into this vector, reused by every request.
+  RequestHead parsed;
+  const HeadLimits limits{.max_head_bytes = opts.max_header_bytes, .max_fields = kMaxHeaderFields};
   for (;;) {
     conn->busy.store(false);
     if (stopping.load()) break;
     // The head first: streaming routes see it before any of the body.
-    http::request_parser<http::empty_body> head_parser;
-    head_parser.header_limit(static_cast<std::uint32_t>(opts.max_header_bytes));
-    head_parser.body_limit(opts.max_body_bytes);
     conn->stream.expires_after(opts.idle_timeout);
-    co_await http::async_read_header(stream, buffer, head_parser, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      if (ec == http::error::header_limit) {
+    HeadParse hp = co_await detail::ReadHead(stream, buffer, limits, &parsed, ParseRequestHead, &ec);
+    if (hp.invalid()) {
+      if (hp.status == 431) {
         co_await write(router.Error(431, "request header fields too large"), 11, false, false, {});
-      } else if (ec == http::error::body_limit) {  // Content-Length alone is over the limit
-        Record("other", 413, 0);
-        co_await write(router.Error(413, "request body exceeds the limit of " +
-                                             std::to_string(opts.max_body_bytes) + " bytes"),
-                       11, false, false, {});
-      } else if (ec != http::error::end_of_stream && ec != asio::error::operation_aborted &&
-                 ec != beast::error::timeout && ec != asio::error::eof && ec != asio::error::connection_reset &&
-                 ec != asio::error::bad_descriptor) {
-        co_await write(router.Error(400, "malformed request: " + ec.message()), 11, false, false, {});
+      } else {
+        co_await write(router.Error(hp.status, "malformed request: " + std::string(hp.error)), 11, false, false, {});
       }
       break;
     }
+    if (!hp.complete()) break;  // closed, reset or timed out between requests
     conn->busy.store(true);
     auto start = std::chrono::steady_clock::now();
-    const auto& head = head_parser.get();
-    unsigned version = head.version();
-    bool keep_alive = head.keep_alive();
+    const detail::RequestFrame frame{parsed.version, parsed.keep_alive, parsed.framing, parsed.content_length};
+    unsigned version = frame.version;
+    bool keep_alive = frame.keep_alive;
     std::string path_label = "other";
-    std::string accept_encoding(head[http::field::accept_encoding]);
 
     HttpRequest req;
-    req.method = std::string(head.method_string());
-    req.target = std::string(head.target());
+    req.method = std::string(parsed.method);
+    req.target = std::string(parsed.target);
     std::string_view target = req.target;
     size_t qpos = target.find('?');
     req.path = UrlDecode(target.substr(0, qpos), false);
     if (qpos != std::string_view::npos) req.query = QueryParams::Parse(target.substr(qpos + 1));
-    req.headers.reserve(static_cast<size_t>(std::distance(head.begin(), head.end())));
-    for (const auto& f : head) req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    req.headers.reserve(parsed.fields.size());
+    for (const auto& f : parsed.fields) req.headers.emplace_back(std::string(f.name), std::string(f.value));
     req.remote_addr = remote;
     req.tls = tls;
+    // The head's views die here: its bytes leave the buffer.
+    buffer.consume(hp.head_bytes);
+    std::string_view accept_encoding = req.Header("Accept-Encoding");
+    if (frame.framing == BodyFraming::kLength && frame.content_length > opts.max_body_bytes) {
+      Record("other", 413, 0);
+      co_await write(router.Error(413, "request body exceeds the limit of " + std::to_string(opts.max_body_bytes) +
+                                           " bytes"),
+                     version, false, false, {});
+      break;
+    }
     Router::Match match = router.Find(req);
 
-    if (beast::iequals(head[http::field::expect], "100-continue")) {
-      http::response<http::empty_body> cont{http::status::continue_, version};
-      co_await http::async_write(stream, cont, asio::redirect_error(asio::use_awaitable, ec));
+    if (version >= 11 && AsciiIEquals(req.Header("Expect"), "100-continue")) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      co_await asio::async_write(stream, asio::buffer(kContinue.data(), kContinue.size()),
+                                 asio::redirect_error(asio::use_awaitable, ec));
       if (ec) break;
     }
 
@@ -674,20 +684,19 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
       if (resp.forward) {
         detail::RelayClient client{opts.max_body_bytes, opts.read_timeout, version,
                                    keep_alive && !stopping.load(), req.method == "HEAD"};
-        if (!relay_scratch) relay_scratch.reset(new char[detail::kRelayChunk]);
-        detail::RelayResult rr = co_await detail::RelayExchange(stream, conn->stream, buffer, head_parser, *resp.forward,
-                                                                client, {relay_scratch.get(), detail::kRelayChunk});
+        detail::RelayResult rr = co_await detail::RelayExchange(stream, conn->stream, buffer, req, frame,
+                                                                *resp.forward, client, upstream_buffer);
         if (!rr.answered && !rr.client_gone) {
           co_await write(router.Error(rr.status, rr.error), version, false, false, {});
         }
         double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         Record(path_label, rr.status, secs, &metrics_cache);
-        if (resp.forward->on_complete) resp.forward->on_complete(rr.status, rr.bytes);
+        if (resp.forward->observer) resp.forward->observer->OnForwardComplete(rr.status, rr.bytes);
         if (!rr.client_reusable || rr.client_gone || !rr.answered) break;
         continue;
       }
       // Answered without the body: the connection cannot be reused if one follows.
-      bool body_unread = !head_parser.is_done();
+      bool body_unread = frame.framing != BodyFraming::kNone;
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       Record(path_label, resp.status, secs, &metrics_cache);
       bool again = co_await write(std::move(resp), version, keep_alive && !body_unread && !stopping.load(),
@@ -696,23 +705,39 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
       continue;
     }
 
-    http::request_parser<http::string_body> parser(std::move(head_parser));
-    parser.body_limit(opts.max_body_bytes);
+    // The whole body, bounded by max_body_bytes.
+    detail::BodyReader body_reader(frame.framing, frame.content_length);
+    if (frame.framing == BodyFraming::kLength) req.body.reserve(static_cast<size_t>(frame.content_length));
     conn->stream.expires_after(opts.read_timeout);
-    co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      if (ec == http::error::body_limit) {
-        Record(path_label, 413, 0);
-        co_await write(router.Error(413, "request body exceeds the limit of " +
-                                             std::to_string(opts.max_body_bytes) + " bytes"),
-                       version, false, false, accept_encoding);
-      } else if (ec != beast::error::timeout && ec != asio::error::operation_aborted &&
-                 ec != http::error::end_of_stream && ec != http::error::partial_message) {
-        co_await write(router.Error(400, "malformed request: " + ec.message()), version, false, false, {});
+    bool too_large = false;
+    std::string_view malformed;
+    for (;;) {
+      detail::BodyPiece piece = co_await body_reader.Next(stream, buffer, &ec);
+      if (ec) break;
+      if (piece.malformed) {
+        malformed = piece.error;
+        break;
       }
+      if (req.body.size() + piece.data.size() > opts.max_body_bytes) {
+        too_large = true;
+        break;
+      }
+      req.body.append(piece.data);
+      if (piece.last) break;
+    }
+    body_reader.Finish(buffer);
+    if (too_large) {
+      Record(path_label, 413, 0);
+      co_await write(router.Error(413, "request body exceeds the limit of " + std::to_string(opts.max_body_bytes) +
+                                           " bytes"),
+                     version, false, false, accept_encoding);
       break;
     }
-    req.body = std::move(parser.get().body());
+    if (!malformed.empty()) {
+      co_await write(router.Error(400, "malformed request: " + std::string(malformed)), version, false, false, {});
+      break;
+    }
+    if (ec) break;  // the client went away or stalled mid-body
 
     HttpResponse resp;
     bool have_resp = false;
