@@ -216,6 +216,16 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   template <typename Stream>
   asio::awaitable<void> ServeRequests(std::shared_ptr<Connection> conn, Stream& stream, const std::string& remote,
                                       bool tls);
+  // Routes `req` and runs its handler: the answer when it is ready at once
+  // (sync handlers, async ones that answer before returning), else nullopt
+  // with *pending set for an async handler (null for an offloaded route),
+  // and DispatchLater waits for it. Split so that the common case costs no
+  // coroutine frame.
+  std::optional<HttpResponse> DispatchNow(HttpRequest& req, const Router::Match& m, std::string* path_label,
+                                          std::shared_ptr<PendingAnswer>* pending);
+  asio::awaitable<HttpResponse> DispatchLater(HttpRequest& req, const Router::Match& m,
+                                              std::shared_ptr<PendingAnswer> pending);
+  // DispatchNow, then DispatchLater when needed.
   asio::awaitable<HttpResponse> Dispatch(HttpRequest& req, const Router::Match& m, std::string* path_label);
   void Record(const std::string& path_label, int status, double seconds, MetricsCache* cache = nullptr) {
     if (cache != nullptr && requests && durations) {
@@ -403,19 +413,20 @@ asio::awaitable<void> HttpServer::Impl::AcceptLoop() {
   }
 }
 
-asio::awaitable<HttpResponse> HttpServer::Impl::Dispatch(HttpRequest& req, const Router::Match& m,
-                                                         std::string* path_label) {
+std::optional<HttpResponse> HttpServer::Impl::DispatchNow(HttpRequest& req, const Router::Match& m,
+                                                          std::string* path_label,
+                                                          std::shared_ptr<PendingAnswer>* pending) {
   if (m.route == nullptr) {
     *path_label = "other";
     if (m.status == 405 && req.method == "OPTIONS") {
       HttpResponse r;
       r.status = 204;
       r.SetHeader("Allow", m.allow);
-      co_return r;
+      return r;
     }
     HttpResponse r = router.Error(m.status, m.status == 404 ? "404 page not found" : "405 method not allowed");
     if (m.status == 405) r.SetHeader("Allow", m.allow);
-    co_return r;
+    return r;
   }
   *path_label = m.route->pattern;
   const Route& route = *m.route;
@@ -423,22 +434,37 @@ asio::awaitable<HttpResponse> HttpServer::Impl::Dispatch(HttpRequest& req, const
     // Most async handlers (the portal's) answer before they return: that
     // answer is taken at once, without suspending the coroutine and posting
     // its resumption. A later answer, from any thread, resumes it as usual.
-    auto pending = std::make_shared<PendingAnswer>();
+    auto answer = std::make_shared<PendingAnswer>();
     try {
-      route.async_handler(req, Responder([pending](HttpResponse r) { pending->Answer(std::move(r)); }));
+      route.async_handler(req, Responder([answer](HttpResponse r) { answer->Answer(std::move(r)); }));
     } catch (const std::exception& e) {
       // The handler may or may not have called done; a second call is ignored.
       VLOG_ERROR("async handler threw", {{"path", req.path}, {"error", e.what()}});
     }
-    if (std::optional<HttpResponse> now = pending->TakeIfAnswered()) co_return std::move(*now);
+    if (std::optional<HttpResponse> now = answer->TakeIfAnswered()) return now;
+    *pending = std::move(answer);
+    return std::nullopt;
+  }
+  if (route.options.offload) return std::nullopt;
+  return CallSafely(route.handler, req, router);
+}
+
+asio::awaitable<HttpResponse> HttpServer::Impl::DispatchLater(HttpRequest& req, const Router::Match& m,
+                                                              std::shared_ptr<PendingAnswer> pending) {
+  if (pending) {
     co_return co_await AwaitResponse([&](Responder done) { pending->OnAnswer(std::move(done)); });
   }
-  if (route.options.offload) {
-    co_return co_await AwaitResponse([&](Responder done) {
-      runtime.RunOnWorker([&, done = std::move(done)] { done(CallSafely(route.handler, req, router)); });
-    });
-  }
-  co_return CallSafely(route.handler, req, router);
+  const Route& route = *m.route;
+  co_return co_await AwaitResponse([&](Responder done) {
+    runtime.RunOnWorker([&, done = std::move(done)] { done(CallSafely(route.handler, req, router)); });
+  });
+}
+
+asio::awaitable<HttpResponse> HttpServer::Impl::Dispatch(HttpRequest& req, const Router::Match& m,
+                                                         std::string* path_label) {
+  std::shared_ptr<PendingAnswer> pending;
+  if (std::optional<HttpResponse> now = DispatchNow(req, m, path_label, &pending)) co_return std::move(*now);
+  co_return co_await DispatchLater(req, m, std::move(pending));
 }
 
 asio::awaitable<void> HttpServer::Impl::Session(std::shared_ptr<Connection> conn) {
@@ -476,7 +502,7 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
   boost::system::error_code ec;
   std::string head_bytes;  // response heads, serialised here; reused by every response of the connection
   MetricsCache metrics_cache;
-  beast::flat_buffer upstream_buffer;  // proxied answers pass through here; reused by every request
+  detail::RelayScratch relay_scratch;  // proxied answers pass through here; reused by every request
 
   // Sends the header of `res` and then the pieces of `body` as chunks until it
   // ends, the client goes away or the server stops. Always closes after.
@@ -680,12 +706,19 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
     }
 
     if (match.route != nullptr && match.route->options.stream_body) {
-      HttpResponse resp = co_await Dispatch(req, match, &path_label);
+      std::shared_ptr<PendingAnswer> pending;
+      std::optional<HttpResponse> now = DispatchNow(req, match, &path_label, &pending);
+      HttpResponse resp;
+      if (now) {
+        resp = std::move(*now);
+      } else {
+        resp = co_await DispatchLater(req, match, std::move(pending));
+      }
       if (resp.forward) {
         detail::RelayClient client{opts.max_body_bytes, opts.read_timeout, version,
                                    keep_alive && !stopping.load(), req.method == "HEAD"};
         detail::RelayResult rr = co_await detail::RelayExchange(stream, conn->stream, buffer, req, frame,
-                                                                *resp.forward, client, upstream_buffer);
+                                                                *resp.forward, client, relay_scratch);
         if (!rr.answered && !rr.client_gone) {
           co_await write(router.Error(rr.status, rr.error), version, false, false, {});
         }

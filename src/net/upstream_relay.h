@@ -108,29 +108,62 @@ inline std::string Seconds(std::chrono::milliseconds d) {
   return out + "s";
 }
 
-// Opens (or takes from this thread's pool) a connection to the upstream.
-// `check_pooled`: make sure a pooled connection is still open (worth a recv
+// What a client connection keeps between proxied requests, so that relaying
+// one allocates next to nothing: the upstream answer's buffer and parsed
+// head (its field vector), the serialised heads, and a spare upstream
+// stream object that sockets move in and out of.
+struct RelayScratch {
+  relay_beast::flat_buffer answer;
+  ResponseHead head;
+  std::string head_bytes;
+  std::unique_ptr<UpstreamConnection> spare;
+};
+
+// The spare connection object of `scratch` (or a new one) with no socket.
+inline std::unique_ptr<UpstreamConnection> TakeConnectionObject(RelayScratch& scratch,
+                                                                const relay_asio::any_io_executor& ex) {
+  if (scratch.spare) return std::move(scratch.spare);
+  return std::make_unique<UpstreamConnection>(ex);
+}
+
+// Gives a connection object whose exchange ended cleanly back to `scratch`,
+// closing its socket unless it went to the pool.
+inline void RecycleConnectionObject(std::unique_ptr<UpstreamConnection> conn, RelayScratch& scratch) {
+  conn->tls.reset();
+  if (conn->tcp.socket().is_open()) conn->tcp.close();
+  conn->reused = false;
+  scratch.spare = std::move(conn);
+}
+
+// A pooled idle connection of this thread to the upstream, or null (none,
+// TLS, no pool). `check_alive`: make sure it is still open (worth a recv
 // when a request body is about to be streamed, which cannot be replayed on
-// a fresh connection; bodiless requests are retried instead). On failure
-// returns the status to answer (502, or 504 on a connect timeout) in *status.
+// a fresh connection; bodiless requests are retried instead).
+inline std::unique_ptr<UpstreamConnection> TakePooledUpstream(const UpstreamForward& fwd, bool check_alive,
+                                                              const relay_asio::any_io_executor& ex,
+                                                              RelayScratch& scratch) {
+  if (fwd.scheme == "https" || !fwd.pool) return nullptr;
+  std::optional<relay_asio::ip::tcp::socket> pooled = IdleUpstreams::Of(ex).Take(*fwd.pool, fwd.host_port, check_alive);
+  if (!pooled) return nullptr;
+  auto conn = TakeConnectionObject(scratch, ex);
+  // Same context, so the move keeps the socket's reactor registration.
+  conn->tcp.socket() = std::move(*pooled);
+  conn->reused = true;
+  return conn;
+}
+
+// Opens a new connection to the upstream (TLS for https). On failure
+// returns null and the status to answer (502, or 504 on a connect
+// timeout) in *status.
 inline relay_asio::awaitable<std::unique_ptr<UpstreamConnection>> ConnectUpstream(const UpstreamForward& fwd,
-                                                                                   bool allow_pooled,
-                                                                                   bool check_pooled, int* status,
+                                                                                   RelayScratch& scratch,
+                                                                                   int* status,
                                                                                    std::string* error) {
   using tcp = relay_asio::ip::tcp;
   auto ex = co_await relay_asio::this_coro::executor;
-  auto conn = std::make_unique<UpstreamConnection>(ex);
+  auto conn = TakeConnectionObject(scratch, ex);
   boost::system::error_code ec;
   bool tls = fwd.scheme == "https";
-  if (!tls && allow_pooled && fwd.pool) {
-    std::optional<tcp::socket> pooled = IdleUpstreams::Of(ex).Take(*fwd.pool, fwd.host_port, check_pooled);
-    if (pooled) {
-      // Same context, so the move keeps the socket's reactor registration.
-      conn->tcp.socket() = std::move(*pooled);
-      conn->reused = true;
-      co_return conn;
-    }
-  }
   std::string host, port;
   if (!SplitUpstream(fwd.host_port, &host, &port)) {
     *status = 502;
@@ -300,13 +333,13 @@ inline size_t ChunkSizeLine(char (&line)[24], size_t size) {
 // read the answer's head, stream its body (or tunnel after a 101).
 // The request's head (`req`, `frame`) has been read and dropped from
 // `client_buf`, which holds whatever of its body arrived with it.
-// `up_buf` carries the upstream's answer (the caller reuses it per
-// connection; it is left empty).
+// `scratch` is the client connection's (see RelayScratch); its answer
+// buffer is left empty.
 template <typename ClientStream>
 relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_beast::tcp_stream& client_tcp,
                                                  relay_beast::flat_buffer& client_buf, const HttpRequest& req,
                                                  const RequestFrame& frame, const UpstreamForward& fwd,
-                                                 const RelayClient& rc, relay_beast::flat_buffer& up_buf) {
+                                                 const RelayClient& rc, RelayScratch& scratch) {
   using relay_asio::redirect_error;
   using relay_asio::use_awaitable;
   RelayResult out;
@@ -315,9 +348,11 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
   std::string_view upgrade_value = req.Header("Upgrade");
   bool upgrade = fwd.websocket && AsciiIEquals(upgrade_value, "websocket");
 
+  relay_beast::flat_buffer& up_buf = scratch.answer;
+  ResponseHead& res = scratch.head;
   // The upstream request head, serialised once; the response head reuses the string.
-  std::string head_bytes;
-  head_bytes.reserve(512);
+  std::string& head_bytes = scratch.head_bytes;
+  head_bytes.clear();
   head_bytes += req.method;
   head_bytes += ' ';
   head_bytes += fwd.target;
@@ -343,7 +378,6 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
 
   std::unique_ptr<UpstreamConnection> conn;
   up_buf.clear();
-  ResponseHead res;
   const HeadLimits limits;  // 16 KiB of head, 256 fields, as the client side
   HeadParse hp;
   bool request_sent = false;
@@ -363,7 +397,8 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
   for (int attempt = 0;; ++attempt) {
     int status = 0;
     std::string error;
-    conn = co_await ConnectUpstream(fwd, attempt == 0, has_body, &status, &error);
+    conn = attempt == 0 ? TakePooledUpstream(fwd, has_body, client_tcp.get_executor(), scratch) : nullptr;
+    if (!conn) conn = co_await ConnectUpstream(fwd, scratch, &status, &error);
     if (!conn) co_return fail(status, error);
     conn->tcp.expires_after(fwd.read_timeout);
     co_await conn->With([&](auto& s) {
@@ -543,6 +578,7 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
     IdleUpstreams::Of(conn->tcp.get_executor()).Put(*fwd.pool, fwd.host_port, conn->tcp.release_socket());
   }
   up_buf.clear();
+  RecycleConnectionObject(std::move(conn), scratch);
   co_return out;
 }
 
