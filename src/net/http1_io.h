@@ -72,6 +72,23 @@ struct RequestFrame {
   uint64_t content_length = 0;
 };
 
+// Sends as much of `buffers` as the socket takes now, without waiting,
+// and returns how many bytes that was (0 when it would block; *ec is set
+// only for a real failure). A small answer nearly always leaves whole this
+// way, which saves the composed write, its timeout timer and a trip
+// through the event loop; the caller writes the rest asynchronously.
+template <typename Socket, typename ConstBuffers>
+size_t SendNow(Socket& socket, const ConstBuffers& buffers, boost::system::error_code* ec) {
+  if (!socket.non_blocking()) socket.non_blocking(true, *ec);
+  if (*ec) return 0;
+  size_t sent = socket.send(buffers, 0, *ec);
+  if (*ec == boost::asio::error::would_block || *ec == boost::asio::error::try_again ||
+      *ec == boost::asio::error::interrupted) {
+    *ec = {};
+  }
+  return sent;
+}
+
 // One piece of a body: a view into the connection's buffer, valid until
 // the next call on the reader that gave it.
 struct BodyPiece {

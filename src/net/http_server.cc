@@ -644,9 +644,15 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
     head_bytes += "\r\n";
     std::array<asio::const_buffer, 2> out{asio::buffer(head_bytes),
                                           no_body ? asio::const_buffer() : asio::buffer(r.body)};
-    conn->stream.expires_after(opts.read_timeout);
     boost::system::error_code wec;
-    co_await asio::async_write(stream, out, asio::redirect_error(asio::use_awaitable, wec));
+    size_t sent = 0;
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) sent = detail::SendNow(conn->stream.socket(), out, &wec);
+    if (!wec && sent < asio::buffer_size(out)) {
+      beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(out);
+      rest.consume(sent);
+      conn->stream.expires_after(opts.read_timeout);
+      co_await asio::async_write(stream, rest, asio::redirect_error(asio::use_awaitable, wec));
+    }
     co_return !wec && keep_alive;
   };
 

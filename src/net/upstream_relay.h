@@ -17,6 +17,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include <boost/asio/co_spawn.hpp>
@@ -400,10 +401,15 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
     conn = attempt == 0 ? TakePooledUpstream(fwd, has_body, client_tcp.get_executor(), scratch) : nullptr;
     if (!conn) conn = co_await ConnectUpstream(fwd, scratch, &status, &error);
     if (!conn) co_return fail(status, error);
-    conn->tcp.expires_after(fwd.read_timeout);
-    co_await conn->With([&](auto& s) {
-      return relay_asio::async_write(s, relay_asio::buffer(head_bytes), redirect_error(use_awaitable, ec));
-    });
+    // Bodiless requests leave in one send on a plain connection, nearly always whole.
+    size_t sent = conn->tls ? 0 : SendNow(conn->tcp.socket(), relay_asio::buffer(head_bytes), &ec);
+    if (!ec && sent < head_bytes.size()) {
+      conn->tcp.expires_after(fwd.read_timeout);
+      co_await conn->With([&](auto& s) {
+        return relay_asio::async_write(s, relay_asio::buffer(head_bytes.data() + sent, head_bytes.size() - sent),
+                                       redirect_error(use_awaitable, ec));
+      });
+    }
     if (ec && conn->reused) continue;
     if (ec) co_return fail(502, "write: " + ec.message());
     if (has_body) break;
@@ -553,9 +559,16 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
     if (n > 0 && chunked) out_buffers[count++] = relay_asio::buffer("\r\n", 2);
     if (piece.last && chunked) out_buffers[count++] = relay_asio::buffer("0\r\n\r\n", 5);
     boost::system::error_code wec;
-    if (count > 0) {
+    std::span<const relay_asio::const_buffer> pieces(out_buffers.data(), count);
+    size_t sent = 0;
+    if constexpr (std::is_same_v<ClientStream, relay_beast::tcp_stream>) {
+      if (count > 0) sent = SendNow(client_tcp.socket(), pieces, &wec);
+    }
+    if (!wec && sent < relay_asio::buffer_size(pieces)) {
+      relay_beast::buffers_suffix<std::span<const relay_asio::const_buffer>> rest(pieces);
+      rest.consume(sent);
       client_tcp.expires_after(rc.timeout);
-      co_await relay_asio::async_write(client, std::span(out_buffers.data(), count), redirect_error(use_awaitable, wec));
+      co_await relay_asio::async_write(client, rest, redirect_error(use_awaitable, wec));
     }
     out.status = code;
     out.answered = true;
