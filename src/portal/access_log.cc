@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <charconv>
+
 #include "base/file_util.h"
 #include "base/json.h"
 #include "base/log.h"
@@ -56,6 +58,15 @@ void AppendAccessLine(std::string* out, const net::HttpRequest& req, const Acces
     out->push_back(':');
     json::AppendString(out, value);
   };
+  // Integers as json::AppendNumber would print them, without going through double.
+  auto integer = [out](std::string_view key, uint64_t value) {
+    out->push_back(',');
+    json::AppendString(out, key);
+    out->push_back(':');
+    char digits[24];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), value);
+    out->append(digits, static_cast<size_t>(end - digits));
+  };
   auto number = [out](std::string_view key, double value) {
     out->push_back(',');
     json::AppendString(out, key);
@@ -66,8 +77,8 @@ void AppendAccessLine(std::string* out, const net::HttpRequest& req, const Acces
   field("host", req.Header("Host"));
   field("method", req.method);
   field("uri", req.target);
-  number("status", rec.status);
-  number("bytes", static_cast<double>(rec.bytes));
+  integer("status", rec.status < 0 ? 0 : static_cast<uint64_t>(rec.status));
+  integer("bytes", rec.bytes);
   number("duration", rec.duration_seconds);
   field("upstream", rec.upstream);
   field("user_agent", req.Header("User-Agent"));

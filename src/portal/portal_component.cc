@@ -361,7 +361,8 @@ void PortalComponent::RouteBuiltin(const State& st, const VirtualHost& vhost, ne
                                    std::string* upstream, net::Responder done) {
   const std::string& path = req.path;
   if (!vhost.endpoint.empty()) {
-    *upstream = vhost.scheme + "://" + vhost.endpoint;
+    upstream->reserve(vhost.scheme.size() + 3 + vhost.endpoint.size());
+    upstream->assign(vhost.scheme).append("://").append(vhost.endpoint);
     done(proxy_->Forward(req, *upstream, req.target, vhost.websocket));
     return;
   }
