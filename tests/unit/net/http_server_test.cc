@@ -10,6 +10,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <csignal>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -271,6 +272,12 @@ TEST_F(HttpServerTest, CountsRequestsByRoutePattern) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("path=\"other\",code=\"404\""), std::string::npos) << text;
+}
+
+TEST_F(HttpServerTest, StartIgnoresSigpipeSoAPeerGoneMidSendfileCannotKillTheProcess) {
+  struct sigaction current {};
+  ASSERT_EQ(sigaction(SIGPIPE, nullptr, &current), 0);
+  EXPECT_EQ(current.sa_handler, SIG_IGN);
 }
 
 TEST(HttpServerStartTest, PortInUseNamesAddressAndReason) {
