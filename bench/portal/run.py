@@ -10,7 +10,7 @@ machine spreads over both; the table gives the median of the runs.
 
     apt-get install -y nginx wrk
     cmake --preset release && ninja -C build/release vigil
-    /usr/bin/python3 bench/portal/run.py [--duration 10] [--reps 3]
+    /usr/bin/python3 bench/portal/run.py [--duration 10] [--reps 3] [--only proxy]
 """
 
 import argparse
@@ -28,6 +28,7 @@ sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 from nginx_peer import NGINX_BIN, NginxPeer, free_port  # noqa: E402
 
 VIGIL = os.environ.get("VIGIL_BIN", os.path.join(REPO, "build", "release", "vigil"))
+USER_US = [0.0]  # user-mode CPU per request of the last wrk run (the part the server's own code costs)
 VIGIL_STDERR = [""]  # Vigil's stderr file, shown if it dies during a run
 
 UPSTREAM_CONF = """
@@ -73,20 +74,21 @@ def wait_port(port, timeout=10):
     raise RuntimeError(f"nothing listens on {port}")
 
 
-def cpu_seconds(pid):
-    """User+system CPU of `pid` and its children processes (nginx workers)."""
+def cpu_seconds(pid, user_only=False):
+    """User+system (or user) CPU of `pid` and its children processes (nginx workers)."""
     pids = [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
                                                    text=True).stdout.split()]
     total = 0
     for p in pids:
         with open(f"/proc/{p}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
+        total += int(fields[11]) + (0 if user_only else int(fields[12]))
     return total / os.sysconf("SC_CLK_TCK")
 
 
 def wrk(port, host, path, duration, pid=None):
     cpu0 = cpu_seconds(pid) if pid else 0
+    user0 = cpu_seconds(pid, user_only=True) if pid else 0
     for attempt in range(3):
         run = subprocess.run(["wrk", "-c50", "-t2", f"-d{duration}s", "--latency", "-H", f"Host: {host}",
                               f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True)
@@ -107,6 +109,7 @@ def wrk(port, host, path, duration, pid=None):
     run.check_returncode()
     out = run.stdout
     cpu = cpu_seconds(pid) - cpu0 if pid else 0
+    user = cpu_seconds(pid, user_only=True) - user0 if pid else 0
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     m = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
     p99 = float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
@@ -114,6 +117,7 @@ def wrk(port, host, path, duration, pid=None):
     if errors or "Socket errors" in out:
         print(out, file=sys.stderr)
     total = int(re.search(r"(\d+) requests in", out).group(1))
+    USER_US[0] = user * 1e6 / max(total, 1)
     return rps, p99, cpu * 1e6 / max(total, 1)
 
 
@@ -121,7 +125,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--only", default="", help="comma-separated scenario prefixes to run, e.g. 'proxy' or "
+                    "'proxy,static 1 KiB' (default: all)")
     args = ap.parse_args()
+    global SCENARIOS
+    if args.only:
+        wanted = [w.strip() for w in args.only.split(",") if w.strip()]
+        SCENARIOS = [s for s in SCENARIOS if any(s[0].startswith(w) for w in wanted)]
     results = {(s[0], sys_): [] for s in SCENARIOS for sys_ in ("vigil", "nginx")}
     with tempfile.TemporaryDirectory(prefix="vigil-bench-portal-") as tmp:
         www = os.path.join(tmp, "www")
@@ -160,7 +170,7 @@ def main():
                             rps, p99, cpu_us = wrk(ports[sys_], host, path, args.duration, pids[sys_])
                             results[(name, sys_)].append((rps, p99, cpu_us))
                             print(f"rep {rep} load {load:.1f} {name:13s} {sys_:5s} {rps:10.0f} req/s  p99 {p99:.2f} ms"
-                                  f"  server CPU {cpu_us:.1f} us/req", flush=True)
+                                  f"  server CPU {cpu_us:.1f} us/req (user {USER_US[0]:.1f})", flush=True)
         finally:
             vigil.terminate()
             upstream.terminate()

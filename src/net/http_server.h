@@ -60,7 +60,8 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   // Binds and listens. On failure returns IOError "<addr>: <OS reason>"
-  // and leaves nothing bound.
+  // and leaves nothing bound. Sets SIGPIPE to be ignored process-wide (a
+  // peer that goes away mid-sendfile must not kill the process).
   Status Start();
   // Stops accepting, closes idle keep-alive connections and waits up to
   // `grace` for in-flight requests to finish; then closes the rest.

@@ -91,6 +91,20 @@ struct FileBody {
 
 class UpstreamPool;
 
+// Told how a forwarded exchange ended (UpstreamForward::observer): a small
+// interface rather than a std::function, so that an object the handler
+// allocates anyway (the portal's access-log context) can be the observer
+// without another allocation per request.
+class ForwardObserver {
+ public:
+  virtual ~ForwardObserver() = default;
+  // Called once the exchange is over, on the connection's I/O thread, with
+  // the status sent to the client (502/504/413 when the server answered
+  // itself, 499 when the client went away first) and the response body
+  // bytes relayed.
+  virtual void OnForwardComplete(int status, uint64_t bytes) = 0;
+};
+
 // Tells the server to forward the request it is handling to an upstream
 // HTTP/1.1 server and relay the answer, streaming both bodies through
 // bounded buffers (the request body is never read before this). Only
@@ -110,10 +124,8 @@ struct UpstreamForward {
   std::chrono::milliseconds read_timeout{120000};  // longest wait for one read from the upstream
   // Idle keep-alive connections; may be null (a connection per request).
   std::shared_ptr<UpstreamPool> pool;
-  // Called once the exchange is over with the status sent to the client
-  // (502/504/413 when the server answered itself, 499 when the client went
-  // away first) and the response body bytes relayed. May be empty.
-  std::function<void(int status, uint64_t bytes)> on_complete;
+  // Told once the exchange is over (see ForwardObserver). May be null.
+  std::shared_ptr<ForwardObserver> observer;
 };
 
 // A response to be written. Content-Length is set by the server.

@@ -76,26 +76,28 @@ HttpResponse Router::Error(int status, std::string_view message) const { return 
 
 bool Router::MatchPattern(const std::vector<Segment>& segs, std::string_view path,
                           std::vector<std::pair<std::string, std::string>>* params) const {
-  std::vector<std::string_view> parts = SplitPath(path);
-  size_t n = segs.size();
-  for (size_t i = 0; i < n; ++i) {
-    const Segment& s = segs[i];
+  // Walks the path's '/'-separated parts in place (no list of parts is
+  // built: this runs for every request and every route tried).
+  size_t pos = 1;  // the start of the current part, past its '/'
+  for (const Segment& s : segs) {
     if (s.kind == Segment::kWildcard) {
       // The rest of the path from this segment on (may be empty).
-      size_t offset = 1;
-      for (size_t k = 0; k < i; ++k) offset += parts[k].size() + 1;
-      params->emplace_back(s.text, offset <= path.size() ? std::string(path.substr(offset)) : std::string());
+      params->emplace_back(s.text, pos <= path.size() ? std::string(path.substr(pos)) : std::string());
       return true;
     }
-    if (i >= parts.size()) return false;
+    if (pos > path.size()) return false;  // the path has fewer parts
+    size_t end = path.find('/', pos);
+    if (end == std::string_view::npos) end = path.size();
+    std::string_view part = path.substr(pos, end - pos);
     if (s.kind == Segment::kLiteral) {
-      if (parts[i] != s.text) return false;
+      if (part != s.text) return false;
     } else {
-      if (parts[i].empty()) return false;
-      params->emplace_back(s.text, std::string(parts[i]));
+      if (part.empty()) return false;
+      params->emplace_back(s.text, std::string(part));
     }
+    pos = end + 1;
   }
-  return parts.size() == n;
+  return pos > path.size();  // and no parts are left over
 }
 
 Router::Match Router::Find(HttpRequest& req) const {

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <limits>
 #include <memory>
@@ -16,6 +17,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include <boost/asio/co_spawn.hpp>
@@ -28,8 +30,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 
+#include "net/http1_io.h"
+#include "net/http1_parser.h"
 #include "net/http_types.h"
 #include "net/upstream_idle.h"
 #include "net/upstream_pool.h"
@@ -38,7 +41,6 @@ namespace vigil::net::detail {
 
 namespace relay_asio = boost::asio;
 namespace relay_beast = boost::beast;
-namespace relay_http = boost::beast::http;
 
 // What the exchange did, for the server's logging and connection reuse.
 struct RelayResult {
@@ -107,29 +109,62 @@ inline std::string Seconds(std::chrono::milliseconds d) {
   return out + "s";
 }
 
-// Opens (or takes from this thread's pool) a connection to the upstream.
-// `check_pooled`: make sure a pooled connection is still open (worth a recv
+// What a client connection keeps between proxied requests, so that relaying
+// one allocates next to nothing: the upstream answer's buffer and parsed
+// head (its field vector), the serialised heads, and a spare upstream
+// stream object that sockets move in and out of.
+struct RelayScratch {
+  relay_beast::flat_buffer answer;
+  ResponseHead head;
+  std::string head_bytes;
+  std::unique_ptr<UpstreamConnection> spare;
+};
+
+// The spare connection object of `scratch` (or a new one) with no socket.
+inline std::unique_ptr<UpstreamConnection> TakeConnectionObject(RelayScratch& scratch,
+                                                                const relay_asio::any_io_executor& ex) {
+  if (scratch.spare) return std::move(scratch.spare);
+  return std::make_unique<UpstreamConnection>(ex);
+}
+
+// Gives a connection object whose exchange ended cleanly back to `scratch`,
+// closing its socket unless it went to the pool.
+inline void RecycleConnectionObject(std::unique_ptr<UpstreamConnection> conn, RelayScratch& scratch) {
+  conn->tls.reset();
+  if (conn->tcp.socket().is_open()) conn->tcp.close();
+  conn->reused = false;
+  scratch.spare = std::move(conn);
+}
+
+// A pooled idle connection of this thread to the upstream, or null (none,
+// TLS, no pool). `check_alive`: make sure it is still open (worth a recv
 // when a request body is about to be streamed, which cannot be replayed on
-// a fresh connection; bodiless requests are retried instead). On failure
-// returns the status to answer (502, or 504 on a connect timeout) in *status.
+// a fresh connection; bodiless requests are retried instead).
+inline std::unique_ptr<UpstreamConnection> TakePooledUpstream(const UpstreamForward& fwd, bool check_alive,
+                                                              const relay_asio::any_io_executor& ex,
+                                                              RelayScratch& scratch) {
+  if (fwd.scheme == "https" || !fwd.pool) return nullptr;
+  std::optional<relay_asio::ip::tcp::socket> pooled = IdleUpstreams::Of(ex).Take(*fwd.pool, fwd.host_port, check_alive);
+  if (!pooled) return nullptr;
+  auto conn = TakeConnectionObject(scratch, ex);
+  // Same context, so the move keeps the socket's reactor registration.
+  conn->tcp.socket() = std::move(*pooled);
+  conn->reused = true;
+  return conn;
+}
+
+// Opens a new connection to the upstream (TLS for https). On failure
+// returns null and the status to answer (502, or 504 on a connect
+// timeout) in *status.
 inline relay_asio::awaitable<std::unique_ptr<UpstreamConnection>> ConnectUpstream(const UpstreamForward& fwd,
-                                                                                   bool allow_pooled,
-                                                                                   bool check_pooled, int* status,
+                                                                                   RelayScratch& scratch,
+                                                                                   int* status,
                                                                                    std::string* error) {
   using tcp = relay_asio::ip::tcp;
   auto ex = co_await relay_asio::this_coro::executor;
-  auto conn = std::make_unique<UpstreamConnection>(ex);
+  auto conn = TakeConnectionObject(scratch, ex);
   boost::system::error_code ec;
   bool tls = fwd.scheme == "https";
-  if (!tls && allow_pooled && fwd.pool) {
-    std::optional<tcp::socket> pooled = IdleUpstreams::Of(ex).Take(*fwd.pool, fwd.host_port, check_pooled);
-    if (pooled) {
-      // Same context, so the move keeps the socket's reactor registration.
-      conn->tcp.socket() = std::move(*pooled);
-      conn->reused = true;
-      co_return conn;
-    }
-  }
   std::string host, port;
   if (!SplitUpstream(fwd.host_port, &host, &port)) {
     *status = 502;
@@ -244,9 +279,10 @@ inline void AppendField(std::string* out, std::string_view name, std::string_vie
 // Appends "HTTP/1.1 200 OK\r\n".
 inline void AppendStatusLine(std::string* out, unsigned version, int status) {
   out->append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
-  char code[16];
-  int n = std::snprintf(code, sizeof(code), "%d ", status);
-  out->append(code, static_cast<size_t>(n));
+  if (status < 100 || status > 999) status = 500;
+  const char code[4] = {static_cast<char>('0' + status / 100), static_cast<char>('0' + status / 10 % 10),
+                        static_cast<char>('0' + status % 10), ' '};
+  out->append(code, 4);
   out->append(ReasonPhrase(status));
   out->append("\r\n");
 }
@@ -258,75 +294,103 @@ inline void AppendConnection(std::string* out, unsigned version, bool keep_alive
   if (version < 11 && keep_alive) AppendField(out, "Connection", "keep-alive");
 }
 
-inline bool IsHopByHop(relay_beast::string_view name) {
-  for (const char* h : {"Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer", "Transfer-Encoding",
-                        "Upgrade", "Content-Length"}) {
-    if (relay_beast::iequals(h, name)) return true;
+inline bool IsHopByHop(std::string_view name) {
+  static constexpr std::string_view kHopByHop[] = {"Connection", "Keep-Alive",        "Proxy-Connection",
+                                                   "TE",         "Trailer",           "Transfer-Encoding",
+                                                   "Upgrade",    "Content-Length"};
+  for (std::string_view h : kHopByHop) {
+    if (AsciiIEquals(h, name)) return true;
   }
   return false;
 }
 
+// Appends a decimal number.
+inline void AppendDecimal(std::string* out, uint64_t n) {
+  char digits[24];
+  char* end = digits + sizeof(digits);
+  char* p = end;
+  do {
+    *--p = static_cast<char>('0' + n % 10);
+    n /= 10;
+  } while (n != 0);
+  out->append(p, static_cast<size_t>(end - p));
+}
+
+// Writes "<hex size>\r\n", a chunk's size line, into `line`; returns its length.
+inline size_t ChunkSizeLine(char (&line)[24], size_t size) {
+  char hex[20];
+  size_t n = 0;
+  do {
+    hex[n++] = "0123456789abcdef"[size & 15];
+    size >>= 4;
+  } while (size != 0);
+  for (size_t i = 0; i < n; ++i) line[i] = hex[n - 1 - i];
+  line[n] = '\r';
+  line[n + 1] = '\n';
+  return n + 2;
+}
+
 // The whole exchange: connect, send the head, stream the request body,
 // read the answer's head, stream its body (or tunnel after a 101).
-// `head` has read the request head and nothing of its body. `buf` is the
-// scratch space both bodies pass through (the caller reuses it per connection).
+// The request's head (`req`, `frame`) has been read and dropped from
+// `client_buf`, which holds whatever of its body arrived with it.
+// `scratch` is the client connection's (see RelayScratch); its answer
+// buffer is left empty.
 template <typename ClientStream>
 relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_beast::tcp_stream& client_tcp,
-                                                 relay_beast::flat_buffer& client_buf,
-                                                 relay_http::request_parser<relay_http::empty_body>& head,
-                                                 const UpstreamForward& fwd, const RelayClient& rc,
-                                                 std::span<char> buf) {
+                                                 relay_beast::flat_buffer& client_buf, const HttpRequest& req,
+                                                 const RequestFrame& frame, const UpstreamForward& fwd,
+                                                 const RelayClient& rc, RelayScratch& scratch) {
   using relay_asio::redirect_error;
   using relay_asio::use_awaitable;
   RelayResult out;
   boost::system::error_code ec;
-  const auto& req = head.get();
-  bool has_body = head.chunked() || (head.content_length() && *head.content_length() > 0);
-  bool upgrade = fwd.websocket && relay_beast::iequals(req[relay_http::field::upgrade], "websocket");
+  bool has_body = frame.framing != BodyFraming::kNone;
+  std::string_view upgrade_value = req.Header("Upgrade");
+  bool upgrade = fwd.websocket && AsciiIEquals(upgrade_value, "websocket");
 
+  relay_beast::flat_buffer& up_buf = scratch.answer;
+  ResponseHead& res = scratch.head;
   // The upstream request head, serialised once; the response head reuses the string.
-  std::string head_bytes;
-  head_bytes.reserve(512);
-  head_bytes.append(req.method_string().data(), req.method_string().size());
+  std::string& head_bytes = scratch.head_bytes;
+  head_bytes.clear();
+  head_bytes += req.method;
   head_bytes += ' ';
   head_bytes += fwd.target;
   head_bytes += " HTTP/1.1\r\n";
   for (const auto& [name, value] : fwd.headers) {
-    if (IsHopByHop(relay_beast::string_view(name.data(), name.size()))) continue;
+    if (IsHopByHop(name)) continue;
     if (upgrade && relay_beast::iequals(name, "Connection")) continue;
     AppendField(&head_bytes, name, value);
   }
   if (upgrade) {
     AppendField(&head_bytes, "Connection", "upgrade");
-    auto value = req[relay_http::field::upgrade];
-    AppendField(&head_bytes, "Upgrade", std::string_view(value.data(), value.size()));
+    AppendField(&head_bytes, "Upgrade", upgrade_value);
   }
-  bool up_chunked = head.chunked();
+  bool up_chunked = frame.framing == BodyFraming::kChunked;
   if (up_chunked) {
     AppendField(&head_bytes, "Transfer-Encoding", "chunked");
-  } else if (head.content_length()) {
-    char digits[24];
-    int n = std::snprintf(digits, sizeof(digits), "%llu", static_cast<unsigned long long>(*head.content_length()));
-    AppendField(&head_bytes, "Content-Length", std::string_view(digits, static_cast<size_t>(n)));
+  } else if (frame.framing == BodyFraming::kLength) {
+    head_bytes += "Content-Length: ";
+    AppendDecimal(&head_bytes, frame.content_length);
+    head_bytes += "\r\n";
   }
   head_bytes += "\r\n";
 
   std::unique_ptr<UpstreamConnection> conn;
-  relay_beast::flat_buffer up_buf;
-  std::optional<relay_http::response_parser<relay_http::buffer_body>> rp;
+  up_buf.clear();
+  const HeadLimits limits;  // 16 KiB of head, 256 fields, as the client side
+  HeadParse hp;
   bool request_sent = false;
   auto fail = [&](int status, std::string message) {
     out.status = status;
     out.error = "upstream " + fwd.scheme + "://" + fwd.host_port + ": " + std::move(message);
     return out;
   };
-  auto read_head = [&](relay_http::response_parser<relay_http::buffer_body>& p) {
-    return conn->With([&](auto& s) { return relay_http::async_read_header(s, up_buf, p, redirect_error(use_awaitable, ec)); });
-  };
-  auto new_parser = [&] {
-    rp.emplace();
-    rp->body_limit(std::numeric_limits<std::uint64_t>::max());
-    if (rc.head) rp->skip(true);
+  // (Plain lambdas returning the awaitable, not coroutines: no frame of their own.)
+  auto read_head = [&] {
+    conn->tcp.expires_after(fwd.read_timeout);
+    return conn->With([&](auto& s) { return ReadHead(s, up_buf, limits, &res, ParseResponseHead, &ec); });
   };
 
   // A pooled connection the upstream closed meanwhile fails at once: retry
@@ -334,37 +398,40 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
   for (int attempt = 0;; ++attempt) {
     int status = 0;
     std::string error;
-    conn = co_await ConnectUpstream(fwd, attempt == 0, has_body, &status, &error);
+    conn = attempt == 0 ? TakePooledUpstream(fwd, has_body, client_tcp.get_executor(), scratch) : nullptr;
+    if (!conn) conn = co_await ConnectUpstream(fwd, scratch, &status, &error);
     if (!conn) co_return fail(status, error);
-    conn->tcp.expires_after(fwd.read_timeout);
-    co_await conn->With([&](auto& s) {
-      return relay_asio::async_write(s, relay_asio::buffer(head_bytes), redirect_error(use_awaitable, ec));
-    });
+    // Bodiless requests leave in one send on a plain connection, nearly always whole.
+    size_t sent = conn->tls ? 0 : SendNow(conn->tcp.socket(), relay_asio::buffer(head_bytes), &ec);
+    if (!ec && sent < head_bytes.size()) {
+      conn->tcp.expires_after(fwd.read_timeout);
+      co_await conn->With([&](auto& s) {
+        return relay_asio::async_write(s, relay_asio::buffer(head_bytes.data() + sent, head_bytes.size() - sent),
+                                       redirect_error(use_awaitable, ec));
+      });
+    }
     if (ec && conn->reused) continue;
     if (ec) co_return fail(502, "write: " + ec.message());
     if (has_body) break;
     request_sent = true;
     up_buf.clear();
-    new_parser();
-    co_await read_head(*rp);
+    hp = co_await read_head();
     if (ec && conn->reused && up_buf.size() == 0 && ec != relay_beast::error::timeout) continue;
     break;
   }
 
   if (has_body) {
-    // Client → upstream, one bounded buffer at a time.
-    relay_http::request_parser<relay_http::buffer_body> body(std::move(head));
-    body.body_limit(rc.max_body_bytes);
+    // Client → upstream, a bounded piece at a time, from the client's buffer.
+    BodyReader body(frame.framing, frame.content_length);
     bool upstream_broke = false;
-    while (!body.is_done()) {
-      body.get().body().data = buf.data();
-      body.get().body().size = buf.size();
+    uint64_t total = 0;
+    char size_line[24];
+    for (;;) {
       client_tcp.expires_after(rc.timeout);
-      co_await relay_http::async_read(client, client_buf, body, redirect_error(use_awaitable, ec));
-      if (ec == relay_http::error::need_buffer) ec = {};
-      if (ec == relay_http::error::body_limit) {
-        out.status = 413;
-        out.error = "request body exceeds the limit of " + std::to_string(rc.max_body_bytes) + " bytes";
+      BodyPiece piece = co_await body.Next(client, client_buf, &ec);
+      if (piece.malformed) {
+        out.status = 400;
+        out.error = "malformed request body: " + std::string(piece.error);
         co_return out;
       }
       if (ec) {
@@ -372,49 +439,54 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
         out.client_gone = true;
         co_return out;
       }
-      size_t n = buf.size() - body.get().body().size;
-      if (n == 0 || upstream_broke) continue;
-      conn->tcp.expires_after(fwd.read_timeout);
-      if (up_chunked) {
-        co_await conn->With([&](auto& s) {
-          return relay_asio::async_write(s, relay_http::make_chunk(relay_asio::buffer(buf.data(), n)),
-                                         redirect_error(use_awaitable, ec));
-        });
-      } else {
-        co_await conn->With([&](auto& s) {
-          return relay_asio::async_write(s, relay_asio::buffer(buf.data(), n), redirect_error(use_awaitable, ec));
-        });
+      total += piece.data.size();
+      if (total > rc.max_body_bytes) {
+        out.status = 413;
+        out.error = "request body exceeds the limit of " + std::to_string(rc.max_body_bytes) + " bytes";
+        co_return out;
       }
-      // The upstream may have answered early and closed: stop sending,
-      // finish reading the client's body, and relay what it said.
-      if (ec) upstream_broke = true;
+      if (!upstream_broke && (!piece.data.empty() || (piece.last && up_chunked))) {
+        std::array<relay_asio::const_buffer, 4> pieces;
+        size_t count = 0;
+        if (up_chunked && !piece.data.empty()) {
+          pieces[count++] = relay_asio::buffer(size_line, ChunkSizeLine(size_line, piece.data.size()));
+        }
+        if (!piece.data.empty()) pieces[count++] = relay_asio::buffer(piece.data.data(), piece.data.size());
+        if (up_chunked && !piece.data.empty()) pieces[count++] = relay_asio::buffer("\r\n", 2);
+        if (up_chunked && piece.last) pieces[count++] = relay_asio::buffer("0\r\n\r\n", 5);
+        conn->tcp.expires_after(fwd.read_timeout);
+        co_await conn->With([&](auto& s) {
+          return relay_asio::async_write(s, std::span(pieces.data(), count), redirect_error(use_awaitable, ec));
+        });
+        // The upstream may have answered early and closed: stop sending,
+        // finish reading the client's body, and relay what it said.
+        if (ec) upstream_broke = true;
+      }
+      if (piece.last) break;
     }
-    if (!upstream_broke && up_chunked) {
-      co_await conn->With([&](auto& s) {
-        return relay_asio::async_write(s, relay_http::make_chunk_last(), redirect_error(use_awaitable, ec));
-      });
-    }
+    body.Finish(client_buf);
     request_sent = !upstream_broke;
-    new_parser();
-    co_await read_head(*rp);
+    hp = co_await read_head();
   }
   // 1xx answers other than the 101 we may have asked for are dropped.
-  while (!ec && rp->get().result_int() < 200 && !(upgrade && rp->get().result_int() == 101)) {
-    new_parser();
-    co_await read_head(*rp);
+  while (hp.complete() && res.status < 200 && !(upgrade && res.status == 101)) {
+    up_buf.consume(hp.head_bytes);
+    hp = co_await read_head();
   }
   if (ec == relay_beast::error::timeout) {
     co_return fail(504, "no answer within " + Seconds(fwd.read_timeout));
   }
   if (ec) co_return fail(502, "reading the answer: " + ec.message());
+  if (hp.invalid()) co_return fail(502, "reading the answer: " + std::string(hp.error));
 
-  const auto& res = rp->get();
-  int code = res.result_int();
+  int code = res.status;
   if (code == 101) {
-    relay_http::response<relay_http::empty_body> switching{relay_http::status::switching_protocols, 11};
-    for (const auto& f : res) switching.insert(f.name_string(), f.value());
+    head_bytes.assign("HTTP/1.1 101 Switching Protocols\r\n");
+    for (const auto& f : res.fields) AppendField(&head_bytes, f.name, f.value);
+    head_bytes += "\r\n";
+    up_buf.consume(hp.head_bytes);
     client_tcp.expires_after(rc.timeout);
-    co_await relay_http::async_write(client, switching, redirect_error(use_awaitable, ec));
+    co_await relay_asio::async_write(client, relay_asio::buffer(head_bytes), redirect_error(use_awaitable, ec));
     out.status = 101;
     out.answered = true;
     if (ec) {
@@ -424,91 +496,102 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
     co_await conn->With([&](auto& s) {
       return Tunnel(client, client_tcp, client_buf, s, conn->tcp, up_buf, fwd.read_timeout);
     });
+    up_buf.clear();
     co_return out;
   }
 
   // Upstream → client: its fields minus hop-by-hop ones, our framing.
   head_bytes.clear();
   AppendStatusLine(&head_bytes, rc.version, code);
-  for (const auto& f : res) {
-    if (IsHopByHop(f.name_string()) || f.name() == relay_http::field::server) continue;
-    AppendField(&head_bytes, std::string_view(f.name_string().data(), f.name_string().size()),
-                std::string_view(f.value().data(), f.value().size()));
+  for (const auto& f : res.fields) {
+    if (IsHopByHop(f.name) || AsciiIEquals(f.name, "Server")) {
+      continue;
+    }
+    AppendField(&head_bytes, f.name, f.value);
   }
-  AppendField(&head_bytes, "Server", "vigil");
+  head_bytes += "Server: vigil\r\n";
   enum class Framing { kNone, kLength, kChunked, kUntilClose } framing;
-  auto append_length = [&](uint64_t length) {
-    char digits[24];
-    int len = std::snprintf(digits, sizeof(digits), "%llu", static_cast<unsigned long long>(length));
-    AppendField(&head_bytes, "Content-Length", std::string_view(digits, static_cast<size_t>(len)));
-  };
+  BodyFraming up_framing = res.framing;
   if (rc.head || code == 204 || code == 304) {
     framing = Framing::kNone;
-    if (rc.head && res.has_content_length()) {
-      auto v = res[relay_http::field::content_length];
-      AppendField(&head_bytes, "Content-Length", std::string_view(v.data(), v.size()));
-    }
-  } else if (rp->content_length()) {
+    up_framing = BodyFraming::kNone;
+    std::string_view length = res.Find("Content-Length");
+    if (rc.head && !length.empty()) AppendField(&head_bytes, "Content-Length", length);
+  } else if (res.framing == BodyFraming::kLength) {
     framing = Framing::kLength;
-    append_length(*rp->content_length());
+    head_bytes += "Content-Length: ";
+    AppendDecimal(&head_bytes, res.content_length);
+    head_bytes += "\r\n";
   } else if (rc.version >= 11) {
     framing = Framing::kChunked;
-    AppendField(&head_bytes, "Transfer-Encoding", "chunked");
+    head_bytes += "Transfer-Encoding: chunked\r\n";
   } else {
     framing = Framing::kUntilClose;
   }
   bool keep_alive = rc.keep_alive && framing != Framing::kUntilClose;
   AppendConnection(&head_bytes, rc.version, keep_alive);
   head_bytes += "\r\n";
+  bool upstream_reusable = res.keep_alive;
+  up_buf.consume(hp.head_bytes);  // the fields' views die here
 
-  // Reads the next piece of the upstream's body into buf; returns its size.
-  auto read_piece = [&]() -> relay_asio::awaitable<size_t> {
-    rp->get().body().data = buf.data();
-    rp->get().body().size = buf.size();
+  BodyReader answer(up_framing, res.content_length);
+  auto read_piece = [&] {
     conn->tcp.expires_after(fwd.read_timeout);
-    co_await conn->With([&](auto& s) { return relay_http::async_read(s, up_buf, *rp, redirect_error(use_awaitable, ec)); });
-    if (ec == relay_http::error::need_buffer) ec = {};
-    co_return buf.size() - rp->get().body().size;
+    return conn->With([&](auto& s) { return answer.Next(s, up_buf, &ec); });
   };
   // The head and the first piece leave in one write, so that a small answer
   // is one segment on the wire.
-  size_t n = 0;
-  if (framing != Framing::kNone && !rp->is_done()) {
-    n = co_await read_piece();
-    if (ec == relay_beast::error::timeout && n == 0) co_return fail(504, "no answer within " + Seconds(fwd.read_timeout));
-    if (ec && n == 0) co_return fail(502, "reading the answer: " + ec.message());
-  }
+  BodyPiece piece = co_await read_piece();
+  if (piece.malformed) co_return fail(502, "reading the answer: " + std::string(piece.error));
+  if (ec == relay_beast::error::timeout) co_return fail(504, "no answer within " + Seconds(fwd.read_timeout));
+  if (ec) co_return fail(502, "reading the answer: " + ec.message());
   char size_line[24];
-  bool done = framing == Framing::kNone || (rp->is_done() && !ec);
   for (bool first = true;; first = false) {
-    std::vector<relay_asio::const_buffer> out_buffers;
-    if (first) out_buffers.push_back(relay_asio::buffer(head_bytes));
-    if (n > 0 && framing == Framing::kChunked) {
-      int len = std::snprintf(size_line, sizeof(size_line), "%zx\r\n", n);
-      out_buffers.push_back(relay_asio::buffer(size_line, static_cast<size_t>(len)));
+    std::array<relay_asio::const_buffer, 5> out_buffers;
+    size_t count = 0;
+    size_t n = piece.data.size();
+    bool chunked = framing == Framing::kChunked;
+    if (first) out_buffers[count++] = relay_asio::buffer(head_bytes);
+    if (n > 0 && chunked) {
+      out_buffers[count++] = relay_asio::buffer(size_line, ChunkSizeLine(size_line, n));
     }
-    if (n > 0) out_buffers.push_back(relay_asio::buffer(buf.data(), n));
-    if (n > 0 && framing == Framing::kChunked) out_buffers.push_back(relay_asio::buffer("\r\n", 2));
-    if (done && framing == Framing::kChunked) out_buffers.push_back(relay_asio::buffer("0\r\n\r\n", 5));
+    if (n > 0) out_buffers[count++] = relay_asio::buffer(piece.data.data(), n);
+    if (n > 0 && chunked) out_buffers[count++] = relay_asio::buffer("\r\n", 2);
+    if (piece.last && chunked) out_buffers[count++] = relay_asio::buffer("0\r\n\r\n", 5);
     boost::system::error_code wec;
-    client_tcp.expires_after(rc.timeout);
-    co_await relay_asio::async_write(client, out_buffers, redirect_error(use_awaitable, wec));
+    std::span<const relay_asio::const_buffer> pieces(out_buffers.data(), count);
+    size_t sent = 0;
+    if constexpr (std::is_same_v<ClientStream, relay_beast::tcp_stream>) {
+      if (count > 0) sent = SendNow(client_tcp.socket(), pieces, &wec);
+    }
+    if (!wec && sent < relay_asio::buffer_size(pieces)) {
+      relay_beast::buffers_suffix<std::span<const relay_asio::const_buffer>> rest(pieces);
+      rest.consume(sent);
+      client_tcp.expires_after(rc.timeout);
+      co_await relay_asio::async_write(client, rest, redirect_error(use_awaitable, wec));
+    }
     out.status = code;
     out.answered = true;
     out.bytes += n;
     if (wec) {
       out.client_gone = true;
+      up_buf.clear();
       co_return out;
     }
-    if (ec) co_return out;  // the upstream broke off mid-body: the client sees a short body and a close
-    if (done) break;
-    n = co_await read_piece();
-    done = rp->is_done() && !ec;
+    if (piece.last) break;
+    piece = co_await read_piece();
+    if (ec || piece.malformed) {
+      up_buf.clear();
+      co_return out;  // the upstream broke off mid-body: the client sees a short body and a close
+    }
   }
+  answer.Finish(up_buf);
   out.client_reusable = keep_alive;
-  if (fwd.pool && !conn->tls && request_sent && rp->is_done() && rp->keep_alive() && up_buf.size() == 0) {
+  if (fwd.pool && !conn->tls && request_sent && upstream_reusable && up_buf.size() == 0) {
     IdleUpstreams::Of(conn->tcp.get_executor()).Put(*fwd.pool, fwd.host_port, conn->tcp.release_socket());
   }
+  up_buf.clear();
+  RecycleConnectionObject(std::move(conn), scratch);
   co_return out;
 }
 

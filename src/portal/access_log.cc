@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <charconv>
+
 #include "base/file_util.h"
 #include "base/json.h"
 #include "base/log.h"
@@ -10,34 +12,84 @@
 
 namespace vigil::portal {
 
-std::string FormatAccessLine(const net::HttpRequest& req, const AccessRecord& rec) {
-  std::string out;
-  out.reserve(320);  // a typical line, so that it is built without regrowing
-  out += '{';
-  auto field = [&out](std::string_view key, std::string_view value) {
-    if (out.size() > 1) out += ',';
-    json::AppendString(&out, key);
-    out += ':';
-    json::AppendString(&out, value);
+namespace {
+
+// Appends the RFC 3339 time of `unix_ms` as FormatRfc3339Millis writes it
+// ("2026-11-27T23:51:09.25Z"). The date and time of day are formatted once
+// per second and thread (as nginx caches its log time), the milliseconds
+// every time.
+void AppendTime(std::string* out, int64_t unix_ms) {
+  if (unix_ms <= 0) {
+    out->append(FormatRfc3339Millis(unix_ms));
+    return;
+  }
+  struct Cached {
+    int64_t second = -1;
+    std::string text;  // "2026-11-27T23:51:09", without fraction or zone
   };
-  auto number = [&out](std::string_view key, double value) {
-    out += ',';
-    json::AppendString(&out, key);
-    out += ':';
-    json::AppendNumber(&out, value);
+  thread_local Cached cached;
+  int64_t second = unix_ms / 1000;
+  if (second != cached.second) {
+    std::string full = FormatRfc3339Millis(second * 1000);  // whole second: no fraction
+    cached.text.assign(full, 0, full.size() - 1);           // drop the 'Z'
+    cached.second = second;
+  }
+  out->append(cached.text);
+  int ms = static_cast<int>(unix_ms % 1000);
+  if (ms != 0) {
+    char frac[5] = {'.', static_cast<char>('0' + ms / 100), static_cast<char>('0' + ms / 10 % 10),
+                    static_cast<char>('0' + ms % 10), 0};
+    size_t len = 4;
+    while (frac[len - 1] == '0') --len;
+    out->append(frac, len);
+  }
+  out->push_back('Z');
+}
+
+}  // namespace
+
+void AppendAccessLine(std::string* out, const net::HttpRequest& req, const AccessRecord& rec) {
+  out->append("{\"time\":\"");
+  AppendTime(out, rec.unix_ms);
+  out->push_back('"');
+  auto field = [out](std::string_view key, std::string_view value) {
+    out->push_back(',');
+    json::AppendString(out, key);
+    out->push_back(':');
+    json::AppendString(out, value);
   };
-  field("time", FormatRfc3339Millis(rec.unix_ms));
+  // Integers as json::AppendNumber would print them, without going through double.
+  auto integer = [out](std::string_view key, uint64_t value) {
+    out->push_back(',');
+    json::AppendString(out, key);
+    out->push_back(':');
+    char digits[24];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), value);
+    out->append(digits, static_cast<size_t>(end - digits));
+  };
+  auto number = [out](std::string_view key, double value) {
+    out->push_back(',');
+    json::AppendString(out, key);
+    out->push_back(':');
+    json::AppendNumber(out, value);
+  };
   field("remote_addr", req.remote_addr);
   field("host", req.Header("Host"));
   field("method", req.method);
   field("uri", req.target);
-  number("status", rec.status);
-  number("bytes", static_cast<double>(rec.bytes));
+  integer("status", rec.status < 0 ? 0 : static_cast<uint64_t>(rec.status));
+  integer("bytes", rec.bytes);
   number("duration", rec.duration_seconds);
   field("upstream", rec.upstream);
   field("user_agent", req.Header("User-Agent"));
   field("referer", req.Header("Referer"));
-  out += "}\n";
+  out->append("}\n");
+}
+
+std::string FormatAccessLine(const net::HttpRequest& req, const AccessRecord& rec) {
+  std::string out;
+  out.reserve(320);  // a typical line, so that it is built without regrowing
+  AppendAccessLine(&out, req, rec);
   return out;
 }
 
@@ -51,7 +103,10 @@ AccessLog::~AccessLog() {
 
 void AccessLog::Write(const net::HttpRequest& req, const AccessRecord& rec) {
   if (dir_.empty()) return;
-  std::string line = FormatAccessLine(req, rec);
+  // Each thread formats its lines into one buffer that keeps its capacity.
+  thread_local std::string line;
+  line.clear();
+  AppendAccessLine(&line, req, rec);
   int fd = -1;
   {
     std::shared_lock lock(mu_);

@@ -48,5 +48,7 @@ class AccessLog {
 
 // The JSON line (with trailing newline) Write appends.
 std::string FormatAccessLine(const net::HttpRequest& req, const AccessRecord& rec);
+// Appends that line to *out (so that a caller can reuse one buffer).
+void AppendAccessLine(std::string* out, const net::HttpRequest& req, const AccessRecord& rec);
 
 }  // namespace vigil::portal

@@ -218,40 +218,47 @@ void PortalComponent::Handle(net::HttpRequest& req, net::Responder done) {
     done(ErrorPage(404, "no virtual host is configured in infra_portal"));
     return;
   }
-  auto upstream = std::make_shared<std::string>();
-  // The request object is gone once the response is written; keep what the log needs.
-  auto logged = std::make_shared<net::HttpRequest>();
-  logged->method = req.method;
-  logged->target = req.target;
-  logged->remote_addr = req.remote_addr;
+  // What the access log needs, in one allocation that outlives the request
+  // object (gone once the response is written) and, for a proxied request,
+  // observes the relay (status and size are known once it ends).
+  auto exchange = std::make_shared<LoggedExchange>();
+  exchange->portal = this;
+  exchange->start = start;
+  net::HttpRequest& logged = exchange->request;
+  logged.method = req.method;
+  logged.target = req.target;
+  logged.remote_addr = req.remote_addr;
+  logged.headers.reserve(3);
   for (std::string_view h : {"Host", "User-Agent", "Referer"}) {
-    if (auto v = req.Header(h); !v.empty()) logged->headers.emplace_back(std::string(h), std::string(v));
+    if (auto v = req.Header(h); !v.empty()) logged.headers.emplace_back(std::string(h), std::string(v));
   }
-  net::Responder logged_done = [this, done = std::move(done), logged, upstream, start,
-                                name = vhost->log ? vhost->name : std::string()](net::HttpResponse r) {
-    if (!name.empty() && (access_log_ || shipper_)) {
-      auto write_log = [this, logged, upstream, start, name](int status, uint64_t bytes) {
-        AccessRecord rec;
-        rec.unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
-        rec.vhost = name;
-        rec.upstream = *upstream;
-        rec.status = status;
-        rec.bytes = bytes;
-        rec.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        if (access_log_) access_log_->Write(*logged, rec);
-        if (shipper_) shipper_->Add(*logged, rec);
-      };
+  if (vhost->log && (access_log_ || shipper_)) exchange->vhost = vhost->name;
+  std::string* upstream = &exchange->upstream;
+  net::Responder logged_done = [exchange = std::move(exchange), done = std::move(done)](net::HttpResponse r) {
+    if (!exchange->vhost.empty()) {
       if (r.forward) {
-        r.forward->on_complete = write_log;  // status and size are known once the relay ends
+        r.forward->observer = exchange;
       } else {
-        write_log(r.status, r.file ? r.file->length : r.body.size());
+        exchange->OnForwardComplete(r.status, r.file ? r.file->length : r.body.size());
       }
     }
     done(std::move(r));
   };
-  Route(*st, *vhost, req, upstream.get(), std::move(logged_done));
+  Route(*st, *vhost, req, upstream, std::move(logged_done));
+}
+
+void PortalComponent::LoggedExchange::OnForwardComplete(int status, uint64_t bytes) {
+  AccessRecord rec;
+  rec.unix_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  rec.status = status;
+  rec.bytes = bytes;
+  rec.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  rec.vhost = vhost;
+  rec.upstream = upstream;
+  if (portal->access_log_) portal->access_log_->Write(request, rec);
+  if (portal->shipper_) portal->shipper_->Add(request, rec);
 }
 
 void PortalComponent::Route(const State& st, const VirtualHost& vhost, net::HttpRequest& req, std::string* upstream,
@@ -354,7 +361,8 @@ void PortalComponent::RouteBuiltin(const State& st, const VirtualHost& vhost, ne
                                    std::string* upstream, net::Responder done) {
   const std::string& path = req.path;
   if (!vhost.endpoint.empty()) {
-    *upstream = vhost.scheme + "://" + vhost.endpoint;
+    upstream->reserve(vhost.scheme.size() + 3 + vhost.endpoint.size());
+    upstream->assign(vhost.scheme).append("://").append(vhost.endpoint);
     done(proxy_->Forward(req, *upstream, req.target, vhost.websocket));
     return;
   }

@@ -19,6 +19,7 @@
 // is swapped atomically on reload.
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -55,6 +56,18 @@ class PortalComponent : public service::HttpComponent {
   Result<std::shared_ptr<const State>> BuildState(const config::Settings& settings) const;
   std::shared_ptr<const State> state() const;
   void Handle(net::HttpRequest& req, net::Responder done);
+  // One request's access-log context: what the line needs once the request
+  // object is gone, written when the answer is known (at once for local
+  // answers, when the relay ends for proxied ones).
+  struct LoggedExchange : net::ForwardObserver {
+    // Writes the access-log line (and ships it). REQUIRES: !vhost.empty().
+    void OnForwardComplete(int status, uint64_t bytes) override;
+    PortalComponent* portal = nullptr;
+    std::chrono::steady_clock::time_point start;
+    net::HttpRequest request;  // method, target, remote address, Host/User-Agent/Referer
+    std::string vhost;         // the log file's stem; empty: not logged
+    std::string upstream;      // set by the router when proxying
+  };
   // Picks the handler of `vhost` for `req`; sets *upstream when proxying.
   void Route(const State& st, const VirtualHost& vhost, net::HttpRequest& req, std::string* upstream,
              net::Responder done);

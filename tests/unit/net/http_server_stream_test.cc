@@ -31,7 +31,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-// The server finishes its side of an exchange (pooling, on_complete) just
+// The server finishes its side of an exchange (pooling, the observer) just
 // after the client has the answer: poll briefly.
 template <typename Pred>
 bool Eventually(Pred pred) {
@@ -60,10 +60,7 @@ class StreamRouteTest : public ::testing::Test {
           fwd->target = "/" + std::string(req.PathParam("rest"));
           fwd->headers = req.headers;
           fwd->pool = pool_;
-          fwd->on_complete = [this](int status, uint64_t bytes) {
-            last_status_ = status;
-            last_bytes_ = bytes;
-          };
+          fwd->observer = std::make_shared<RecordingObserver>(this);
           HttpResponse r;
           r.forward = fwd;
           done(std::move(r));
@@ -154,6 +151,16 @@ class StreamRouteTest : public ::testing::Test {
   std::string upstream_address_, file_path_, file_data_;
   std::atomic<int> last_status_{0};
   std::atomic<uint64_t> last_bytes_{0};
+
+  // Keeps the last exchange's outcome in the fixture.
+  struct RecordingObserver : ForwardObserver {
+    explicit RecordingObserver(StreamRouteTest* t) : test(t) {}
+    void OnForwardComplete(int status, uint64_t bytes) override {
+      test->last_status_ = status;
+      test->last_bytes_ = bytes;
+    }
+    StreamRouteTest* test;
+  };
 };
 
 TEST_F(StreamRouteTest, ForwardRelaysBodyBothWaysAndPoolsTheUpstreamConnectionPerThread) {

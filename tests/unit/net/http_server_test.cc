@@ -10,7 +10,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <csignal>
 #include <set>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sstream>
 #include <thread>
 
@@ -257,6 +260,48 @@ TEST_F(HttpServerTest, MalformedRequestIs400) {
   EXPECT_TRUE(out.starts_with("HTTP/1.1 400")) << out;
 }
 
+// Sends `raw` on a new connection and returns everything the server sends
+// back until it closes (or 2 s pass).
+std::string RawExchange(uint16_t port, const std::string& raw) {
+  asio::io_context io;
+  tcp::socket sock(io);
+  sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  asio::write(sock, asio::buffer(raw));
+  timeval tv{2, 0};
+  setsockopt(sock.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  std::string out;
+  boost::system::error_code ec;
+  std::array<char, 1024> chunk;
+  for (;;) {
+    size_t n = sock.read_some(asio::buffer(chunk), ec);
+    if (ec) break;
+    out.append(chunk.data(), n);
+  }
+  return out;
+}
+
+TEST_F(HttpServerTest, ContentLengthWithTransferEncodingIs400AndTheBodyIsNotServed) {
+  std::string out = RawExchange(server_->port(),
+                                "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n"
+                                "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+  EXPECT_TRUE(out.starts_with("HTTP/1.1 400")) << out;
+  EXPECT_EQ(out.find("HTTP/1.1 200"), std::string::npos) << out;
+}
+
+TEST_F(HttpServerTest, PipelinedRequestsInOneWriteAreAnsweredInOrder) {
+  std::string out = RawExchange(server_->port(),
+                                "POST /echo?a=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nfirst"
+                                "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                "3\r\nsec\r\n3\r\nond\r\n0\r\n\r\n"
+                                "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nConnection: close\r\n\r\nthird");
+  size_t first = out.find("first"), second = out.find("second"), third = out.find("third");
+  ASSERT_NE(first, std::string::npos) << out;
+  ASSERT_NE(second, std::string::npos) << out;
+  ASSERT_NE(third, std::string::npos) << out;
+  EXPECT_LT(first, second);
+  EXPECT_LT(second, third);
+}
+
 TEST_F(HttpServerTest, HugeHeaderIs431) {
   auto req = Make(http::verb::get, "/big");
   req.set("X-Huge", std::string(20000, 'h'));
@@ -271,6 +316,12 @@ TEST_F(HttpServerTest, CountsRequestsByRoutePattern) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("path=\"other\",code=\"404\""), std::string::npos) << text;
+}
+
+TEST_F(HttpServerTest, StartIgnoresSigpipeSoAPeerGoneMidSendfileCannotKillTheProcess) {
+  struct sigaction current {};
+  ASSERT_EQ(sigaction(SIGPIPE, nullptr, &current), 0);
+  EXPECT_EQ(current.sa_handler, SIG_IGN);
 }
 
 TEST(HttpServerStartTest, PortInUseNamesAddressAndReason) {

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/time_format.h"
 #include "portal/access_log.h"
 #include "portal/pki.h"
 
@@ -62,6 +63,18 @@ TEST(AccessLog, LineIsJsonWithEscapedFields) {
             "{\"time\":\"1970-01-01T00:00:01.5Z\",\"remote_addr\":\"127.0.0.1:5\",\"host\":\"i.pigsty\","
             "\"method\":\"GET\",\"uri\":\"/a?\\\"q\\\"\",\"status\":200,\"bytes\":12,\"duration\":0.5,"
             "\"upstream\":\"\",\"user_agent\":\"ua\\n\",\"referer\":\"\"}\n");
+}
+
+TEST(AccessLog, CachedTimeMatchesTheFormatterAcrossSecondsAndMilliseconds) {
+  net::HttpRequest req;
+  AccessRecord rec;
+  // Same second twice (cache hit), the next second, a whole second, trailing zeros.
+  for (int64_t ms : {1764287469250LL, 1764287469007LL, 1764287470999LL, 1764287471000LL, 1764287471100LL,
+                     1764287471120LL, 0LL}) {
+    rec.unix_ms = ms;
+    std::string line = FormatAccessLine(req, rec);
+    EXPECT_TRUE(line.starts_with("{\"time\":\"" + FormatRfc3339Millis(ms) + "\",")) << ms << " " << line;
+  }
 }
 
 }  // namespace
