@@ -278,6 +278,18 @@ def test_restart_keeps_silences_and_does_not_renotify():
         sid = r.json()["silenceID"]
         v.post_alerts([{"labels": {"alertname": "Persist"}}])
         sink.wait(1)
+        # The sink has the request; the notification log is written once the
+        # answer is back. Kill only after that, or the restart rightly
+        # notifies again (Alertmanager logs after a successful notify too).
+        def nflog_entries():
+            for line in requests.get(v.url("alertmanager", "/metrics"), timeout=5).text.splitlines():
+                if line.startswith("alertmanager_nflog_entries"):
+                    return float(line.rsplit(" ", 1)[1])
+            return 0.0
+        deadline = time.time() + 5
+        while time.time() < deadline and nflog_entries() < 1:
+            time.sleep(0.05)
+        assert nflog_entries() == 1
         # kill -9: nothing gets flushed at exit.
         v.proc.kill()
         v.proc.wait()
