@@ -7,7 +7,7 @@
 // bigger ones and drops whole partitions past the retention age or the disk
 // budget, oldest first. Layout under `dir`:
 //
-//   wal/<segments>                 base/wal.h records of EncodeEntries batches
+//   wal/<segments>                 base/wal.h records of EncodeRowBatch batches (entry_codec.h)
 //   partitions/YYYYMMDD/<seq>.part part files (part.h), seq in 16 hex digits
 //
 // Crash safety: an acknowledged Add survives kill -9 (WAL); parts are written
