@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <unordered_map>
 
 #include "base/crc32c.h"
@@ -48,12 +49,28 @@ bool GetSigned(std::string_view* in, int64_t* out) {
   return true;
 }
 
+// zstd contexts, one per thread and reused: ZSTD_compress/ZSTD_decompress
+// set up (and page-fault in) a fresh workspace for every column, which cost
+// more than compressing the column itself.
+ZSTD_CCtx* ThreadCompressContext() {
+  thread_local std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> ctx(ZSTD_createCCtx(), &ZSTD_freeCCtx);
+  return ctx.get();
+}
+ZSTD_DCtx* ThreadDecompressContext() {
+  thread_local std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> ctx(ZSTD_createDCtx(), &ZSTD_freeDCtx);
+  return ctx.get();
+}
+
 // Appends `raw` to `data`, zstd-compressed when that pays; returns the flag
 // to OR into the encoding byte.
 uint8_t AppendMaybeCompressed(std::string* data, const std::string& raw, int level) {
   if (raw.size() >= kMinBytesToCompress) {
-    std::string packed(ZSTD_compressBound(raw.size()), '\0');
-    const size_t n = ZSTD_compress(packed.data(), packed.size(), raw.data(), raw.size(), level);
+    // The output goes to a per-thread buffer that only ever grows, so a
+    // column costs no allocation and no zero-filling of the bound.
+    thread_local std::string packed;
+    const size_t bound = ZSTD_compressBound(raw.size());
+    if (packed.size() < bound) packed.resize(bound);
+    const size_t n = ZSTD_compressCCtx(ThreadCompressContext(), packed.data(), bound, raw.data(), raw.size(), level);
     if (!ZSTD_isError(n) && n + VarintLength(raw.size()) < raw.size() * 9 / 10) {
       PutVarint64(data, raw.size());
       data->append(packed.data(), n);
@@ -73,7 +90,7 @@ Status Unpack(std::string_view stored, bool compressed, std::string* out) {
   if (!GetVarint64(&stored, &raw_size) || raw_size > kMaxDecodedColumnBytes)
     return Status::Corruption("bad compressed column size");
   out->resize(raw_size);
-  const size_t n = ZSTD_decompress(out->data(), out->size(), stored.data(), stored.size());
+  const size_t n = ZSTD_decompressDCtx(ThreadDecompressContext(), out->data(), out->size(), stored.data(), stored.size());
   if (ZSTD_isError(n) || n != raw_size) return Status::Corruption("bad zstd column payload");
   return Status::Ok();
 }
