@@ -221,7 +221,8 @@ void EncodeRowBatch(const RowBatch& batch, std::string* out) {
   int64_t previous_time = 0;
   for (size_t i = 0; i < batch.size(); ++i) {
     const RowRef row = batch.row(i);
-    const int64_t delta = static_cast<int64_t>(static_cast<uint64_t>(row.time_ns) - static_cast<uint64_t>(previous_time));
+    const int64_t delta =
+        static_cast<int64_t>(static_cast<uint64_t>(row.time_ns) - static_cast<uint64_t>(previous_time));
     previous_time = row.time_ns;
     p = EncodeVarint64(p, ZigZagEncode64(delta));
     p = EncodeVarint64(p, batch.stream_of(i));
@@ -252,7 +253,8 @@ void EncodeRowBatch(const RowBatch& batch, std::string* out) {
 Status DecodeRowBatch(std::string_view in, RowBatch* out) {
   if (in.size() >= 2 && in[0] == kVersionedMarker) {
     if (in[1] != kVersionNameTable)
-      return Status::Corruption("log entries record of unknown version " + std::to_string(static_cast<unsigned char>(in[1])));
+      return Status::Corruption("log entries record of unknown version " +
+                                std::to_string(static_cast<unsigned char>(in[1])));
     return DecodeNameTableRecord(in.substr(2), out);
   }
   return DecodeVersion1(in, out);

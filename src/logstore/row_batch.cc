@@ -106,6 +106,17 @@ std::string_view RowBatch::InternName(std::string_view name) {
 
 void RowBatch::AddField(std::string_view name, std::string_view value) {
   if (value.empty()) return;
+  // Rows of a batch mostly repeat the previous row's names in the same
+  // order: the name at this position there, when equal, is already stored,
+  // and comparing it costs less than hashing `name`.
+  if (rows_.size() >= 2) {
+    const RowMeta& previous = rows_[rows_.size() - 2];
+    const uint32_t position = rows_.back().fields;
+    if (position < previous.fields) {
+      const std::string_view candidate = fields_[previous.first_field + position].name;
+      if (candidate == name) return Append(candidate, value);
+    }
+  }
   Append(InternName(name), value);
 }
 

@@ -49,11 +49,11 @@ class ByteArena {
 };
 
 // Not thread-safe. Building: BeginRow, then AddField* for that row; rows of a
-// batch may belong to different streams. Copied field names come from a
-// process-wide pool (bounded: 100,000 names, 8 MiB; past it a batch keeps
-// its own copies), so equal names of different batches usually share one
-// address and later stages compare them by pointer. Once handed to a store the batch is
+// batch may belong to different streams. Once handed to a store the batch is
 // never modified again, so RowRefs into it stay valid while it lives.
+// Copied field names come from a process-wide pool (bounded: 100,000 names,
+// 8 MiB; past it a batch keeps its own copies), so equal names of different
+// batches usually share one address and later stages compare them by pointer.
 class RowBatch {
  public:
   RowBatch() = default;

@@ -62,6 +62,30 @@ TEST(RowBatch, ValuesLargerThanAnArenaChunkStayIntact) {
   EXPECT_EQ(b.row(0).fields[1].value, "s");
 }
 
+TEST(RowBatch, NamesInAnotherOrderThanThePreviousRowStillLandRightAndShareStorage) {
+  RowBatch b;
+  const uint32_t s = b.StreamIndex({});
+  b.BeginRow(1, s);
+  b.AddField("alpha", "1");
+  b.AddField("beta", "2");
+  b.BeginRow(2, s);
+  b.AddField("beta", "3");   // position 0 held "alpha" in the previous row
+  b.AddField("alpha", "4");
+  b.AddField("gamma", "5");  // past the previous row's fields
+  b.BeginRow(3, s);
+  b.AddField("beta", "6");   // same position and name as the previous row
+  b.AddField("beta", "7");   // a repeat still replaces
+  EXPECT_EQ(FieldsOf(b, 0), (std::vector<std::string>{"alpha=1", "beta=2"}));
+  EXPECT_EQ(FieldsOf(b, 1), (std::vector<std::string>{"beta=3", "alpha=4", "gamma=5"}));
+  EXPECT_EQ(FieldsOf(b, 2), (std::vector<std::string>{"beta=7"}));
+  EXPECT_EQ(b.row(0).fields[1].name.data(), b.row(2).fields[0].name.data());
+  // Copied names come from the process-wide pool: another batch shares them.
+  RowBatch other;
+  other.BeginRow(4, other.StreamIndex({}));
+  other.AddField("beta", "8");
+  EXPECT_EQ(other.row(0).fields[0].name.data(), b.row(0).fields[1].name.data());
+}
+
 // One line per entry: time, labels, fields in order.
 std::vector<std::string> Rendered(const std::vector<LogEntry>& entries) {
   std::vector<std::string> out;
