@@ -15,8 +15,8 @@
 // A string is its length as a varint, then its bytes. A version 1 record
 // starts with its row count, and one of 0 rows is the single byte 0x00, so
 // a record of 2+ bytes starting with 0x00 is versioned. Version 2 names each
-// field and stream once per record: a span of ~30 fields takes ~40 % of its
-// version 1 bytes.
+// field and stream once per record: a span of ~30 fields takes about a third
+// of its version 1 bytes.
 
 #include <string>
 #include <string_view>
