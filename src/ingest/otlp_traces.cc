@@ -142,7 +142,7 @@ class ProtoTraceParser {
     SpanOrigin& origin = *origin_ptr;
     origin.scope_name.clear();
     origin.scope_version.clear();
-    origin.scope_attributes.clear();
+    RecycleAttributes(&origin.scope_attributes);
     std::vector<std::string_view> spans;
     bool ok = ForEachField(msg, "ScopeSpans", [&](uint32_t field, uint32_t wire, const char* tag, const char** p,
                                                   const char* end) {
@@ -346,7 +346,7 @@ class ProtoTraceParser {
 
   // One KeyValue appended to *attrs (or counted in *dropped past the bound).
   bool ParseKeyValue(std::string_view msg, std::vector<Attribute>* attrs, uint64_t* dropped) {
-    Attribute a;
+    Attribute a = SpareAttribute();
     bool ok = ForEachField(msg, "KeyValue", [&](uint32_t field, uint32_t wire, const char* tag, const char** p,
                                                 const char* end) {
       std::string_view v;
@@ -361,15 +361,31 @@ class ProtoTraceParser {
       }
       return r_.SkipField(p, end, field, wire);
     });
-    if (!ok) return false;
-    if (a.key.empty()) return true;  // nothing to name it by
-    if (attrs->size() >= limits_.max_attributes) {
-      if (dropped != nullptr) ++*dropped;
-      return true;
+    if (!ok || a.key.empty() || attrs->size() >= limits_.max_attributes) {
+      if (ok && !a.key.empty() && dropped != nullptr) ++*dropped;
+      spare_attributes_.push_back(std::move(a));
+      return ok;  // (an attribute without a key has nothing to name it by)
     }
     if (a.value.size() > limits_.max_value_bytes) a.value.resize(limits_.max_value_bytes);
     attrs->push_back(std::move(a));
     return true;
+  }
+
+  // An empty Attribute whose strings keep the capacity of one used before:
+  // keys such as "http.request.method" are past the small-string size, so
+  // a fresh Attribute per KeyValue costs a malloc and a free.
+  Attribute SpareAttribute() {
+    if (spare_attributes_.empty()) return Attribute{};
+    Attribute a = std::move(spare_attributes_.back());
+    spare_attributes_.pop_back();
+    a.key.clear();
+    a.value.clear();
+    return a;
+  }
+  // Clears `attrs`, keeping their strings for SpareAttribute.
+  void RecycleAttributes(std::vector<Attribute>* attrs) {
+    for (Attribute& a : *attrs) spare_attributes_.push_back(std::move(a));
+    attrs->clear();
   }
 
   // Renders an AnyValue: plain text at the top level, JSON inside arrays/maps.
@@ -471,7 +487,7 @@ class ProtoTraceParser {
 
   // Clears `s` for the next span, keeping the capacity of its strings and
   // vectors (one Span is reused for a whole request).
-  static void ResetSpan(Span* s) {
+  void ResetSpan(Span* s) {
     s->trace_id.clear();
     s->span_id.clear();
     s->parent_span_id.clear();
@@ -481,7 +497,7 @@ class ProtoTraceParser {
     s->flags = 0;
     s->start_time_unix_nano = 0;
     s->end_time_unix_nano = 0;
-    s->attributes.clear();
+    RecycleAttributes(&s->attributes);
     s->dropped_attributes_count = 0;
     s->events.clear();
     s->dropped_events_count = 0;
@@ -493,6 +509,7 @@ class ProtoTraceParser {
 
   ProtoReader r_;
   Span span_;
+  std::vector<Attribute> spare_attributes_;  // see SpareAttribute
   const OtlpTraceLimits& limits_;
   logstore::RowBatch* out_;
   OtlpTraceStats* stats_;

@@ -339,7 +339,7 @@ Status LogStore::MergeSmallParts(int64_t day, bool* merged_out) {
   const std::string dir = PartitionDir(day);
   const uint64_t seq = next_seq_++;
   const std::string path = fmt::format("{}/{:016x}.part", dir, seq);
-  PartBuilder builder(path, 3);
+  PartBuilder builder(path, options_.merge_zstd_level);
   uint64_t corrupt = 0;
   MergeParts(inputs, &builder, &corrupt);
   corrupt_blocks_ += corrupt;

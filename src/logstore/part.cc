@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <unordered_map>
 
 #include "base/crc32c.h"
@@ -48,12 +49,28 @@ bool GetSigned(std::string_view* in, int64_t* out) {
   return true;
 }
 
+// zstd contexts, one per thread and reused: ZSTD_compress/ZSTD_decompress
+// set up (and page-fault in) a fresh workspace for every column, which cost
+// more than compressing the column itself.
+ZSTD_CCtx* ThreadCompressContext() {
+  thread_local std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> ctx(ZSTD_createCCtx(), &ZSTD_freeCCtx);
+  return ctx.get();
+}
+ZSTD_DCtx* ThreadDecompressContext() {
+  thread_local std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> ctx(ZSTD_createDCtx(), &ZSTD_freeDCtx);
+  return ctx.get();
+}
+
 // Appends `raw` to `data`, zstd-compressed when that pays; returns the flag
 // to OR into the encoding byte.
 uint8_t AppendMaybeCompressed(std::string* data, const std::string& raw, int level) {
   if (raw.size() >= kMinBytesToCompress) {
-    std::string packed(ZSTD_compressBound(raw.size()), '\0');
-    const size_t n = ZSTD_compress(packed.data(), packed.size(), raw.data(), raw.size(), level);
+    // The output goes to a per-thread buffer that only ever grows, so a
+    // column costs no allocation and no zero-filling of the bound.
+    thread_local std::string packed;
+    const size_t bound = ZSTD_compressBound(raw.size());
+    if (packed.size() < bound) packed.resize(bound);
+    const size_t n = ZSTD_compressCCtx(ThreadCompressContext(), packed.data(), bound, raw.data(), raw.size(), level);
     if (!ZSTD_isError(n) && n + VarintLength(raw.size()) < raw.size() * 9 / 10) {
       PutVarint64(data, raw.size());
       data->append(packed.data(), n);
@@ -73,7 +90,8 @@ Status Unpack(std::string_view stored, bool compressed, std::string* out) {
   if (!GetVarint64(&stored, &raw_size) || raw_size > kMaxDecodedColumnBytes)
     return Status::Corruption("bad compressed column size");
   out->resize(raw_size);
-  const size_t n = ZSTD_decompress(out->data(), out->size(), stored.data(), stored.size());
+  const size_t n =
+      ZSTD_decompressDCtx(ThreadDecompressContext(), out->data(), out->size(), stored.data(), stored.size());
   if (ZSTD_isError(n) || n != raw_size) return Status::Corruption("bad zstd column payload");
   return Status::Ok();
 }
@@ -173,6 +191,7 @@ class RowTransposer {
     for (auto& c : columns_) spare_.push_back(std::move(c.values));
     columns_.clear();
     index_of_.clear();
+    index_of_address_.clear();
     column_at_.clear();
     timestamps_.reserve(rows.size());
     // Rows of one stream mostly carry the same fields in the same order, so
@@ -186,9 +205,21 @@ class RowTransposer {
         const FieldRef& f = fields[j];
         size_t c = column_at_[j];
         if (c == SIZE_MAX || !SameName(columns_[c].name, f.name)) {
-          auto [it, inserted] = index_of_.try_emplace(f.name, columns_.size());
-          if (inserted) columns_.push_back(ColumnView{f.name, NewValues(rows.size())});
-          c = column_at_[j] = it->second;
+          // A row without an optional field (a root span has no parent id)
+          // shifts the positions of the rest, so misses are common; names
+          // are mostly pooled (row_batch.h), and their address finds the
+          // column without hashing the text.
+          auto by_address = index_of_address_.find(f.name.data());
+          if (by_address != index_of_address_.end() &&
+              columns_[by_address->second].name.size() == f.name.size()) {
+            c = by_address->second;
+          } else {
+            auto [it, inserted] = index_of_.try_emplace(f.name, columns_.size());
+            if (inserted) columns_.push_back(ColumnView{f.name, NewValues(rows.size())});
+            c = it->second;
+            index_of_address_[f.name.data()] = c;
+          }
+          column_at_[j] = c;
         }
         columns_[c].values[r] = f.value;
       }
@@ -211,6 +242,7 @@ class RowTransposer {
   std::vector<int64_t> timestamps_;
   std::vector<ColumnView> columns_;
   std::unordered_map<std::string_view, size_t> index_of_;
+  std::unordered_map<const char*, size_t> index_of_address_;  // names seen at that address
   std::vector<size_t> column_at_;
 };
 

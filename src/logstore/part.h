@@ -73,7 +73,7 @@ inline constexpr size_t kMaxBlockRawBytes = size_t{4} << 20;
 // Not thread-safe.
 class PartBuilder {
  public:
-  // `zstd_level` trades CPU for size (1 for flushes, 3 for merges).
+  // `zstd_level` trades CPU for size (1 for flushes; merges: LogStoreOptions).
   PartBuilder(std::string path, int zstd_level);
   ~PartBuilder();
   PartBuilder(const PartBuilder&) = delete;

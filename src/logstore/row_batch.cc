@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <mutex>
+#include <unordered_set>
 
 namespace vigil::logstore {
 namespace {
@@ -13,6 +15,36 @@ uint64_t NameBit(std::string_view name) {
                      (name.empty() ? 0u : static_cast<unsigned char>(name.back()) * 7u +
                                               static_cast<unsigned char>(name[name.size() / 2]));
   return uint64_t{1} << (h & 63);
+}
+
+// Field names shared by every batch of the process: a name a batch copies
+// is looked up here first, so equal names of different batches (spans of
+// different requests, flushed into one block) share one pointer and the
+// flush and the merge compare them by address. Names are never freed, so
+// the pool is bounded (senders choose attribute keys); past the bound a
+// batch keeps its own copy, as before. Thread-safe.
+class SharedFieldNames {
+ public:
+  static constexpr size_t kMaxNames = 100'000;
+  static constexpr uint64_t kMaxBytes = uint64_t{8} << 20;
+
+  // The pooled copy of `name`, or an empty view when the pool is full.
+  std::string_view Find(std::string_view name) {
+    std::lock_guard lock(mu_);
+    if (auto it = names_.find(name); it != names_.end()) return *it;
+    if (names_.size() >= kMaxNames || arena_.bytes() + name.size() > kMaxBytes) return {};
+    return *names_.insert(arena_.Copy(name)).first;
+  }
+
+ private:
+  std::mutex mu_;
+  ByteArena arena_;  // GUARDED_BY(mu_)
+  std::unordered_set<std::string_view> names_;  // GUARDED_BY(mu_)
+};
+
+SharedFieldNames& SharedNames() {
+  static auto* pool = new SharedFieldNames();  // never destroyed: batches may outlive static destruction
+  return *pool;
 }
 
 }  // namespace
@@ -62,14 +94,30 @@ void RowBatch::Append(std::string_view stored_name, std::string_view value) {
   ++row.fields;
 }
 
-void RowBatch::AddField(std::string_view name, std::string_view value) {
-  if (value.empty()) return;
+std::string_view RowBatch::InternName(std::string_view name) {
   auto it = names_.find(name);
   if (it == names_.end()) {
-    const std::string_view stored = arena_.Copy(name);
+    std::string_view stored = SharedNames().Find(name);
+    if (stored.empty()) stored = arena_.Copy(name);  // pool full (or an empty name)
     it = names_.emplace(stored, stored).first;
   }
-  Append(it->second, value);
+  return it->second;
+}
+
+void RowBatch::AddField(std::string_view name, std::string_view value) {
+  if (value.empty()) return;
+  // Rows of a batch mostly repeat the previous row's names in the same
+  // order: the name at this position there, when equal, is already stored,
+  // and comparing it costs less than hashing `name`.
+  if (rows_.size() >= 2) {
+    const RowMeta& previous = rows_[rows_.size() - 2];
+    const uint32_t position = rows_.back().fields;
+    if (position < previous.fields) {
+      const std::string_view candidate = fields_[previous.first_field + position].name;
+      if (candidate == name) return Append(candidate, value);
+    }
+  }
+  Append(InternName(name), value);
 }
 
 void RowBatch::AddFieldStaticName(std::string_view name, std::string_view value) {

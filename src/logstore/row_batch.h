@@ -51,6 +51,9 @@ class ByteArena {
 // Not thread-safe. Building: BeginRow, then AddField* for that row; rows of a
 // batch may belong to different streams. Once handed to a store the batch is
 // never modified again, so RowRefs into it stay valid while it lives.
+// Copied field names come from a process-wide pool (bounded: 100,000 names,
+// 8 MiB; past it a batch keeps its own copies), so equal names of different
+// batches usually share one address and later stages compare them by pointer.
 class RowBatch {
  public:
   RowBatch() = default;
@@ -71,6 +74,9 @@ class RowBatch {
   // AddField for a name that outlives the batch (a string literal or a
   // constant): the name is not copied. REQUIRES: as AddField.
   void AddFieldStaticName(std::string_view name, std::string_view value);
+  // A copy of `name` kept by the batch (one per distinct name), valid while
+  // the batch lives, moves included: AddFieldStaticName accepts it.
+  std::string_view InternName(std::string_view name);
   // Removes the current row (a row found unstorable while building it).
   // REQUIRES: BeginRow was called and no later row exists.
   void DropLastRow();

@@ -18,6 +18,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -186,6 +187,43 @@ struct Connection {
   beast::tcp_stream stream;
   std::atomic<bool> busy{false};  // a request is being read or handled
 };
+
+// Reads a request body of exactly `length` bytes (its Content-Length) into
+// `*body`: what `buffer` holds past the head, then straight from the stream
+// into the string, as many bytes per read as the socket has (Beast's parser
+// reads at most 64 KiB at a time into `buffer` and copies them out). On
+// plain TCP one timer bounds the whole body rather than one armed per read;
+// over TLS the stream's deadline does. Returns the read's error: eof when
+// the peer closed mid-body, operation_aborted when the deadline passed.
+template <typename Stream>
+asio::awaitable<boost::system::error_code> ReadContentLengthBody(Stream& stream, const std::shared_ptr<Connection>& conn,
+                                                                 beast::flat_buffer& buffer, uint64_t length,
+                                                                 std::chrono::steady_clock::duration timeout,
+                                                                 std::string* body) {
+  body->resize(length);
+  const size_t buffered = static_cast<size_t>(std::min<uint64_t>(buffer.size(), length));
+  asio::buffer_copy(asio::buffer(body->data(), buffered), buffer.data());
+  buffer.consume(buffered);
+  boost::system::error_code ec;
+  if (buffered == length) co_return ec;
+  const asio::mutable_buffer rest(body->data() + buffered, length - buffered);
+  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+    asio::steady_timer deadline(co_await asio::this_coro::executor);
+    deadline.expires_after(timeout);
+    auto finished = std::make_shared<bool>(false);  // a deadline handler already queued must not cancel later reads
+    deadline.async_wait([conn, finished](boost::system::error_code wait_ec) {
+      boost::system::error_code ignored;
+      if (!wait_ec && !*finished) conn->stream.socket().cancel(ignored);
+    });
+    co_await asio::async_read(conn->stream.socket(), rest, asio::redirect_error(asio::use_awaitable, ec));
+    *finished = true;
+    deadline.cancel();
+  } else {
+    conn->stream.expires_after(timeout);
+    co_await asio::async_read(stream, rest, asio::redirect_error(asio::use_awaitable, ec));
+  }
+  co_return ec;
+}
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   Runtime& runtime;
@@ -750,39 +788,44 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
       continue;
     }
 
-    // The whole body, bounded by max_body_bytes.
-    detail::BodyReader body_reader(frame.framing, frame.content_length);
-    if (frame.framing == BodyFraming::kLength) req.body.reserve(static_cast<size_t>(frame.content_length));
-    conn->stream.expires_after(opts.read_timeout);
-    bool too_large = false;
-    std::string_view malformed;
-    for (;;) {
-      detail::BodyPiece piece = co_await body_reader.Next(stream, buffer, &ec);
-      if (ec) break;
-      if (piece.malformed) {
-        malformed = piece.error;
+    if (frame.framing == BodyFraming::kLength) {
+      // (A Content-Length over max_body_bytes was answered 413 above.)
+      ec = co_await ReadContentLengthBody(stream, conn, buffer, frame.content_length, opts.read_timeout, &req.body);
+      if (ec) break;  // the peer left mid-body or the deadline passed: nobody to answer
+    } else {
+      // A chunked body, whole, bounded by max_body_bytes.
+      detail::BodyReader body_reader(frame.framing, frame.content_length);
+      conn->stream.expires_after(opts.read_timeout);
+      bool too_large = false;
+      std::string_view malformed;
+      for (;;) {
+        detail::BodyPiece piece = co_await body_reader.Next(stream, buffer, &ec);
+        if (ec) break;
+        if (piece.malformed) {
+          malformed = piece.error;
+          break;
+        }
+        if (req.body.size() + piece.data.size() > opts.max_body_bytes) {
+          too_large = true;
+          break;
+        }
+        req.body.append(piece.data);
+        if (piece.last) break;
+      }
+      body_reader.Finish(buffer);
+      if (too_large) {
+        Record(path_label, 413, 0);
+        co_await write(router.Error(413, "request body exceeds the limit of " + std::to_string(opts.max_body_bytes) +
+                                             " bytes"),
+                       version, false, false, accept_encoding);
         break;
       }
-      if (req.body.size() + piece.data.size() > opts.max_body_bytes) {
-        too_large = true;
+      if (!malformed.empty()) {
+        co_await write(router.Error(400, "malformed request: " + std::string(malformed)), version, false, false, {});
         break;
       }
-      req.body.append(piece.data);
-      if (piece.last) break;
+      if (ec) break;  // the client went away or stalled mid-body
     }
-    body_reader.Finish(buffer);
-    if (too_large) {
-      Record(path_label, 413, 0);
-      co_await write(router.Error(413, "request body exceeds the limit of " + std::to_string(opts.max_body_bytes) +
-                                           " bytes"),
-                     version, false, false, accept_encoding);
-      break;
-    }
-    if (!malformed.empty()) {
-      co_await write(router.Error(400, "malformed request: " + std::string(malformed)), version, false, false, {});
-      break;
-    }
-    if (ec) break;  // the client went away or stalled mid-body
 
     HttpResponse resp;
     bool have_resp = false;

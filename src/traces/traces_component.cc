@@ -141,6 +141,13 @@ Status TracesComponent::StartService() {
   opts.retention_ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(config::GetDuration(own_.section, "retention")).count();
   opts.max_disk_bytes = config::GetSize(own_.section, "max_disk_usage");
+  opts.merge_zstd_level = 1;  // spans: as small as with 3, merges much cheaper
+  // A span takes ~1.3 KB in the head (values plus a 32-byte reference per
+  // field), so 32 MiB flushed every ~25k spans under load: many small parts,
+  // each span rewritten by several merges. 96 MiB (~75k spans; the
+  // kMaxUnflushedSpans backpressure still bounds head + flushing) writes
+  // fewer, larger parts.
+  opts.max_head_bytes = uint64_t{96} << 20;
   auto store = logstore::LogStore::Open(opts);
   if (!store.ok()) return Status::IOError("cannot open span storage in " + opts.dir + ": " + store.status().message());
   store_ = std::move(store.value());

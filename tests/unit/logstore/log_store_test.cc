@@ -12,7 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "base/wal.h"
 #include "logstore/bloom.h"
+#include "logstore/entry_codec.h"
 #include "logstore/part.h"
 
 namespace vigil::logstore {
@@ -104,6 +106,35 @@ TEST_F(LogStoreTest, AcknowledgedRowsSurviveKillWithoutFlush) {
   auto store = LogStore::Open(Options());
   ASSERT_TRUE(store.ok());
   EXPECT_EQ(Dump(**store).size(), 100u);
+}
+
+TEST_F(LogStoreTest, WalOfBothRecordVersionsReplaysAfterAnUpgrade) {
+  const int64_t t0 = Now();
+  {
+    // A WAL left by a release that wrote version 1 records, then one record
+    // of the current version: both replay, in order.
+    auto wal = WalWriter::Open((dir_ / "wal").string(), WalOptions{});
+    ASSERT_TRUE(wal.ok());
+    std::string old_record;
+    EncodeEntries({Entry(t0, "pg", "old format one"), Entry(t0 + 1, "node", "old format two", "warn")}, &old_record);
+    ASSERT_TRUE((*wal)->Append(old_record).ok());
+    RowBatch batch;
+    batch.AddEntry(Entry(t0 + 2, "pg", "new format"));
+    std::string new_record;
+    EncodeRowBatch(batch, &new_record);
+    ASSERT_TRUE((*wal)->Append(new_record).ok());
+    ASSERT_TRUE((*wal)->Close().ok());
+  }
+  auto store = LogStore::Open(Options());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  const std::multiset<std::string> expected = {
+      "{job=\"node\"}|" + std::to_string(t0 + 1) + "|_msg=old format two|level=warn",
+      "{job=\"pg\"}|" + std::to_string(t0) + "|_msg=old format one|level=info",
+      "{job=\"pg\"}|" + std::to_string(t0 + 2) + "|_msg=new format|level=info",
+  };
+  EXPECT_EQ(Dump(**store), expected);
+  ASSERT_TRUE((*store)->Flush().ok());
+  EXPECT_EQ(Dump(**store), expected);
 }
 
 TEST_F(LogStoreTest, BloomFiltersSkipBlocksWithoutTheWordButNeverMatchingOnes) {

@@ -244,6 +244,41 @@ TEST_F(HttpServerTest, KeepAliveServesManyRequestsOnOneConnection) {
   }
 }
 
+TEST_F(HttpServerTest, ContentLengthBodyInPiecesThenAPipelinedRequestAreEachReadExactly) {
+  asio::io_context io;
+  tcp::socket sock(io);
+  sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
+  const std::string first(3000, 'a');
+  const std::string head = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3000\r\n\r\n";
+  // The head with a few body bytes, then the rest of the body in a later
+  // write together with a whole second request.
+  asio::write(sock, asio::buffer(head + first.substr(0, 10)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  asio::write(sock, asio::buffer(first.substr(10) + "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nsecond"));
+  beast::flat_buffer buf;
+  http::response<http::string_body> res;
+  http::read(sock, buf, res);
+  EXPECT_EQ(res.body(), first);
+  http::response<http::string_body> res2;
+  http::read(sock, buf, res2);
+  EXPECT_EQ(res2.body(), "second");
+}
+
+TEST_F(HttpServerTest, ClientLeavingMidBodyGetsNoAnswerAndTheServerServesOthers) {
+  {
+    asio::io_context io;
+    tcp::socket sock(io);
+    sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
+    asio::write(sock, asio::buffer(std::string("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nshort")));
+    sock.shutdown(tcp::socket::shutdown_send);
+    std::array<char, 256> chunk;
+    boost::system::error_code ec;
+    EXPECT_EQ(sock.read_some(asio::buffer(chunk), ec), 0u);
+    EXPECT_EQ(ec, asio::error::eof);
+  }
+  EXPECT_EQ(Send(Make(http::verb::post, "/echo", "still here")).body(), "still here");
+}
+
 TEST_F(HttpServerTest, MalformedRequestIs400) {
   asio::io_context io;
   tcp::socket sock(io);
