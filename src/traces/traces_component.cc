@@ -131,6 +131,8 @@ TracesComponent::TracesComponent(const service::ServiceContext& ctx, const confi
       {"reason"});
   requests_rejected_ = &registry().AddCounter("vt_rejected_requests_total", "OTLP requests answered 4xx (undecodable bodies, wrong content type)");
   slow_sql_spans_ = &registry().AddCounter("vt_slow_sql_spans_total", "Spans made from PostgreSQL duration log lines");
+  backpressure_seconds_ = &registry().AddCounter(
+      "vt_ingest_backpressure_seconds_total", "Time OTLP requests waited for the span head to be written into parts");
 }
 
 TracesComponent::~TracesComponent() { Stop(std::chrono::milliseconds(0)); }
@@ -256,7 +258,10 @@ net::HttpResponse TracesComponent::InsertOtlp(net::HttpRequest& req) {
         r.SetHeader("Retry-After", "1");
         return r;
       }
+      const auto slept_from = std::chrono::steady_clock::now();
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      backpressure_seconds_->Inc(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - slept_from).count());
     }
     const size_t n = rows.size();
     uint64_t too_old = 0;

@@ -57,6 +57,7 @@ class TracesComponent : public service::HttpComponent {
   Family<Counter>* spans_rejected_ = nullptr;
   Counter* requests_rejected_ = nullptr;
   Counter* slow_sql_spans_ = nullptr;
+  Counter* backpressure_seconds_ = nullptr;
 
   std::mutex poll_mu_;
   std::condition_variable poll_cv_;
