@@ -17,6 +17,14 @@ HeadParse ParseResponse(std::string_view in, ResponseHead* head) {
   return ParseResponseHead(in, HeadLimits{}, head, &scan);
 }
 
+// Parses `in` as a request head and expects it refused with `status`.
+void ExpectRejected(std::string_view in, int status) {
+  RequestHead h;
+  HeadParse r = ParseRequest(in, &h);
+  ASSERT_TRUE(r.invalid()) << in;
+  EXPECT_EQ(r.status, status) << in;
+}
+
 TEST(Http1RequestHeadTest, SimpleGetGivesViewsIntoTheBuffer) {
   std::string in = "GET /a/b?c=d HTTP/1.1\r\nHost: x.pigsty\r\nUser-Agent:  wrk \r\n\r\n";
   RequestHead h;
@@ -73,11 +81,9 @@ TEST(Http1RequestHeadTest, LeadingEmptyLinesAreSkipped) {
 }
 
 TEST(Http1RequestHeadTest, ObsFoldIsRejected) {
-  RequestHead h;
-  HeadParse r = ParseRequest("GET / HTTP/1.1\r\nX-A: 1\r\n  continued\r\n\r\n", &h);
-  ASSERT_TRUE(r.invalid());
-  EXPECT_EQ(r.status, 400);
+  ExpectRejected("GET / HTTP/1.1\r\nX-A: 1\r\n continued\r\n\r\n", 400);
 }
+
 
 TEST(Http1RequestHeadTest, BadCharactersAreRejected) {
   RequestHead h;
@@ -97,18 +103,14 @@ TEST(Http1RequestHeadTest, BadCharactersAreRejected) {
 }
 
 TEST(Http1RequestHeadTest, BareLineFeedIsRejectedWithoutWaitingForMore) {
-  RequestHead h;
-  HeadParse r = ParseRequest("GET / HTTP/1.1\nHost: a\n", &h);
-  ASSERT_TRUE(r.invalid());
-  EXPECT_EQ(r.status, 400);
+  ExpectRejected("GET / HTTP/1.1\nHost: a\n", 400);
 }
 
+
 TEST(Http1RequestHeadTest, DuplicateContentLengthIs400EvenWhenEqual) {
-  RequestHead h;
-  HeadParse r = ParseRequest("POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n", &h);
-  ASSERT_TRUE(r.invalid());
-  EXPECT_EQ(r.status, 400);
+  ExpectRejected("POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n", 400);
 }
+
 
 TEST(Http1RequestHeadTest, NonDigitContentLengthIs400) {
   RequestHead h;
@@ -121,26 +123,19 @@ TEST(Http1RequestHeadTest, NonDigitContentLengthIs400) {
 }
 
 TEST(Http1RequestHeadTest, TransferEncodingWithContentLengthIs400) {
-  RequestHead h;
-  HeadParse r =
-      ParseRequest("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n", &h);
-  ASSERT_TRUE(r.invalid());
-  EXPECT_EQ(r.status, 400);
+  ExpectRejected("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n", 400);
 }
+
 
 TEST(Http1RequestHeadTest, UnknownTransferCodingIs501) {
-  RequestHead h;
-  HeadParse r = ParseRequest("POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", &h);
-  ASSERT_TRUE(r.invalid());
-  EXPECT_EQ(r.status, 501);
+  ExpectRejected("POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501);
 }
 
+
 TEST(Http1RequestHeadTest, TransferEncodingInHttp10Is400) {
-  RequestHead h;
-  HeadParse r = ParseRequest("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", &h);
-  ASSERT_TRUE(r.invalid());
-  EXPECT_EQ(r.status, 400);
+  ExpectRejected("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400);
 }
+
 
 TEST(Http1RequestHeadTest, ChunkedFramingIsCaseInsensitive) {
   RequestHead h;
