@@ -205,20 +205,22 @@ void BM_DecodeBatch(benchmark::State& state) {
     if (enc.num_samples() == chunk_len) chunks.push_back(enc.Finish());
   }
   if (enc.num_samples() > 0) chunks.push_back(enc.Finish());
-  std::vector<int64_t> ts(chunk_len);
-  std::vector<double> vs(chunk_len);
+  size_t bytes = 0;
+  for (const std::string& c : chunks) bytes += c.size();
+  std::vector<Sample> out(chunk_len);
   for (auto _ : state) {
     size_t total = 0;
     for (const std::string& c : chunks) {
       ChunkDecoder dec(c);
-      total += dec.NextBatch(ts, vs);
-      benchmark::DoNotOptimize(ts.data());
-      benchmark::DoNotOptimize(vs.data());
+      total += dec.NextSamples(out);
+      benchmark::DoNotOptimize(out.data());
     }
     if (total != kSamples) state.SkipWithError("decode failed");
   }
-  state.SetLabel(std::string(DatasetName(dataset)) + (layout == ChunkLayout::kSplit ? "/split" : ""));
+  static const char* const kLayoutSuffix[] = {"", "/split", "/blocks"};
+  state.SetLabel(std::string(DatasetName(dataset)) + kLayoutSuffix[static_cast<int>(layout)]);
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kSamples));
+  state.counters["B/sample"] = static_cast<double>(bytes) / kSamples;
 }
 
 void Args(benchmark::internal::Benchmark* b) {
@@ -229,11 +231,12 @@ void Args(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(BM_Encode)->Apply(Args);
 BENCHMARK(BM_Decode)->Apply(Args);
-// DecodeBatch also over the parts' split layout (third argument).
+// DecodeBatch (NextSamples) over each layout (third argument): the head's
+// interleaved chunks, the older split parts, and block chunks.
 void LayoutArgs(benchmark::internal::Benchmark* b) {
   for (int d = kCounterSmallIncrements; d <= kRandomDoubles; ++d) {
     for (int len : {120, 480}) {
-      for (ChunkLayout layout : {ChunkLayout::kInterleaved, ChunkLayout::kSplit}) b->Args({d, len, static_cast<int>(layout)});
+      for (ChunkLayout layout : {ChunkLayout::kInterleaved, ChunkLayout::kSplit, ChunkLayout::kBlocks}) b->Args({d, len, static_cast<int>(layout)});
     }
   }
 }

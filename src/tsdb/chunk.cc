@@ -8,12 +8,22 @@
 #include <utility>
 
 #include "base/varint.h"
+#include "tsdb/chunk_codes.h"
 
 namespace vigil::tsdb {
 namespace {
 
 using chunk_internal::ValueMode;
 using chunk_internal::ValueState;
+using chunk_codes::kExponentBits;
+using chunk_codes::kMaxExponent;
+using chunk_codes::BitWidth;
+using chunk_codes::DecimalToDouble;
+using chunk_codes::ToDecimal;
+using chunk_codes::FindDecimal;
+using chunk_codes::WriteVarBits;
+using chunk_codes::ReadVarBits;
+using chunk_codes::VarBitsCost;
 
 // Bit stream layout, per sample after the first:
 //
@@ -52,16 +62,6 @@ enum XorCode : int {
 };
 
 constexpr int kWindowFieldBits = 6;
-constexpr int kExponentBits = 4;
-constexpr int kMaxExponent = (1 << kExponentBits) - 1;
-constexpr int kVarBitsLengthBits = 6;
-
-// Powers of ten that are exact doubles, indexed by decimal exponent.
-constexpr std::array<double, kMaxExponent + 1> kPow10 = {
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-
-// Decimal mantissas are kept below this magnitude so they convert exactly.
-constexpr double kMaxMantissa = 0x1p53;
 
 // For each bit width 0..64, the smallest bucket that holds it (N if none).
 template <size_t N>
@@ -75,62 +75,6 @@ constexpr std::array<uint8_t, 65> BucketsByWidth(const std::array<int, N>& width
   return out;
 }
 constexpr auto kTimeBucketByWidth = BucketsByWidth(kTimeBucketBits);
-
-// The one formula both sides use to turn a decimal back into a double. The
-// division is correctly rounded, so m / 10^k reproduces the double that a
-// parser gives for the literal with those digits.
-inline double DecimalToDouble(uint64_t mantissa, int exponent) {
-  const double m = static_cast<double>(static_cast<int64_t>(mantissa));
-  return exponent == 0 ? m : m / kPow10[exponent];
-}
-
-// Whether `v` is exactly DecimalToDouble(m, exponent) for some |m| < 2^53.
-inline bool ToDecimal(double v, int exponent, int64_t* mantissa) {
-  const double scaled = v * kPow10[exponent];
-  if (!(std::fabs(scaled) < kMaxMantissa)) return false;  // also NaN, Inf
-  int64_t m = static_cast<int64_t>(scaled);
-  const double frac = scaled - static_cast<double>(m);
-  if (frac >= 0.5) {
-    ++m;
-  } else if (frac <= -0.5) {
-    --m;
-  }
-  if (std::bit_cast<uint64_t>(DecimalToDouble(static_cast<uint64_t>(m), exponent)) !=
-      std::bit_cast<uint64_t>(v)) {
-    return false;  // not a short decimal, or -0.0
-  }
-  *mantissa = m;
-  return true;
-}
-
-// Finds the smallest exponent at which `v` is a decimal.
-bool FindDecimal(double v, int* exponent, int64_t* mantissa) {
-  const double magnitude = std::fabs(v);
-  if (!(magnitude >= 1e-15 || v == 0)) return false;  // tiny, denormal or NaN
-  if (std::signbit(v) && v == 0) return false;          // -0.0 has no decimal form
-  for (int e = 0; e <= kMaxExponent; ++e) {
-    if (!(magnitude * kPow10[e] < kMaxMantissa)) return false;
-    if (ToDecimal(v, e, mantissa)) {
-      *exponent = e;
-      return true;
-    }
-  }
-  return false;
-}
-
-inline int BitWidth(uint64_t v) { return static_cast<int>(std::bit_width(v)); }
-
-// Length-prefixed field for values of any width up to 64 bits.
-void WriteVarBits(BitWriter* w, uint64_t v) {
-  const int n = v == 0 ? 1 : BitWidth(v);
-  w->Write(static_cast<uint64_t>(n - 1), kVarBitsLengthBits);
-  w->Write(v, n);
-}
-[[gnu::always_inline]] inline uint64_t ReadVarBits(BitReader* r) {
-  const int n = static_cast<int>(r->Read(kVarBitsLengthBits)) + 1;
-  return r->ReadWide(n);
-}
-int VarBitsCost(uint64_t v) { return kVarBitsLengthBits + (v == 0 ? 1 : BitWidth(v)); }
 
 // Advances the decimal predictor past a sample whose mantissa moved by
 // `delta`. Both predictors' recent residual widths decay by 1/8 a sample.
@@ -212,6 +156,13 @@ ChunkEncoder::ChunkEncoder(ChunkLayout layout)
 void ChunkEncoder::Append(int64_t t, double v) {
   assert(!full());
   assert(count_ == 0 || t >= max_time());
+  if (layout_ == ChunkLayout::kBlocks) {
+    if (count_ == 0) first_time_ = t;
+    last_time_ = static_cast<uint64_t>(t);
+    pending_.push_back(Sample{t, v});
+    ++count_;
+    return;
+  }
   if (count_ == 0) {
     first_time_ = t;
     last_time_ = static_cast<uint64_t>(t);
@@ -317,6 +268,12 @@ void ChunkEncoder::WriteDecimalRestart(int exponent, int64_t mantissa) {
 
 std::string ChunkEncoder::Finish() {
   const ChunkLayout layout = layout_;
+  if (layout == ChunkLayout::kBlocks) {
+    std::string out = EncodeBlockChunk(pending_);
+    pending_.clear();
+    count_ = 0;
+    return out;
+  }
   std::string out = std::move(writer_).Release();
   if (layout == ChunkLayout::kSplit) {
     time_writer_->Publish();
@@ -447,6 +404,15 @@ ChunkDecoder::ChunkDecoder(std::string_view bytes) {
     return;
   }
   const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
+  if (data[0] == kChunkFormatBlocks) {
+    blocks_ = true;
+    if (const char* error = block_reader_.Open(bytes)) {
+      Fail(error);
+      return;
+    }
+    total_ = block_reader_.num_samples();
+    return;
+  }
   if (data[0] != kChunkFormatV1 && data[0] != kChunkFormatSplit) {
     Fail("unknown chunk format");
     return;
@@ -482,6 +448,11 @@ bool ChunkDecoder::Fail(const char* what) {
 
 bool ChunkDecoder::Next() {
   if (done_) return false;
+  if (blocks_) {
+    if (!FillBlockBuffer()) return false;
+    TakeBuffered(1, [](size_t, int64_t, double) {});
+    return true;
+  }
   if (state_.index >= total_) {
     done_ = true;
     return CheckEnd();
@@ -510,9 +481,46 @@ template <bool kSplit, typename Store>
 
 }  // namespace
 
+bool ChunkDecoder::FillBlockBuffer() {
+  if (buffer_pos_ < buffered_) return true;
+  if (block_reader_.decoded() == total_) {
+    done_ = true;  // the reader checked the end with the last block
+    return false;
+  }
+  buffered_ = block_reader_.next_block_size();
+  buffer_pos_ = 0;
+  if (const char* error = block_reader_.DecodeBlock(buffer_.data())) {
+    buffered_ = 0;
+    return Fail(error);
+  }
+  return true;
+}
+
+template <typename Store>
+size_t ChunkDecoder::TakeBuffered(size_t capacity, Store store) {
+  const size_t take = std::min(capacity, buffered_ - buffer_pos_);
+  for (size_t i = 0; i < take; ++i) {
+    const Sample& s = buffer_[buffer_pos_ + i];
+    store(i, s.timestamp_ms, s.value);
+  }
+  buffer_pos_ += take;
+  state_.index += take;
+  const Sample& last = buffer_[buffer_pos_ - 1];
+  state_.time = static_cast<uint64_t>(last.timestamp_ms);
+  state_.value.bits = std::bit_cast<uint64_t>(last.value);
+  return take;
+}
+
 template <typename Store>
 size_t ChunkDecoder::DecodeInto(size_t capacity, Store store) {
   if (done_) return 0;
+  if (blocks_) {
+    size_t n = 0;
+    while (n < capacity && FillBlockBuffer()) {
+      n += TakeBuffered(capacity - n, [&](size_t i, int64_t ts, double value) { store(n + i, ts, value); });
+    }
+    return n;
+  }
   const size_t want = std::min(capacity, total_ - state_.index);
   DecodeError error = kDecodeOk;
   const size_t n = split_ ? DecodeBatch<true>(&state_, want, store, &error)
@@ -533,15 +541,36 @@ size_t ChunkDecoder::NextBatch(std::span<int64_t> t, std::span<double> v) {
 }
 
 size_t ChunkDecoder::NextSamples(std::span<Sample> out) {
+  if (blocks_ && !done_) {
+    // Whole blocks decode straight into out; the buffer takes the rest.
+    size_t n = 0;
+    while (n < out.size()) {
+      if (buffer_pos_ == buffered_ && block_reader_.decoded() < total_ &&
+          out.size() - n >= block_reader_.next_block_size()) {
+        const size_t count = block_reader_.next_block_size();
+        if (const char* error = block_reader_.DecodeBlock(out.data() + n)) {
+          Fail(error);
+          return n;
+        }
+        n += count;
+        state_.index += count;
+        state_.time = static_cast<uint64_t>(out[n - 1].timestamp_ms);
+        state_.value.bits = std::bit_cast<uint64_t>(out[n - 1].value);
+        continue;
+      }
+      if (!FillBlockBuffer()) break;
+      n += TakeBuffered(out.size() - n, [&](size_t i, int64_t ts, double value) { out[n + i] = Sample{ts, value}; });
+    }
+    if (block_reader_.decoded() == total_ && buffer_pos_ == buffered_) done_ = true;
+    return n;
+  }
   return DecodeInto(out.size(), [&](size_t n, int64_t ts, double value) { out[n] = Sample{ts, value}; });
 }
 
 bool ChunkDecoder::CheckEnd() {
   for (BitReader* r : {&state_.reader, &state_.time_reader}) {
     if (r == &state_.time_reader && !split_) break;
-    const size_t left = r->size_bits() - r->bits_consumed();
-    if (left >= 8) return Fail("trailing bytes after the last sample");
-    if (r->PeekRemainder() != 0) return Fail("nonzero padding bits");
+    if (const char* error = chunk_codes::StreamEndError(r)) return Fail(error);
   }
   return false;
 }
@@ -567,7 +596,7 @@ Status ValidateChunk(std::string_view bytes) {
 size_t CountSamples(std::string_view bytes) {
   if (bytes.size() < kChunkHeaderSize) return 0;
   const auto format = static_cast<uint8_t>(bytes[0]);
-  if (format != kChunkFormatV1 && format != kChunkFormatSplit) return 0;
+  if (format != kChunkFormatV1 && format != kChunkFormatSplit && format != kChunkFormatBlocks) return 0;
   return static_cast<size_t>(static_cast<uint8_t>(bytes[1])) |
          (static_cast<size_t>(static_cast<uint8_t>(bytes[2])) << 8);
 }

@@ -26,7 +26,8 @@
 //     bytes 1-2  sample count, little-endian uint16
 //     bits       each sample's timestamp code then its value code; the
 //                final byte is zero-padded
-//   split (kChunkFormatSplit), for parts: written whole by Finish().
+//   split (kChunkFormatSplit), the parts' layout before block chunks; still
+//   read, and written by Finish() for ChunkLayout::kSplit.
 //     byte 0     kChunkFormatSplit
 //     bytes 1-2  sample count, little-endian uint16
 //     varint     byte length of the timestamp stream
@@ -35,10 +36,15 @@
 //   Series scraped together have equal timestamps, so their split chunks
 //   carry byte-identical timestamp streams that a block compressor (zstd,
 //   tsdb/part.h) stores once.
+// A third format, block chunks (kChunkFormatBlocks, tsdb/block_chunk.h), uses
+// fixed-width blocks instead of these adaptive codes; ChunkDecoder reads all
+// three. Sealed head chunks and parts are block chunks; the head's open chunk
+// stays interleaved, as it must be readable after every Append.
 // There is no checksum: whatever stores chunks (WAL records, part blocks)
 // must carry one. The decoder is safe on any bytes and reports structural
 // damage, but a flipped bit inside a raw value field decodes as another value.
 
+#include <array>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -51,6 +57,7 @@
 #include "base/sample_row.h"
 #include "base/status.h"
 #include "tsdb/bitstream.h"
+#include "tsdb/block_chunk.h"
 
 namespace vigil::tsdb {
 
@@ -61,7 +68,9 @@ inline constexpr uint8_t kChunkFormatSplit = 0x02;
 
 // Where ChunkEncoder writes timestamp codes: between the value codes, or in
 // a stream of their own.
-enum class ChunkLayout : uint8_t { kInterleaved, kSplit };
+// kBlocks: Finish() encodes the samples as a block chunk (tsdb/block_chunk.h),
+// which decodes several times faster; Append() only collects them.
+enum class ChunkLayout : uint8_t { kInterleaved, kSplit, kBlocks };
 // Bytes before the bit stream: format id and sample count.
 inline constexpr size_t kChunkHeaderSize = 3;
 // A chunk holds at most this many samples (the count is a uint16).
@@ -158,6 +167,7 @@ class ChunkEncoder {
   uint64_t last_delta_ = 0;
   uint64_t interval_ = 0;    // predicted delta
   chunk_internal::ValueState value_;
+  std::vector<Sample> pending_;  // block layout only: the samples appended
   uint32_t decimal_search_backoff_ = 0;   // values skipped after the last miss
   uint32_t decimal_search_cooldown_ = 0;  // values still to skip
 };
@@ -213,7 +223,22 @@ class ChunkDecoder {
   template <typename Store>
   size_t DecodeInto(size_t capacity, Store store);
 
+  // Block chunks: makes the buffer hold undelivered samples, decoding the
+  // next block if needed; false at the end or on corruption.
+  bool FillBlockBuffer();
+  // Block chunks: hands up to `capacity` buffered samples to store(i, t, v)
+  // and makes the last one current. REQUIRES: the buffer is not empty.
+  template <typename Store>
+  size_t TakeBuffered(size_t capacity, Store store);
+
   chunk_internal::DecoderState state_;
+  // Block chunks (kChunkFormatBlocks): the reader and the decoded samples
+  // of the current block not yet handed out.
+  BlockChunkReader block_reader_;
+  std::array<Sample, kBlockSamples> buffer_;
+  size_t buffered_ = 0;
+  size_t buffer_pos_ = 0;
+  bool blocks_ = false;
   Status status_;
   size_t total_ = 0;
   bool done_ = false;

@@ -48,9 +48,13 @@ MemSeries::AppendOutcome MemSeries::Append(int64_t t, double v) {
 }
 
 void MemSeries::SealOpenChunk() {
-  SealedChunk c{open_.min_time(), open_.max_time(), open_.Finish()};
-  c.bytes.shrink_to_fit();
-  sealed_.push_back(std::move(c));
+  // The open chunk's adaptive codes are re-encoded as a block chunk, which
+  // every later read decodes several times faster.
+  std::vector<Sample> samples;
+  samples.reserve(open_.num_samples());
+  DecodeRange(open_.bytes(), INT64_MIN, INT64_MAX, &samples);
+  sealed_.push_back(SealedChunk{open_.min_time(), open_.max_time(), EncodeBlockChunk(samples)});
+  open_ = ChunkEncoder();
 }
 
 bool MemSeries::ContainsTimestamp(int64_t t) const {

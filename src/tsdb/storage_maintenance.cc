@@ -27,16 +27,13 @@ constexpr size_t kMergeFanIn = 4;
 // still drop old data a part at a time.
 constexpr int64_t kMaxMergedSpanMs = 24LL * 3600 * 1000;
 
-// Encodes samples (ascending) as split chunks of kPartChunkSamples for a
+// Encodes samples (ascending) as block chunks of kPartChunkSamples for a
 // part, replacing *chunks.
 void EncodePartChunks(std::span<const Sample> samples, std::vector<std::string>* chunks) {
   chunks->clear();
-  ChunkEncoder enc(ChunkLayout::kSplit);
-  for (const Sample& smp : samples) {
-    if (enc.num_samples() >= kPartChunkSamples) chunks->push_back(enc.Finish());
-    enc.Append(smp.timestamp_ms, smp.value);
+  for (size_t begin = 0; begin < samples.size(); begin += kPartChunkSamples) {
+    chunks->push_back(EncodeBlockChunk(samples.subspan(begin, std::min(kPartChunkSamples, samples.size() - begin))));
   }
-  if (enc.num_samples() > 0) chunks->push_back(enc.Finish());
 }
 
 std::optional<SeriesRef> FindIn(const Head* head, const Labels& labels) {

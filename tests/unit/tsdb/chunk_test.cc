@@ -562,6 +562,142 @@ TEST(SplitChunkTest, BitFlipsAndRandomBytesNeverCrash) {
   }
 }
 
+// ---------------------------------------------------------------- block chunks
+
+std::string EncodeBlocks(const std::vector<Sample>& samples) { return Encode(samples, ChunkLayout::kBlocks); }
+
+TEST(BlockChunkTest, EmptyAndSingleSampleOfEveryEdgeValueRoundTrip) {
+  const std::string empty = EncodeBlocks({});
+  EXPECT_EQ(static_cast<uint8_t>(empty[0]), kChunkFormatBlocks);
+  ExpectRoundTrip({}, ChunkLayout::kBlocks);
+  for (double v : EdgeValues()) ExpectRoundTrip({{-5, v}}, ChunkLayout::kBlocks);
+}
+
+TEST(BlockChunkTest, RandomSeriesRoundTripBitExact) {
+  for (uint64_t seed = 1; seed <= 300; ++seed) {
+    SCOPED_TRACE(seed);
+    ExpectRoundTrip(RandomSamples(seed, 1 + seed % 400), ChunkLayout::kBlocks);
+  }
+}
+
+TEST(BlockChunkTest, EveryBlockBoundaryAndTheMaximumCountRoundTrip) {
+  for (size_t n : {2u, 31u, 32u, 33u, 63u, 64u, 65u, 120u, 480u, 65535u}) {
+    SCOPED_TRACE(n);
+    std::vector<Sample> samples;
+    for (size_t i = 0; i < n; ++i) samples.push_back({int64_t(i) * 15000, double(i % 100) / 4});
+    ExpectRoundTrip(samples, ChunkLayout::kBlocks);
+  }
+}
+
+TEST(BlockChunkTest, ExponentChangesCounterResetsAndXorBlocksRoundTrip) {
+  std::vector<Sample> samples;
+  int64_t t = 1700000000000;
+  auto add = [&](double v) { samples.push_back({t += 15000, v}); };
+  for (int i = 0; i < 40; ++i) add(1000 + i);                    // integers
+  for (int i = 0; i < 40; ++i) add(1040 + i * 0.25);             // two decimals, same block
+  add(3);                                                         // counter reset mid-block
+  for (int i = 0; i < 40; ++i) add(9007199254740991.0 - i);       // mantissas at 2^53 - 1
+  for (int i = 0; i < 5; ++i) add(1.0 / 3.0 + i);                 // not decimals: an xor block
+  add(FromBits(kStaleNaNBits));
+  for (int i = 0; i < 40; ++i) add(-0.5 * i);                     // back to decimals
+  add(-0.0);
+  for (int i = 0; i < 40; ++i) add(1e-15 * i);                    // the largest exponent
+  ExpectRoundTrip(samples, ChunkLayout::kBlocks);
+}
+
+TEST(BlockChunkTest, ExtremeTimestampGapsAndEqualTimestampsRoundTrip) {
+  ExpectRoundTrip({{INT64_MIN, 1}, {INT64_MIN, 2}, {0, 3}, {INT64_MAX, 4}, {INT64_MAX, 5}}, ChunkLayout::kBlocks);
+  std::vector<Sample> jittered;
+  for (int i = 0; i < 200; ++i) jittered.push_back({i * 15000 + (i % 7 == 0 ? 3 : 0), 1});
+  ExpectRoundTrip(jittered, ChunkLayout::kBlocks);
+}
+
+TEST(BlockChunkTest, NextSamplesNextBatchAndSeekMatchNextForEveryCapacity) {
+  const std::vector<Sample> samples = RandomSamples(17, 300);
+  const std::string bytes = EncodeBlocks(samples);
+  for (size_t capacity = 1; capacity <= 70; ++capacity) {
+    SCOPED_TRACE(capacity);
+    ChunkDecoder dec(bytes);
+    std::vector<vigil::Sample> buf(capacity);
+    std::vector<Sample> got;
+    if (dec.Next()) got.push_back({dec.t(), dec.v()});  // a buffered block, partly taken
+    for (size_t n; (n = dec.NextSamples(buf)) > 0;) {
+      EXPECT_EQ(dec.t(), buf[n - 1].timestamp_ms);
+      for (size_t i = 0; i < n; ++i) got.push_back({buf[i].timestamp_ms, buf[i].value});
+    }
+    EXPECT_TRUE(dec.status().ok()) << dec.status().ToString();
+    ASSERT_EQ(got.size(), samples.size());
+    ExpectPrefix(samples, got);
+    EXPECT_FALSE(dec.Next());
+    ChunkDecoder batch(bytes);
+    std::vector<int64_t> t(capacity);
+    std::vector<double> v(capacity);
+    size_t total = 0;
+    for (size_t n; (n = batch.NextBatch(t, v)) > 0;) total += n;
+    EXPECT_EQ(total, samples.size());
+  }
+  ChunkDecoder seek(bytes);
+  ASSERT_TRUE(seek.Seek(samples[250].t));
+  EXPECT_EQ(seek.t(), samples[250].t);
+}
+
+TEST(BlockChunkTest, TruncatedOrTrailingBytesAreCorruptionAfterACleanPrefix) {
+  for (uint64_t seed : {31u, 32u}) ExpectEveryTruncationIsCorruptAfterACleanPrefix(RandomSamples(seed, 200), ChunkLayout::kBlocks);
+  EXPECT_EQ(ValidateChunk(EncodeBlocks(RandomSamples(33, 50)) + std::string(1, '\0')).code(), Status::Code::kCorruption);
+}
+
+TEST(BlockChunkTest, BitFlipsAndRandomBytesNeverCrash) {
+  const std::string bytes = EncodeBlocks(RandomSamples(41, 150));
+  for (size_t bit = 0; bit < bytes.size() * 8; ++bit) {
+    std::string flipped = bytes;
+    flipped[bit / 8] = static_cast<char>(flipped[bit / 8] ^ (1 << (bit % 8)));
+    Status status;
+    const std::vector<Sample> got = DecodeAll(flipped, &status);
+    EXPECT_LE(got.size(), CountSamples(flipped));
+    for (size_t i = 1; i < got.size(); ++i) ASSERT_LE(got[i - 1].t, got[i].t);
+  }
+  std::mt19937_64 rng(8);
+  for (int i = 0; i < 4000; ++i) {
+    std::string random(1 + rng() % 96, '\0');
+    for (char& c : random) c = static_cast<char>(rng());
+    random[0] = static_cast<char>(kChunkFormatBlocks);
+    Status status;
+    const std::vector<Sample> got = DecodeAll(random, &status);
+    EXPECT_LE(got.size(), CountSamples(random));
+    for (size_t k = 1; k < got.size(); ++k) ASSERT_LE(got[k - 1].t, got[k].t);
+  }
+}
+
+TEST(BlockChunkTest, SeriesWithEqualTimestampsHaveByteEqualTimestampStreams) {
+  std::vector<Sample> a = RandomSamples(5, 300);
+  std::vector<Sample> b = a;
+  for (size_t i = 0; i < b.size(); ++i) b[i].v = static_cast<double>(i) * 0.25;
+  const std::string sa = EncodeBlocks(a);
+  const std::string sb = EncodeBlocks(b);
+  size_t prefix = 3;
+  while (prefix < sa.size() && prefix < sb.size() && sa[prefix] == sb[prefix]) ++prefix;
+  EXPECT_GT(prefix, sa.size() / 4);
+}
+
+// Block chunks trade a little size for decoding speed: on scrape-shaped
+// series they stay within 15% of the adaptive codes.
+TEST(BlockChunkTest, ScrapeSeriesStayCloseToTheAdaptiveCodesInSize) {
+  std::mt19937_64 rng(6);
+  std::vector<Sample> counter, gauge, constant;
+  int64_t centiseconds = 123456789, cents = 4523;
+  for (int i = 0; i < 480; ++i) {
+    const int64_t t = 1700000000000 + i * 15000 + (rng() % 10 == 0 ? static_cast<int64_t>(rng() % 11) - 5 : 0);
+    centiseconds += 1420 + static_cast<int64_t>(rng() % 41);
+    cents += static_cast<int64_t>(rng() % 41) - 20;
+    counter.push_back({t, static_cast<double>(centiseconds) / 100});
+    gauge.push_back({t, static_cast<double>(cents) / 100});
+    constant.push_back({t, 42});
+  }
+  for (const auto* series : {&counter, &gauge, &constant}) {
+    EXPECT_LT(static_cast<double>(EncodeBlocks(*series).size()), 1.15 * static_cast<double>(Encode(*series).size()));
+  }
+}
+
 // Compression guards: loose bounds that catch a regression of the format.
 double BytesPerSample(const std::vector<Sample>& samples) {
   return static_cast<double>(Encode(samples).size()) / static_cast<double>(samples.size());
