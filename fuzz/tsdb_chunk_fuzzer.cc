@@ -6,10 +6,13 @@
 //     input, never yields more samples than the header claims or decreasing
 //     timestamps, and all three ways agree.
 //   - round trip: the input read as (timestamp delta, value bits) records is
-//     encoded and must decode to exactly the same samples.
+//     encoded in one of the three layouts (interleaved, split, blocks; the
+//     first byte's next bits choose) and must decode to exactly the same
+//     samples.
 //
 // Build: clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -I src
-//        fuzz/tsdb_chunk_fuzzer.cc src/tsdb/chunk.cc src/base/status.cc
+//        fuzz/tsdb_chunk_fuzzer.cc src/tsdb/chunk.cc src/tsdb/block_chunk.cc
+//        src/base/status.cc
 
 #include <bit>
 #include <cstdint>
@@ -60,6 +63,17 @@ void DecodeHostile(std::string_view bytes) {
   Check(seen == ts.size());
   Check(batch.status().ok() == one.status().ok());
 
+  ChunkDecoder samples(view);
+  std::vector<vigil::Sample> out(5);
+  seen = 0;
+  for (size_t n; (n = samples.NextSamples(out)) > 0;) {
+    for (size_t i = 0; i < n; ++i, ++seen) {
+      Check(seen < ts.size() && out[i].timestamp_ms == ts[seen] && std::bit_cast<uint64_t>(out[i].value) == vs[seen]);
+    }
+  }
+  Check(seen == ts.size());
+  Check(samples.status().ok() == one.status().ok());
+
   if (!ts.empty()) {
     ChunkDecoder seek(view);
     const int64_t target = ts[ts.size() / 2];
@@ -67,8 +81,8 @@ void DecodeHostile(std::string_view bytes) {
   }
 }
 
-void RoundTrip(std::string_view data) {
-  ChunkEncoder enc;
+void RoundTrip(std::string_view data, vigil::tsdb::ChunkLayout layout) {
+  ChunkEncoder enc(layout);
   std::vector<int64_t> ts;
   std::vector<uint64_t> vs;
   int64_t t = 0;
@@ -104,7 +118,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string_view rest(reinterpret_cast<const char*>(data) + 1, size - 1);
   if (data[0] & 1) {
-    RoundTrip(rest);
+    RoundTrip(rest, static_cast<vigil::tsdb::ChunkLayout>((data[0] >> 1) % 3));
   } else {
     DecodeHostile(rest);
   }
