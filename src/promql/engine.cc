@@ -533,6 +533,7 @@ class Evaluator {
     internal::RangeFunction fn = internal::LookupRangeFunction(name);
     if (!fn) return internal::ExecutionError("function " + std::string(name) + " does not take a range vector");
     const bool counter_function = name == "rate" || name == "increase";
+    const bool holt_winters = name == "holt_winters";
     // Slides the window [ref - range, ref] over one series' points once,
     // calling the function per step; writes only *out.
     auto evaluate = [&](const tsdb::Labels& metric, std::span<const Point> points, Series* out) -> Status {
@@ -560,7 +561,7 @@ class Evaluator {
           const Matrix& m = scalars[a].matrix;
           scalar_values[a] = !m.empty() && i < m[0].points.size() ? m[0].points[i].value : std::nan("");
         }
-        if (name == "holt_winters") PROMQL_RETURN_IF_ERROR(internal::CheckHoltWintersFactors(scalar_values));
+        if (holt_winters) PROMQL_RETURN_IF_ERROR(internal::CheckHoltWintersFactors(scalar_values));
         internal::RangeWindow w{points.subspan(lo, hi - lo), ts, mint, maxt, range, scalar_values};
         if (counter_function) {
           while (next_reset < resets.size() && resets[next_reset] <= lo) ++next_reset;
