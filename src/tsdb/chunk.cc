@@ -601,6 +601,22 @@ size_t CountSamples(std::string_view bytes) {
          (static_cast<size_t>(static_cast<uint8_t>(bytes[2])) << 8);
 }
 
+bool ChunkFirstTime(std::string_view bytes, int64_t* t) {
+  if (CountSamples(bytes) == 0) return false;
+  const char* p = bytes.data() + kChunkHeaderSize;
+  const char* end = bytes.data() + bytes.size();
+  if (bytes[0] != static_cast<char>(kChunkFormatV1)) {
+    uint64_t time_bytes = 0;  // split and block chunks: the stream's length first
+    p = GetVarint64Ptr(p, end, &time_bytes);
+    if (p == nullptr) return false;
+  }
+  BitReader r(reinterpret_cast<const uint8_t*>(p), static_cast<size_t>(end - p));
+  const uint64_t zz = ReadVarBits(&r);
+  if (r.overrun()) return false;
+  *t = ZigZagDecode(zz);
+  return true;
+}
+
 Status AppendChunkSamples(std::string_view bytes, int64_t mint, int64_t maxt, std::vector<Sample>* out,
                           bool* past_maxt) {
   ChunkDecoder dec(bytes);

@@ -245,6 +245,11 @@ class ChunkDecoder {
   bool split_ = false;
 };
 
+// Sets *t to the chunk's first timestamp, reading only the header and that
+// one field; false for an empty or malformed chunk. Does not validate the
+// rest of the chunk.
+bool ChunkFirstTime(std::string_view bytes, int64_t* t);
+
 // Decodes the whole chunk and reports the first problem found, if any.
 Status ValidateChunk(std::string_view bytes);
 

@@ -327,9 +327,17 @@ Status Part::CollectSamples(SeriesRef ref, int64_t mint, int64_t maxt, std::vect
   std::string_view in = block.value().data.substr(e->offset, e->length);
   uint64_t nchunks = 0;
   if (!GetVarint64(&in, &nchunks)) return Bad(path(), "truncated series data");
+  std::string_view next;
+  if (nchunks > 0 && !GetLengthPrefixed(&in, &next)) return Bad(path(), "truncated chunk");
   for (uint64_t i = 0; i < nchunks; ++i) {
-    std::string_view chunk;
-    if (!GetLengthPrefixed(&in, &chunk)) return Bad(path(), "truncated chunk");
+    const std::string_view chunk = next;
+    if (i + 1 < nchunks) {
+      if (!GetLengthPrefixed(&in, &next)) return Bad(path(), "truncated chunk");
+      // A series' chunks are in time order: when the next one starts before
+      // mint, this one ends before it and need not be decoded.
+      int64_t next_first = 0;
+      if (ChunkFirstTime(next, &next_first) && next_first < mint) continue;
+    }
     bool past_maxt = false;
     Status s = AppendChunkSamples(chunk, mint, maxt, out, &past_maxt);
     if (!s.ok()) return Bad(path(), "chunk: " + s.message());

@@ -698,6 +698,20 @@ TEST(BlockChunkTest, ScrapeSeriesStayCloseToTheAdaptiveCodesInSize) {
   }
 }
 
+TEST(ChunkTest, FirstTimeIsReadFromTheHeaderOfEveryLayout) {
+  const std::vector<Sample> samples = RandomSamples(3, 50);
+  for (ChunkLayout layout : {ChunkLayout::kInterleaved, ChunkLayout::kSplit, ChunkLayout::kBlocks}) {
+    int64_t t = 0;
+    ASSERT_TRUE(ChunkFirstTime(Encode(samples, layout), &t));
+    EXPECT_EQ(t, samples[0].t);
+    EXPECT_FALSE(ChunkFirstTime(Encode({}, layout), &t));
+    EXPECT_FALSE(ChunkFirstTime(Encode(samples, layout).substr(0, 4), &t));
+  }
+  int64_t t = 0;
+  EXPECT_FALSE(ChunkFirstTime("", &t));
+  EXPECT_FALSE(ChunkFirstTime(std::string("\x09\x01\x00", 3), &t));
+}
+
 // Compression guards: loose bounds that catch a regression of the format.
 double BytesPerSample(const std::vector<Sample>& samples) {
   return static_cast<double>(Encode(samples).size()) / static_cast<double>(samples.size());

@@ -107,6 +107,30 @@ TEST_F(PartTest, WriteOpenReadRoundTripAcrossManyBlocks) {
   EXPECT_LT(static_cast<double>(p->file_bytes()) / static_cast<double>(p->num_samples()), 3.0);
 }
 
+// Chunks that end before mint are skipped by the next chunk's first
+// timestamp; a range starting on either side of a chunk boundary still
+// returns exactly its samples.
+TEST_F(PartTest, RangesStartingAroundChunkBoundariesReturnExactlyTheirSamples) {
+  auto part = Part::Open(WritePart(8, 3, 500));  // chunks of 120 samples
+  ASSERT_TRUE(part.ok()) << part.status().ToString();
+  auto& p = part.value();
+  p->Bind(RefFromLabel);
+  auto time_of = [](int i) { return 1000 + static_cast<int64_t>(i) * 15000 + 2; };  // series 2
+  for (int first : {0, 1, 119, 120, 121, 239, 240, 360, 480, 499}) {
+    for (int64_t shift : {-1, 0, 1}) {
+      SCOPED_TRACE(std::to_string(first) + " " + std::to_string(shift));
+      const int64_t mint = time_of(first) + shift;
+      std::vector<Sample> out;
+      ASSERT_TRUE(p->CollectSamples(2, mint, INT64_MAX, &out).ok());
+      const int expected_first = shift > 0 ? first + 1 : first;
+      ASSERT_EQ(out.size(), static_cast<size_t>(500 - expected_first));
+      if (!out.empty()) {
+        EXPECT_EQ(out.front().timestamp_ms, time_of(expected_first));
+      }
+    }
+  }
+}
+
 TEST_F(PartTest, PartWithARawIndexFromBeforeIndexCompressionStillOpens) {
   const std::string path = WritePart(3, 20, 50);
   auto written = ReadFile(path, 1 << 30);
