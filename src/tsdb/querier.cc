@@ -93,6 +93,21 @@ class SeriesReader {
     if (!head_->CollectSamples(ref, mint_, maxt_, out)) return false;
     if (parts_ == nullptr) return true;
     auto snapshot = parts_->Snapshot();
+    const Part* only_part = nullptr;
+    size_t overlapping = 0;
+    for (const auto& part : *snapshot) {
+      if (part->Overlaps(ref, mint_, maxt_)) {
+        only_part = part.get();
+        ++overlapping;
+      }
+    }
+    if (overlapping == 0) return true;  // head only: read in place
+    if (overlapping == 1 && out->empty()) {
+      // Part only: read in place too (no merge, and *out keeps its capacity).
+      Status s = only_part->CollectSamples(ref, mint_, maxt_, out);
+      if (!s.ok()) *status = s;
+      return s.ok();
+    }
     sources_.clear();
     for (const auto& part : *snapshot) {
       if (!part->Overlaps(ref, mint_, maxt_)) continue;
@@ -103,7 +118,6 @@ class SeriesReader {
         return false;
       }
     }
-    if (sources_.empty()) return true;  // head only: read in place
     sources_.push_back(std::move(*out));
     *out = {};
     MergeSampleSources(&sources_, out);
