@@ -10,15 +10,19 @@
 // connection.
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include <boost/asio/error.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 
 #include "net/http1_parser.h"
+#include "net/socket_deadline.h"
 
 namespace vigil::net::detail {
 
@@ -87,6 +91,29 @@ size_t SendNow(Socket& socket, const ConstBuffers& buffers, boost::system::error
     *ec = {};
   }
   return sent;
+}
+
+// Reads a request body of exactly `length` bytes (its Content-Length) into
+// `*body`: what `buf` holds past the head, then straight from the stream
+// into the string, as many bytes per read as the socket has. `deadline`
+// (of the stream's socket) bounds the whole body by `timeout`. Returns the
+// read's error: eof when the peer closed mid-body, operation_aborted when
+// the deadline passed.
+template <typename Stream>
+boost::asio::awaitable<boost::system::error_code> ReadContentLengthBody(Stream& stream, SocketDeadline& deadline,
+                                                                        boost::beast::flat_buffer& buf, uint64_t length,
+                                                                        std::chrono::steady_clock::duration timeout,
+                                                                        std::string* body) {
+  body->resize(length);
+  const size_t buffered = static_cast<size_t>(std::min<uint64_t>(buf.size(), length));
+  boost::asio::buffer_copy(boost::asio::buffer(body->data(), buffered), buf.data());
+  buf.consume(buffered);
+  boost::system::error_code ec;
+  if (buffered == length) co_return ec;
+  deadline.Arm(timeout);
+  co_await boost::asio::async_read(stream, boost::asio::buffer(body->data() + buffered, length - buffered),
+                                   boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+  co_return ec;
 }
 
 // One piece of a body: a view into the connection's buffer, valid until

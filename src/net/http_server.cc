@@ -183,47 +183,11 @@ struct MetricsCache {
 };
 
 struct Connection {
-  explicit Connection(tcp::socket s) : stream(std::move(s)) {}
-  beast::tcp_stream stream;
-  std::atomic<bool> busy{false};  // a request is being read or handled
+  explicit Connection(tcp::socket s) : socket(std::move(s)), deadline(socket) {}
+  tcp::socket socket;
+  detail::SocketDeadline deadline;  // of `socket`, armed before each operation on it
+  std::atomic<bool> busy{false};    // a request is being read or handled
 };
-
-// Reads a request body of exactly `length` bytes (its Content-Length) into
-// `*body`: what `buffer` holds past the head, then straight from the stream
-// into the string, as many bytes per read as the socket has (Beast's parser
-// reads at most 64 KiB at a time into `buffer` and copies them out). On
-// plain TCP one timer bounds the whole body rather than one armed per read;
-// over TLS the stream's deadline does. Returns the read's error: eof when
-// the peer closed mid-body, operation_aborted when the deadline passed.
-template <typename Stream>
-asio::awaitable<boost::system::error_code> ReadContentLengthBody(Stream& stream, const std::shared_ptr<Connection>& conn,
-                                                                 beast::flat_buffer& buffer, uint64_t length,
-                                                                 std::chrono::steady_clock::duration timeout,
-                                                                 std::string* body) {
-  body->resize(length);
-  const size_t buffered = static_cast<size_t>(std::min<uint64_t>(buffer.size(), length));
-  asio::buffer_copy(asio::buffer(body->data(), buffered), buffer.data());
-  buffer.consume(buffered);
-  boost::system::error_code ec;
-  if (buffered == length) co_return ec;
-  const asio::mutable_buffer rest(body->data() + buffered, length - buffered);
-  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
-    asio::steady_timer deadline(co_await asio::this_coro::executor);
-    deadline.expires_after(timeout);
-    auto finished = std::make_shared<bool>(false);  // a deadline handler already queued must not cancel later reads
-    deadline.async_wait([conn, finished](boost::system::error_code wait_ec) {
-      boost::system::error_code ignored;
-      if (!wait_ec && !*finished) conn->stream.socket().cancel(ignored);
-    });
-    co_await asio::async_read(conn->stream.socket(), rest, asio::redirect_error(asio::use_awaitable, ec));
-    *finished = true;
-    deadline.cancel();
-  } else {
-    conn->stream.expires_after(timeout);
-    co_await asio::async_read(stream, rest, asio::redirect_error(asio::use_awaitable, ec));
-  }
-  co_return ec;
-}
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   Runtime& runtime;
@@ -410,10 +374,10 @@ void HttpServer::Stop(std::chrono::milliseconds grace) {
     std::lock_guard lock(impl.conns_mu);
     for (const auto& c : impl.conns) {
       if (only_idle && c->busy.load()) continue;
-      asio::post(c->stream.get_executor(), [c] {
+      asio::post(c->socket.get_executor(), [c] {
         boost::system::error_code ec;
-        c->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-        c->stream.socket().close(ec);
+        c->socket.shutdown(tcp::socket::shutdown_both, ec);
+        c->socket.close(ec);
       });
     }
   };
@@ -453,7 +417,7 @@ asio::awaitable<void> HttpServer::Impl::AcceptLoop() {
       conns.insert(conn);
     }
     active.fetch_add(1);
-    asio::co_spawn(conn->stream.get_executor(), [self, conn]() { return self->Session(conn); }, asio::detached);
+    asio::co_spawn(conn->socket.get_executor(), [self, conn]() { return self->Session(conn); }, asio::detached);
   }
 }
 
@@ -515,23 +479,23 @@ asio::awaitable<void> HttpServer::Impl::Session(std::shared_ptr<Connection> conn
   boost::system::error_code ec;
   std::string remote;
   {
-    auto ep = conn->stream.socket().remote_endpoint(ec);
+    auto ep = conn->socket.remote_endpoint(ec);
     if (!ec) remote = ep.address().to_string() + ":" + std::to_string(ep.port());
   }
   if (tls_contexts.empty()) {
-    co_await ServeRequests(conn, conn->stream, remote, false);
+    co_await ServeRequests(conn, conn->socket, remote, false);
   } else {
-    ssl::stream<beast::tcp_stream&> tls(conn->stream, *tls_contexts.front());
-    conn->stream.expires_after(opts.read_timeout);
+    ssl::stream<tcp::socket&> tls(conn->socket, *tls_contexts.front());
+    conn->deadline.Arm(opts.read_timeout);
     co_await tls.async_handshake(ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
     if (!ec) {
       co_await ServeRequests(conn, tls, remote, true);
-      conn->stream.expires_after(std::chrono::seconds(2));
+      conn->deadline.Arm(std::chrono::seconds(2));
       co_await tls.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
     }
   }
-  conn->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  conn->stream.close();
+  conn->socket.shutdown(tcp::socket::shutdown_send, ec);
+  conn->socket.close(ec);
   {
     std::lock_guard lock(conns_mu);
     conns.erase(conn);
@@ -560,7 +524,7 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
     header.chunked(true);
     http::response_serializer<http::empty_body> sr{header};
     boost::system::error_code wec;
-    conn->stream.expires_after(opts.read_timeout);
+    conn->deadline.Arm(opts.read_timeout);
     co_await http::async_write_header(out, sr, asio::redirect_error(asio::use_awaitable, wec));
     asio::steady_timer idle(co_await asio::this_coro::executor);
     while (!wec && !stopping.load()) {
@@ -571,7 +535,7 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
           done(std::move(p));
         });
       });
-      conn->stream.expires_after(opts.read_timeout);
+      conn->deadline.Arm(opts.read_timeout);
       if (!piece.body.empty()) {
         co_await asio::async_write(out, http::make_chunk(asio::buffer(piece.body)),
                                    asio::redirect_error(asio::use_awaitable, wec));
@@ -602,15 +566,14 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
     header.keep_alive(keep_alive);
     http::response_serializer<http::empty_body> sr{header};
     boost::system::error_code wec;
-    conn->stream.expires_after(opts.read_timeout);
+    conn->deadline.Arm(opts.read_timeout);
     co_await http::async_write_header(out, sr, asio::redirect_error(asio::use_awaitable, wec));
     if (wec) co_return false;
     off_t offset = static_cast<off_t>(file.offset);
     uint64_t left = file.length;
-    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
-      auto& socket = conn->stream.socket();
+    if constexpr (std::is_same_v<Stream, tcp::socket>) {
+      auto& socket = conn->socket;
       socket.native_non_blocking(true, wec);
-      asio::steady_timer deadline(co_await asio::this_coro::executor);
       while (left > 0 && !wec) {
         ssize_t n = ::sendfile(socket.native_handle(), file.fd, &offset, std::min<uint64_t>(left, 4 << 20));
         if (n > 0) {
@@ -621,19 +584,15 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
         if (errno == EINTR) continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK) co_return false;
         // A stalled reader is cut off after read_timeout, as with other writes.
-        deadline.expires_after(opts.read_timeout);
-        deadline.async_wait([conn](boost::system::error_code e) {
-          if (!e) conn->stream.socket().cancel();
-        });
+        conn->deadline.Arm(opts.read_timeout);
         co_await socket.async_wait(tcp::socket::wait_write, asio::redirect_error(asio::use_awaitable, wec));
-        deadline.cancel();
       }
     } else {
       std::vector<char> chunk(std::min<uint64_t>(left, 256 << 10));
       while (left > 0 && !wec) {
         ssize_t n = ::pread(file.fd, chunk.data(), std::min<uint64_t>(left, chunk.size()), offset);
         if (n <= 0) co_return false;
-        conn->stream.expires_after(opts.read_timeout);
+        conn->deadline.Arm(opts.read_timeout);
         co_await asio::async_write(out, asio::buffer(chunk.data(), static_cast<size_t>(n)),
                                    asio::redirect_error(asio::use_awaitable, wec));
         offset += n;
@@ -690,11 +649,11 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
                                           no_body ? asio::const_buffer() : asio::buffer(r.body)};
     boost::system::error_code wec;
     size_t sent = 0;
-    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) sent = detail::SendNow(conn->stream.socket(), out, &wec);
+    if constexpr (std::is_same_v<Stream, tcp::socket>) sent = detail::SendNow(conn->socket, out, &wec);
     if (!wec && sent < asio::buffer_size(out)) {
       beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(out);
       rest.consume(sent);
-      conn->stream.expires_after(opts.read_timeout);
+      conn->deadline.Arm(opts.read_timeout);
       co_await asio::async_write(stream, rest, asio::redirect_error(asio::use_awaitable, wec));
     }
     co_return !wec && keep_alive;
@@ -707,7 +666,7 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
     conn->busy.store(false);
     if (stopping.load()) break;
     // The head first: streaming routes see it before any of the body.
-    conn->stream.expires_after(opts.idle_timeout);
+    conn->deadline.Arm(opts.idle_timeout);
     HeadParse hp = co_await detail::ReadHead(stream, buffer, limits, &parsed, ParseRequestHead, &ec);
     if (hp.invalid()) {
       if (hp.status == 431) {
@@ -767,8 +726,8 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
       if (resp.forward) {
         detail::RelayClient client{opts.max_body_bytes, opts.read_timeout, version,
                                    keep_alive && !stopping.load(), req.method == "HEAD"};
-        detail::RelayResult rr = co_await detail::RelayExchange(stream, conn->stream, buffer, req, frame,
-                                                                *resp.forward, client, relay_scratch);
+        detail::RelayResult rr = co_await detail::RelayExchange(stream, conn->socket, conn->deadline, buffer, req,
+                                                                frame, *resp.forward, client, relay_scratch);
         if (!rr.answered && !rr.client_gone) {
           co_await write(router.Error(rr.status, rr.error), version, false, false, {});
         }
@@ -790,12 +749,13 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
 
     if (frame.framing == BodyFraming::kLength) {
       // (A Content-Length over max_body_bytes was answered 413 above.)
-      ec = co_await ReadContentLengthBody(stream, conn, buffer, frame.content_length, opts.read_timeout, &req.body);
+      ec = co_await detail::ReadContentLengthBody(stream, conn->deadline, buffer, frame.content_length,
+                                                  opts.read_timeout, &req.body);
       if (ec) break;  // the peer left mid-body or the deadline passed: nobody to answer
     } else {
       // A chunked body, whole, bounded by max_body_bytes.
       detail::BodyReader body_reader(frame.framing, frame.content_length);
-      conn->stream.expires_after(opts.read_timeout);
+      conn->deadline.Arm(opts.read_timeout);
       bool too_large = false;
       std::string_view malformed;
       for (;;) {
