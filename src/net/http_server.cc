@@ -667,7 +667,8 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
     if (stopping.load()) break;
     // The head first: streaming routes see it before any of the body.
     conn->deadline.Arm(opts.idle_timeout);
-    HeadParse hp = co_await detail::ReadHead(stream, buffer, limits, &parsed, ParseRequestHead, &ec);
+    HeadParse hp;
+    VIGIL_READ_HEAD(stream, buffer, limits, &parsed, ParseRequestHead, &ec, hp);
     if (hp.invalid()) {
       if (hp.status == 431) {
         co_await write(router.Error(431, "request header fields too large"), 11, false, false, {});

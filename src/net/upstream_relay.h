@@ -396,11 +396,17 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_tcp
     out.error = "upstream " + fwd.scheme + "://" + fwd.host_port + ": " + std::move(message);
     return out;
   };
-  // (Plain lambdas returning the awaitable, not coroutines: no frame of their own.)
-  auto read_head = [&] {
-    conn->deadline.Arm(fwd.read_timeout);
-    return conn->With([&](auto& s) { return ReadHead(s, up_buf, limits, &res, ParseResponseHead, &ec); });
-  };
+  // Reads the answer's head into `res`, the outcome into `result`. A macro
+  // rather than a coroutine: no frame and no resumption of its own.
+#define VIGIL_READ_ANSWER_HEAD(result)                                                    \
+  do {                                                                                    \
+    conn->deadline.Arm(fwd.read_timeout);                                                 \
+    if (conn->tls) {                                                                      \
+      VIGIL_READ_HEAD(*conn->tls, up_buf, limits, &res, ParseResponseHead, &ec, result);  \
+    } else {                                                                              \
+      VIGIL_READ_HEAD(conn->tcp, up_buf, limits, &res, ParseResponseHead, &ec, result);   \
+    }                                                                                     \
+  } while (false)
 
   // A pooled connection the upstream closed meanwhile fails at once: retry
   // on a fresh one while nothing of the body has been consumed.
@@ -424,7 +430,7 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_tcp
     if (has_body) break;
     request_sent = true;
     up_buf.clear();
-    hp = co_await read_head();
+    VIGIL_READ_ANSWER_HEAD(hp);
     if (ec && conn->reused && up_buf.size() == 0 && !conn->deadline.TimedOut(ec)) continue;
     break;
   }
@@ -475,12 +481,12 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_tcp
     }
     body.Finish(client_buf);
     request_sent = !upstream_broke;
-    hp = co_await read_head();
+    VIGIL_READ_ANSWER_HEAD(hp);
   }
   // 1xx answers other than the 101 we may have asked for are dropped.
   while (hp.complete() && res.status < 200 && !(upgrade && res.status == 101)) {
     up_buf.consume(hp.head_bytes);
-    hp = co_await read_head();
+    VIGIL_READ_ANSWER_HEAD(hp);
   }
   if (conn->deadline.TimedOut(ec)) {
     co_return fail(504, "no answer within " + Seconds(fwd.read_timeout));
@@ -544,13 +550,19 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_tcp
   up_buf.consume(hp.head_bytes);  // the fields' views die here
 
   BodyReader answer(up_framing, res.content_length);
+  // (A plain lambda returning the awaitable, not a coroutine: no frame of its own.)
   auto read_piece = [&] {
     conn->deadline.Arm(fwd.read_timeout);
     return conn->With([&](auto& s) { return answer.Next(s, up_buf, &ec); });
   };
   // The head and the first piece leave in one write, so that a small answer
   // is one segment on the wire.
-  BodyPiece piece = co_await read_piece();
+  BodyPiece piece;
+  if (answer.TryNext(up_buf, &piece)) {
+    ec = {};  // usually: a small body came with the head
+  } else {
+    piece = co_await read_piece();
+  }
   if (piece.malformed) co_return fail(502, "reading the answer: " + std::string(piece.error));
   if (conn->deadline.TimedOut(ec)) co_return fail(504, "no answer within " + Seconds(fwd.read_timeout));
   if (ec) co_return fail(502, "reading the answer: " + ec.message());
@@ -588,7 +600,11 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_tcp
       co_return out;
     }
     if (piece.last) break;
-    piece = co_await read_piece();
+    if (answer.TryNext(up_buf, &piece)) {
+      ec = {};
+    } else {
+      piece = co_await read_piece();
+    }
     if (ec || piece.malformed) {
       up_buf.clear();
       co_return out;  // the upstream broke off mid-body: the client sees a short body and a close
@@ -603,5 +619,7 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_tcp
   RecycleConnectionObject(std::move(conn), scratch);
   co_return out;
 }
+
+#undef VIGIL_READ_ANSWER_HEAD
 
 }  // namespace vigil::net::detail
