@@ -37,6 +37,7 @@
 #include "net/runtime.h"
 #include "net/http1_io.h"
 #include "net/http1_parser.h"
+#include "net/pending_answer.h"
 #include "net/upstream_relay.h"
 
 namespace vigil::net {
@@ -90,53 +91,6 @@ asio::awaitable<HttpResponse> AwaitResponse(StartFn start) {
       asio::use_awaitable);
 }
 
-// The answer of an async handler, which may come before the handler returns
-// (kept until taken) or later from any thread (handed to the waiting
-// coroutine's responder). Only the first answer counts.
-class PendingAnswer {
- public:
-  // The handler's answer; safe from any thread.
-  void Answer(HttpResponse r) {
-    Responder waiting;
-    {
-      std::lock_guard lock(mu_);
-      if (answered_) return;  // a second call is ignored
-      answered_ = true;
-      if (!waiting_) {
-        early_ = std::move(r);
-        return;
-      }
-      waiting = std::move(waiting_);
-    }
-    waiting(std::move(r));
-  }
-  // The answer given so far, if any (taken: later calls see none).
-  std::optional<HttpResponse> TakeIfAnswered() {
-    std::lock_guard lock(mu_);
-    std::optional<HttpResponse> r = std::move(early_);
-    early_.reset();
-    return r;
-  }
-  // Hands the answer to `done` when it comes, or at once if it came meanwhile.
-  void OnAnswer(Responder done) {
-    std::unique_lock lock(mu_);
-    if (early_) {
-      HttpResponse r = std::move(*early_);
-      early_.reset();
-      lock.unlock();
-      done(std::move(r));
-      return;
-    }
-    waiting_ = std::move(done);
-  }
-
- private:
-  std::mutex mu_;
-  bool answered_ = false;
-  std::optional<HttpResponse> early_;
-  Responder waiting_;
-};
-
 HttpResponse CallSafely(const Handler& h, HttpRequest& req, const Router& router) {
   try {
     return h(req);
@@ -168,6 +122,35 @@ void AppendResponseHead(std::string* out, unsigned version, int status, const He
     detail::AppendField(out, k, v);
   }
   detail::AppendField(out, "Server", "vigil");
+}
+
+// Bodies up to this size keep their buffer for the connection's next request.
+constexpr size_t kKeptBodyCapacity = 64 << 10;
+
+// Makes *req the request `head` describes (from `remote`, over TLS or not),
+// reusing the capacity of the strings and vectors it held for the previous
+// request of the connection.
+void RefillRequest(const RequestHead& head, const std::string& remote, bool tls, HttpRequest* req) {
+  req->method.assign(head.method);
+  req->target.assign(head.target);
+  std::string_view target = req->target;
+  size_t qpos = target.find('?');
+  req->path = UrlDecode(target.substr(0, qpos), false);
+  if (qpos != std::string_view::npos) {
+    req->query = QueryParams::Parse(target.substr(qpos + 1));
+  } else {
+    req->query = QueryParams();
+  }
+  req->headers.resize(head.fields.size());
+  for (size_t i = 0; i < head.fields.size(); ++i) {
+    req->headers[i].first.assign(head.fields[i].name);
+    req->headers[i].second.assign(head.fields[i].value);
+  }
+  req->body.clear();
+  if (req->body.capacity() > kKeptBodyCapacity) std::string().swap(req->body);
+  req->remote_addr.assign(remote);
+  req->tls = tls;
+  req->path_params.clear();
 }
 
 }  // namespace
@@ -225,9 +208,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   // and DispatchLater waits for it. Split so that the common case costs no
   // coroutine frame.
   std::optional<HttpResponse> DispatchNow(HttpRequest& req, const Router::Match& m, std::string* path_label,
-                                          std::shared_ptr<PendingAnswer>* pending);
+                                          std::shared_ptr<detail::PendingAnswer>* pending);
   asio::awaitable<HttpResponse> DispatchLater(HttpRequest& req, const Router::Match& m,
-                                              std::shared_ptr<PendingAnswer> pending);
+                                              std::shared_ptr<detail::PendingAnswer> pending);
   // DispatchNow, then DispatchLater when needed.
   asio::awaitable<HttpResponse> Dispatch(HttpRequest& req, const Router::Match& m, std::string* path_label);
   void Record(const std::string& path_label, int status, double seconds, MetricsCache* cache = nullptr) {
@@ -423,7 +406,7 @@ asio::awaitable<void> HttpServer::Impl::AcceptLoop() {
 
 std::optional<HttpResponse> HttpServer::Impl::DispatchNow(HttpRequest& req, const Router::Match& m,
                                                           std::string* path_label,
-                                                          std::shared_ptr<PendingAnswer>* pending) {
+                                                          std::shared_ptr<detail::PendingAnswer>* pending) {
   if (m.route == nullptr) {
     *path_label = "other";
     if (m.status == 405 && req.method == "OPTIONS") {
@@ -442,14 +425,26 @@ std::optional<HttpResponse> HttpServer::Impl::DispatchNow(HttpRequest& req, cons
     // Most async handlers (the portal's) answer before they return: that
     // answer is taken at once, without suspending the coroutine and posting
     // its resumption. A later answer, from any thread, resumes it as usual.
-    auto answer = std::make_shared<PendingAnswer>();
+    // One object per thread is reused while no responder of an earlier
+    // request refers to it (the common case: the answer came at once).
+    thread_local std::shared_ptr<detail::PendingAnswer> spare;
+    std::shared_ptr<detail::PendingAnswer> answer;
+    if (spare && spare.use_count() == 1) {
+      answer = std::move(spare);
+      answer->Reset();
+    } else {
+      answer = std::make_shared<detail::PendingAnswer>();
+    }
     try {
       route.async_handler(req, Responder([answer](HttpResponse r) { answer->Answer(std::move(r)); }));
     } catch (const std::exception& e) {
       // The handler may or may not have called done; a second call is ignored.
       VLOG_ERROR("async handler threw", {{"path", req.path}, {"error", e.what()}});
     }
-    if (std::optional<HttpResponse> now = answer->TakeIfAnswered()) return now;
+    if (std::optional<HttpResponse> now = answer->TakeIfAnswered()) {
+      spare = std::move(answer);
+      return now;
+    }
     *pending = std::move(answer);
     return std::nullopt;
   }
@@ -458,7 +453,7 @@ std::optional<HttpResponse> HttpServer::Impl::DispatchNow(HttpRequest& req, cons
 }
 
 asio::awaitable<HttpResponse> HttpServer::Impl::DispatchLater(HttpRequest& req, const Router::Match& m,
-                                                              std::shared_ptr<PendingAnswer> pending) {
+                                                              std::shared_ptr<detail::PendingAnswer> pending) {
   if (pending) {
     co_return co_await AwaitResponse([&](Responder done) { pending->OnAnswer(std::move(done)); });
   }
@@ -470,7 +465,7 @@ asio::awaitable<HttpResponse> HttpServer::Impl::DispatchLater(HttpRequest& req, 
 
 asio::awaitable<HttpResponse> HttpServer::Impl::Dispatch(HttpRequest& req, const Router::Match& m,
                                                          std::string* path_label) {
-  std::shared_ptr<PendingAnswer> pending;
+  std::shared_ptr<detail::PendingAnswer> pending;
   if (std::optional<HttpResponse> now = DispatchNow(req, m, path_label, &pending)) co_return std::move(*now);
   co_return co_await DispatchLater(req, m, std::move(pending));
 }
@@ -659,8 +654,11 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
     co_return !wec && keep_alive;
   };
 
-  // The head's fields are parsed into this vector, reused by every request.
+  // The head's fields are parsed into this vector, and copied into `req`,
+  // whose strings and vectors keep their capacity: both are reused by every
+  // request of the connection.
   RequestHead parsed;
+  HttpRequest req;
   const HeadLimits limits{.max_head_bytes = opts.max_header_bytes, .max_fields = kMaxHeaderFields};
   for (;;) {
     conn->busy.store(false);
@@ -685,17 +683,7 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
     bool keep_alive = frame.keep_alive;
     std::string path_label = "other";
 
-    HttpRequest req;
-    req.method = std::string(parsed.method);
-    req.target = std::string(parsed.target);
-    std::string_view target = req.target;
-    size_t qpos = target.find('?');
-    req.path = UrlDecode(target.substr(0, qpos), false);
-    if (qpos != std::string_view::npos) req.query = QueryParams::Parse(target.substr(qpos + 1));
-    req.headers.reserve(parsed.fields.size());
-    for (const auto& f : parsed.fields) req.headers.emplace_back(std::string(f.name), std::string(f.value));
-    req.remote_addr = remote;
-    req.tls = tls;
+    RefillRequest(parsed, remote, tls, &req);
     // The head's views die here: its bytes leave the buffer.
     buffer.consume(hp.head_bytes);
     std::string_view accept_encoding = req.Header("Accept-Encoding");
@@ -716,7 +704,7 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
     }
 
     if (match.route != nullptr && match.route->options.stream_body) {
-      std::shared_ptr<PendingAnswer> pending;
+      std::shared_ptr<detail::PendingAnswer> pending;
       std::optional<HttpResponse> now = DispatchNow(req, match, &path_label, &pending);
       HttpResponse resp;
       if (now) {
