@@ -10,15 +10,19 @@
 // connection.
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include <boost/asio/error.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 
 #include "net/http1_parser.h"
+#include "net/socket_deadline.h"
 
 namespace vigil::net::detail {
 
@@ -32,36 +36,54 @@ inline std::string_view BufferView(const boost::beast::flat_buffer& buf) {
 }
 
 // Reads from `stream` into `buf` once (at most `max_bytes`), leaving *ec
-// set on failure or end of stream. A macro rather than a coroutine: a
-// nested coroutine costs a frame and a resumption per read.
-#define VIGIL_READ_SOME_INTO(stream, buf, max_bytes, ec)                                                    \
-  do {                                                                                                      \
-    auto vigil_space = (buf).prepare(max_bytes);                                                            \
-    (buf).commit(co_await (stream).async_read_some(                                                         \
-        vigil_space, boost::asio::redirect_error(boost::asio::use_awaitable, *(ec))));                      \
+// set on failure or end of stream. Macros rather than coroutines, here and
+// below: with Boost 1.74 a nested coroutine costs a frame (an allocation
+// once more than one is alive on the thread) and a resumption per call.
+#define VIGIL_READ_SOME_INTO(stream, buf, max_bytes, ec)                                                              \
+  do {                                                                                                                \
+    auto vigil_space = (buf).prepare(max_bytes);                                                                      \
+    (buf).commit(co_await (stream).async_read_some(                                                                   \
+        vigil_space, boost::asio::redirect_error(boost::asio::use_awaitable, *(ec))));                                \
   } while (false)
 
-// Reads until `buf` starts with a complete head (or an invalid one), parsed
-// into *head with `parse` (ParseRequestHead or ParseResponseHead). On an I/O
-// failure (end of stream, timeout, reset) returns kIncomplete with *ec set;
-// *ec is clear otherwise. The head's views point into `buf` until the
-// caller reads into it again; the caller consumes result.head_bytes.
-template <typename Stream, typename Head, typename ParseFn>
-boost::asio::awaitable<HeadParse> ReadHead(Stream& stream, boost::beast::flat_buffer& buf, const HeadLimits& limits,
-                                           Head* head, ParseFn parse, boost::system::error_code* ec) {
-  *ec = {};
-  size_t scan_from = 0;
-  for (;;) {
-    if (buf.size() > 0) {
-      HeadParse r = parse(BufferView(buf), limits, head, &scan_from);
-      if (r.kind != HeadParse::Kind::kIncomplete) co_return r;
-    }
-    // Whatever room the buffer already has, at least kHeadReadBytes: the
-    // parse above bounds the total at the head limit plus one read.
-    VIGIL_READ_SOME_INTO(stream, buf, std::max(kHeadReadBytes, buf.capacity() - buf.size()), ec);
-    if (*ec) co_return HeadParse{};
-  }
+// The head at the start of `buf` parsed with `parse` (ParseRequestHead or
+// ParseResponseHead) as far as it has arrived: kIncomplete when more bytes
+// are needed. *scan_from is 0 for a new head and keeps the parser's
+// progress between calls.
+template <typename Head, typename ParseFn>
+HeadParse ParseBufferedHead(const boost::beast::flat_buffer& buf, const HeadLimits& limits, Head* head, ParseFn parse,
+                            size_t* scan_from) {
+  if (buf.size() == 0) return HeadParse{};
+  return parse(BufferView(buf), limits, head, scan_from);
 }
+
+// How much to read for the rest of a head: whatever room the buffer
+// already has, at least kHeadReadBytes (ParseBufferedHead bounds the total
+// at the head limit plus one read).
+inline size_t HeadReadSize(const boost::beast::flat_buffer& buf) {
+  return std::max(kHeadReadBytes, buf.capacity() - buf.size());
+}
+
+// In a coroutine: reads until `buf` starts with a complete head (or an
+// invalid one), parsed into *head with `parse`, and stores the outcome in
+// `result` (a HeadParse). On an I/O failure (end of stream, timeout, reset)
+// `result` is kIncomplete with *ec set; *ec is clear otherwise. The head's
+// views point into `buf` until the caller reads into it again; the caller
+// consumes result.head_bytes.
+#define VIGIL_READ_HEAD(stream, buf, limits, head, parse, ec, result)                                                 \
+  do {                                                                                                                \
+    size_t vigil_scan_from = 0;                                                                                       \
+    *(ec) = {};                                                                                                       \
+    for (;;) {                                                                                                        \
+      (result) = ::vigil::net::detail::ParseBufferedHead(buf, limits, head, parse, &vigil_scan_from);                 \
+      if ((result).kind != ::vigil::net::HeadParse::Kind::kIncomplete) break;                                         \
+      VIGIL_READ_SOME_INTO(stream, buf, ::vigil::net::detail::HeadReadSize(buf), ec);                                 \
+      if (*(ec)) {                                                                                                    \
+        (result) = ::vigil::net::HeadParse{};                                                                         \
+        break;                                                                                                        \
+      }                                                                                                               \
+    }                                                                                                                 \
+  } while (false)
 
 // How a request's body is framed and its connection kept, taken from its
 // head before the head's bytes are dropped from the buffer.
@@ -89,6 +111,29 @@ size_t SendNow(Socket& socket, const ConstBuffers& buffers, boost::system::error
   return sent;
 }
 
+// Reads a request body of exactly `length` bytes (its Content-Length) into
+// `*body`: what `buf` holds past the head, then straight from the stream
+// into the string, as many bytes per read as the socket has. `deadline`
+// (of the stream's socket) bounds the whole body by `timeout`. Returns the
+// read's error: eof when the peer closed mid-body, operation_aborted when
+// the deadline passed.
+template <typename Stream>
+boost::asio::awaitable<boost::system::error_code> ReadContentLengthBody(Stream& stream, SocketDeadline& deadline,
+                                                                        boost::beast::flat_buffer& buf, uint64_t length,
+                                                                        std::chrono::steady_clock::duration timeout,
+                                                                        std::string* body) {
+  body->resize(length);
+  const size_t buffered = static_cast<size_t>(std::min<uint64_t>(buf.size(), length));
+  boost::asio::buffer_copy(boost::asio::buffer(body->data(), buffered), buf.data());
+  buf.consume(buffered);
+  boost::system::error_code ec;
+  if (buffered == length) co_return ec;
+  deadline.Arm(timeout);
+  co_await boost::asio::async_read(stream, boost::asio::buffer(body->data() + buffered, length - buffered),
+                                   boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+  co_return ec;
+}
+
 // One piece of a body: a view into the connection's buffer, valid until
 // the next call on the reader that gave it.
 struct BodyPiece {
@@ -106,6 +151,40 @@ class BodyReader {
   // kNone: the body is empty (the first Next says last at once).
   BodyReader(BodyFraming framing, uint64_t content_length)
       : framing_(framing), remaining_(framing == BodyFraming::kLength ? content_length : 0) {}
+
+  // The next piece when it can be had without reading (the body is over,
+  // or bytes of it are buffered): true with *piece set; false when Next
+  // must read (nothing consumed then). Chunked bodies always say false.
+  // REQUIRES: no earlier piece was last.
+  bool TryNext(boost::beast::flat_buffer& buf, BodyPiece* piece) {
+    buf.consume(pending_consume_);
+    pending_consume_ = 0;
+    *piece = BodyPiece{};
+    switch (framing_) {
+      case BodyFraming::kNone:
+        piece->last = true;
+        return true;
+      case BodyFraming::kLength:
+        if (remaining_ == 0) {
+          piece->last = true;
+          return true;
+        }
+        if (buf.size() == 0) return false;
+        piece->data = BufferView(buf).substr(0, static_cast<size_t>(std::min<uint64_t>(remaining_, buf.size())));
+        remaining_ -= piece->data.size();
+        pending_consume_ = piece->data.size();
+        piece->last = remaining_ == 0;
+        return true;
+      case BodyFraming::kUntilClose:
+        if (buf.size() == 0) return false;
+        piece->data = BufferView(buf);
+        pending_consume_ = piece->data.size();
+        return true;
+      case BodyFraming::kChunked:
+        return false;
+    }
+    return false;
+  }
 
   // The next piece (possibly empty when last). On an I/O failure *ec is set
   // and the piece is empty; end of stream is a failure except for
@@ -202,4 +281,3 @@ class BodyReader {
 
 }  // namespace vigil::net::detail
 
-#undef VIGIL_READ_SOME_INTO

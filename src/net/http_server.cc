@@ -37,6 +37,7 @@
 #include "net/runtime.h"
 #include "net/http1_io.h"
 #include "net/http1_parser.h"
+#include "net/pending_answer.h"
 #include "net/upstream_relay.h"
 
 namespace vigil::net {
@@ -90,53 +91,6 @@ asio::awaitable<HttpResponse> AwaitResponse(StartFn start) {
       asio::use_awaitable);
 }
 
-// The answer of an async handler, which may come before the handler returns
-// (kept until taken) or later from any thread (handed to the waiting
-// coroutine's responder). Only the first answer counts.
-class PendingAnswer {
- public:
-  // The handler's answer; safe from any thread.
-  void Answer(HttpResponse r) {
-    Responder waiting;
-    {
-      std::lock_guard lock(mu_);
-      if (answered_) return;  // a second call is ignored
-      answered_ = true;
-      if (!waiting_) {
-        early_ = std::move(r);
-        return;
-      }
-      waiting = std::move(waiting_);
-    }
-    waiting(std::move(r));
-  }
-  // The answer given so far, if any (taken: later calls see none).
-  std::optional<HttpResponse> TakeIfAnswered() {
-    std::lock_guard lock(mu_);
-    std::optional<HttpResponse> r = std::move(early_);
-    early_.reset();
-    return r;
-  }
-  // Hands the answer to `done` when it comes, or at once if it came meanwhile.
-  void OnAnswer(Responder done) {
-    std::unique_lock lock(mu_);
-    if (early_) {
-      HttpResponse r = std::move(*early_);
-      early_.reset();
-      lock.unlock();
-      done(std::move(r));
-      return;
-    }
-    waiting_ = std::move(done);
-  }
-
- private:
-  std::mutex mu_;
-  bool answered_ = false;
-  std::optional<HttpResponse> early_;
-  Responder waiting_;
-};
-
 HttpResponse CallSafely(const Handler& h, HttpRequest& req, const Router& router) {
   try {
     return h(req);
@@ -170,6 +124,35 @@ void AppendResponseHead(std::string* out, unsigned version, int status, const He
   detail::AppendField(out, "Server", "vigil");
 }
 
+// Bodies up to this size keep their buffer for the connection's next request.
+constexpr size_t kKeptBodyCapacity = 64 << 10;
+
+// Makes *req the request `head` describes (from `remote`, over TLS or not),
+// reusing the capacity of the strings and vectors it held for the previous
+// request of the connection.
+void RefillRequest(const RequestHead& head, const std::string& remote, bool tls, HttpRequest* req) {
+  req->method.assign(head.method);
+  req->target.assign(head.target);
+  std::string_view target = req->target;
+  size_t qpos = target.find('?');
+  req->path = UrlDecode(target.substr(0, qpos), false);
+  if (qpos != std::string_view::npos) {
+    req->query = QueryParams::Parse(target.substr(qpos + 1));
+  } else {
+    req->query = QueryParams();
+  }
+  req->headers.resize(head.fields.size());
+  for (size_t i = 0; i < head.fields.size(); ++i) {
+    req->headers[i].first.assign(head.fields[i].name);
+    req->headers[i].second.assign(head.fields[i].value);
+  }
+  req->body.clear();
+  if (req->body.capacity() > kKeptBodyCapacity) std::string().swap(req->body);
+  req->remote_addr.assign(remote);
+  req->tls = tls;
+  req->path_params.clear();
+}
+
 }  // namespace
 
 // The metric children a connection last recorded into: consecutive requests
@@ -183,47 +166,11 @@ struct MetricsCache {
 };
 
 struct Connection {
-  explicit Connection(tcp::socket s) : stream(std::move(s)) {}
-  beast::tcp_stream stream;
-  std::atomic<bool> busy{false};  // a request is being read or handled
+  explicit Connection(tcp::socket s) : socket(std::move(s)), deadline(socket) {}
+  tcp::socket socket;
+  detail::SocketDeadline deadline;  // of `socket`, armed before each operation on it
+  std::atomic<bool> busy{false};    // a request is being read or handled
 };
-
-// Reads a request body of exactly `length` bytes (its Content-Length) into
-// `*body`: what `buffer` holds past the head, then straight from the stream
-// into the string, as many bytes per read as the socket has (Beast's parser
-// reads at most 64 KiB at a time into `buffer` and copies them out). On
-// plain TCP one timer bounds the whole body rather than one armed per read;
-// over TLS the stream's deadline does. Returns the read's error: eof when
-// the peer closed mid-body, operation_aborted when the deadline passed.
-template <typename Stream>
-asio::awaitable<boost::system::error_code> ReadContentLengthBody(Stream& stream, const std::shared_ptr<Connection>& conn,
-                                                                 beast::flat_buffer& buffer, uint64_t length,
-                                                                 std::chrono::steady_clock::duration timeout,
-                                                                 std::string* body) {
-  body->resize(length);
-  const size_t buffered = static_cast<size_t>(std::min<uint64_t>(buffer.size(), length));
-  asio::buffer_copy(asio::buffer(body->data(), buffered), buffer.data());
-  buffer.consume(buffered);
-  boost::system::error_code ec;
-  if (buffered == length) co_return ec;
-  const asio::mutable_buffer rest(body->data() + buffered, length - buffered);
-  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
-    asio::steady_timer deadline(co_await asio::this_coro::executor);
-    deadline.expires_after(timeout);
-    auto finished = std::make_shared<bool>(false);  // a deadline handler already queued must not cancel later reads
-    deadline.async_wait([conn, finished](boost::system::error_code wait_ec) {
-      boost::system::error_code ignored;
-      if (!wait_ec && !*finished) conn->stream.socket().cancel(ignored);
-    });
-    co_await asio::async_read(conn->stream.socket(), rest, asio::redirect_error(asio::use_awaitable, ec));
-    *finished = true;
-    deadline.cancel();
-  } else {
-    conn->stream.expires_after(timeout);
-    co_await asio::async_read(stream, rest, asio::redirect_error(asio::use_awaitable, ec));
-  }
-  co_return ec;
-}
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   Runtime& runtime;
@@ -261,9 +208,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   // and DispatchLater waits for it. Split so that the common case costs no
   // coroutine frame.
   std::optional<HttpResponse> DispatchNow(HttpRequest& req, const Router::Match& m, std::string* path_label,
-                                          std::shared_ptr<PendingAnswer>* pending);
+                                          std::shared_ptr<detail::PendingAnswer>* pending);
   asio::awaitable<HttpResponse> DispatchLater(HttpRequest& req, const Router::Match& m,
-                                              std::shared_ptr<PendingAnswer> pending);
+                                              std::shared_ptr<detail::PendingAnswer> pending);
   // DispatchNow, then DispatchLater when needed.
   asio::awaitable<HttpResponse> Dispatch(HttpRequest& req, const Router::Match& m, std::string* path_label);
   void Record(const std::string& path_label, int status, double seconds, MetricsCache* cache = nullptr) {
@@ -410,10 +357,10 @@ void HttpServer::Stop(std::chrono::milliseconds grace) {
     std::lock_guard lock(impl.conns_mu);
     for (const auto& c : impl.conns) {
       if (only_idle && c->busy.load()) continue;
-      asio::post(c->stream.get_executor(), [c] {
+      asio::post(c->socket.get_executor(), [c] {
         boost::system::error_code ec;
-        c->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-        c->stream.socket().close(ec);
+        c->socket.shutdown(tcp::socket::shutdown_both, ec);
+        c->socket.close(ec);
       });
     }
   };
@@ -453,13 +400,13 @@ asio::awaitable<void> HttpServer::Impl::AcceptLoop() {
       conns.insert(conn);
     }
     active.fetch_add(1);
-    asio::co_spawn(conn->stream.get_executor(), [self, conn]() { return self->Session(conn); }, asio::detached);
+    asio::co_spawn(conn->socket.get_executor(), [self, conn]() { return self->Session(conn); }, asio::detached);
   }
 }
 
 std::optional<HttpResponse> HttpServer::Impl::DispatchNow(HttpRequest& req, const Router::Match& m,
                                                           std::string* path_label,
-                                                          std::shared_ptr<PendingAnswer>* pending) {
+                                                          std::shared_ptr<detail::PendingAnswer>* pending) {
   if (m.route == nullptr) {
     *path_label = "other";
     if (m.status == 405 && req.method == "OPTIONS") {
@@ -478,14 +425,26 @@ std::optional<HttpResponse> HttpServer::Impl::DispatchNow(HttpRequest& req, cons
     // Most async handlers (the portal's) answer before they return: that
     // answer is taken at once, without suspending the coroutine and posting
     // its resumption. A later answer, from any thread, resumes it as usual.
-    auto answer = std::make_shared<PendingAnswer>();
+    // One object per thread is reused while no responder of an earlier
+    // request refers to it (the common case: the answer came at once).
+    thread_local std::shared_ptr<detail::PendingAnswer> spare;
+    std::shared_ptr<detail::PendingAnswer> answer;
+    if (spare && spare.use_count() == 1) {
+      answer = std::move(spare);
+      answer->Reset();
+    } else {
+      answer = std::make_shared<detail::PendingAnswer>();
+    }
     try {
       route.async_handler(req, Responder([answer](HttpResponse r) { answer->Answer(std::move(r)); }));
     } catch (const std::exception& e) {
       // The handler may or may not have called done; a second call is ignored.
       VLOG_ERROR("async handler threw", {{"path", req.path}, {"error", e.what()}});
     }
-    if (std::optional<HttpResponse> now = answer->TakeIfAnswered()) return now;
+    if (std::optional<HttpResponse> now = answer->TakeIfAnswered()) {
+      spare = std::move(answer);
+      return now;
+    }
     *pending = std::move(answer);
     return std::nullopt;
   }
@@ -494,7 +453,7 @@ std::optional<HttpResponse> HttpServer::Impl::DispatchNow(HttpRequest& req, cons
 }
 
 asio::awaitable<HttpResponse> HttpServer::Impl::DispatchLater(HttpRequest& req, const Router::Match& m,
-                                                              std::shared_ptr<PendingAnswer> pending) {
+                                                              std::shared_ptr<detail::PendingAnswer> pending) {
   if (pending) {
     co_return co_await AwaitResponse([&](Responder done) { pending->OnAnswer(std::move(done)); });
   }
@@ -506,7 +465,7 @@ asio::awaitable<HttpResponse> HttpServer::Impl::DispatchLater(HttpRequest& req, 
 
 asio::awaitable<HttpResponse> HttpServer::Impl::Dispatch(HttpRequest& req, const Router::Match& m,
                                                          std::string* path_label) {
-  std::shared_ptr<PendingAnswer> pending;
+  std::shared_ptr<detail::PendingAnswer> pending;
   if (std::optional<HttpResponse> now = DispatchNow(req, m, path_label, &pending)) co_return std::move(*now);
   co_return co_await DispatchLater(req, m, std::move(pending));
 }
@@ -515,23 +474,23 @@ asio::awaitable<void> HttpServer::Impl::Session(std::shared_ptr<Connection> conn
   boost::system::error_code ec;
   std::string remote;
   {
-    auto ep = conn->stream.socket().remote_endpoint(ec);
+    auto ep = conn->socket.remote_endpoint(ec);
     if (!ec) remote = ep.address().to_string() + ":" + std::to_string(ep.port());
   }
   if (tls_contexts.empty()) {
-    co_await ServeRequests(conn, conn->stream, remote, false);
+    co_await ServeRequests(conn, conn->socket, remote, false);
   } else {
-    ssl::stream<beast::tcp_stream&> tls(conn->stream, *tls_contexts.front());
-    conn->stream.expires_after(opts.read_timeout);
+    ssl::stream<tcp::socket&> tls(conn->socket, *tls_contexts.front());
+    conn->deadline.Arm(opts.read_timeout);
     co_await tls.async_handshake(ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
     if (!ec) {
       co_await ServeRequests(conn, tls, remote, true);
-      conn->stream.expires_after(std::chrono::seconds(2));
+      conn->deadline.Arm(std::chrono::seconds(2));
       co_await tls.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
     }
   }
-  conn->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  conn->stream.close();
+  conn->socket.shutdown(tcp::socket::shutdown_send, ec);
+  conn->socket.close(ec);
   {
     std::lock_guard lock(conns_mu);
     conns.erase(conn);
@@ -560,7 +519,7 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
     header.chunked(true);
     http::response_serializer<http::empty_body> sr{header};
     boost::system::error_code wec;
-    conn->stream.expires_after(opts.read_timeout);
+    conn->deadline.Arm(opts.read_timeout);
     co_await http::async_write_header(out, sr, asio::redirect_error(asio::use_awaitable, wec));
     asio::steady_timer idle(co_await asio::this_coro::executor);
     while (!wec && !stopping.load()) {
@@ -571,7 +530,7 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
           done(std::move(p));
         });
       });
-      conn->stream.expires_after(opts.read_timeout);
+      conn->deadline.Arm(opts.read_timeout);
       if (!piece.body.empty()) {
         co_await asio::async_write(out, http::make_chunk(asio::buffer(piece.body)),
                                    asio::redirect_error(asio::use_awaitable, wec));
@@ -602,15 +561,14 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
     header.keep_alive(keep_alive);
     http::response_serializer<http::empty_body> sr{header};
     boost::system::error_code wec;
-    conn->stream.expires_after(opts.read_timeout);
+    conn->deadline.Arm(opts.read_timeout);
     co_await http::async_write_header(out, sr, asio::redirect_error(asio::use_awaitable, wec));
     if (wec) co_return false;
     off_t offset = static_cast<off_t>(file.offset);
     uint64_t left = file.length;
-    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
-      auto& socket = conn->stream.socket();
+    if constexpr (std::is_same_v<Stream, tcp::socket>) {
+      auto& socket = conn->socket;
       socket.native_non_blocking(true, wec);
-      asio::steady_timer deadline(co_await asio::this_coro::executor);
       while (left > 0 && !wec) {
         ssize_t n = ::sendfile(socket.native_handle(), file.fd, &offset, std::min<uint64_t>(left, 4 << 20));
         if (n > 0) {
@@ -621,19 +579,15 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
         if (errno == EINTR) continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK) co_return false;
         // A stalled reader is cut off after read_timeout, as with other writes.
-        deadline.expires_after(opts.read_timeout);
-        deadline.async_wait([conn](boost::system::error_code e) {
-          if (!e) conn->stream.socket().cancel();
-        });
+        conn->deadline.Arm(opts.read_timeout);
         co_await socket.async_wait(tcp::socket::wait_write, asio::redirect_error(asio::use_awaitable, wec));
-        deadline.cancel();
       }
     } else {
       std::vector<char> chunk(std::min<uint64_t>(left, 256 << 10));
       while (left > 0 && !wec) {
         ssize_t n = ::pread(file.fd, chunk.data(), std::min<uint64_t>(left, chunk.size()), offset);
         if (n <= 0) co_return false;
-        conn->stream.expires_after(opts.read_timeout);
+        conn->deadline.Arm(opts.read_timeout);
         co_await asio::async_write(out, asio::buffer(chunk.data(), static_cast<size_t>(n)),
                                    asio::redirect_error(asio::use_awaitable, wec));
         offset += n;
@@ -690,25 +644,29 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
                                           no_body ? asio::const_buffer() : asio::buffer(r.body)};
     boost::system::error_code wec;
     size_t sent = 0;
-    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) sent = detail::SendNow(conn->stream.socket(), out, &wec);
+    if constexpr (std::is_same_v<Stream, tcp::socket>) sent = detail::SendNow(conn->socket, out, &wec);
     if (!wec && sent < asio::buffer_size(out)) {
       beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(out);
       rest.consume(sent);
-      conn->stream.expires_after(opts.read_timeout);
+      conn->deadline.Arm(opts.read_timeout);
       co_await asio::async_write(stream, rest, asio::redirect_error(asio::use_awaitable, wec));
     }
     co_return !wec && keep_alive;
   };
 
-  // The head's fields are parsed into this vector, reused by every request.
+  // The head's fields are parsed into this vector, and copied into `req`,
+  // whose strings and vectors keep their capacity: both are reused by every
+  // request of the connection.
   RequestHead parsed;
+  HttpRequest req;
   const HeadLimits limits{.max_head_bytes = opts.max_header_bytes, .max_fields = kMaxHeaderFields};
   for (;;) {
     conn->busy.store(false);
     if (stopping.load()) break;
     // The head first: streaming routes see it before any of the body.
-    conn->stream.expires_after(opts.idle_timeout);
-    HeadParse hp = co_await detail::ReadHead(stream, buffer, limits, &parsed, ParseRequestHead, &ec);
+    conn->deadline.Arm(opts.idle_timeout);
+    HeadParse hp;
+    VIGIL_READ_HEAD(stream, buffer, limits, &parsed, ParseRequestHead, &ec, hp);
     if (hp.invalid()) {
       if (hp.status == 431) {
         co_await write(router.Error(431, "request header fields too large"), 11, false, false, {});
@@ -725,17 +683,7 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
     bool keep_alive = frame.keep_alive;
     std::string path_label = "other";
 
-    HttpRequest req;
-    req.method = std::string(parsed.method);
-    req.target = std::string(parsed.target);
-    std::string_view target = req.target;
-    size_t qpos = target.find('?');
-    req.path = UrlDecode(target.substr(0, qpos), false);
-    if (qpos != std::string_view::npos) req.query = QueryParams::Parse(target.substr(qpos + 1));
-    req.headers.reserve(parsed.fields.size());
-    for (const auto& f : parsed.fields) req.headers.emplace_back(std::string(f.name), std::string(f.value));
-    req.remote_addr = remote;
-    req.tls = tls;
+    RefillRequest(parsed, remote, tls, &req);
     // The head's views die here: its bytes leave the buffer.
     buffer.consume(hp.head_bytes);
     std::string_view accept_encoding = req.Header("Accept-Encoding");
@@ -756,7 +704,7 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
     }
 
     if (match.route != nullptr && match.route->options.stream_body) {
-      std::shared_ptr<PendingAnswer> pending;
+      std::shared_ptr<detail::PendingAnswer> pending;
       std::optional<HttpResponse> now = DispatchNow(req, match, &path_label, &pending);
       HttpResponse resp;
       if (now) {
@@ -767,8 +715,8 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
       if (resp.forward) {
         detail::RelayClient client{opts.max_body_bytes, opts.read_timeout, version,
                                    keep_alive && !stopping.load(), req.method == "HEAD"};
-        detail::RelayResult rr = co_await detail::RelayExchange(stream, conn->stream, buffer, req, frame,
-                                                                *resp.forward, client, relay_scratch);
+        detail::RelayResult rr = co_await detail::RelayExchange(stream, conn->socket, conn->deadline, buffer, req,
+                                                                frame, *resp.forward, client, relay_scratch);
         if (!rr.answered && !rr.client_gone) {
           co_await write(router.Error(rr.status, rr.error), version, false, false, {});
         }
@@ -790,12 +738,13 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
 
     if (frame.framing == BodyFraming::kLength) {
       // (A Content-Length over max_body_bytes was answered 413 above.)
-      ec = co_await ReadContentLengthBody(stream, conn, buffer, frame.content_length, opts.read_timeout, &req.body);
+      ec = co_await detail::ReadContentLengthBody(stream, conn->deadline, buffer, frame.content_length,
+                                                  opts.read_timeout, &req.body);
       if (ec) break;  // the peer left mid-body or the deadline passed: nobody to answer
     } else {
       // A chunked body, whole, bounded by max_body_bytes.
       detail::BodyReader body_reader(frame.framing, frame.content_length);
-      conn->stream.expires_after(opts.read_timeout);
+      conn->deadline.Arm(opts.read_timeout);
       bool too_large = false;
       std::string_view malformed;
       for (;;) {

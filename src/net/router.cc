@@ -104,13 +104,14 @@ Router::Match Router::Find(HttpRequest& req) const {
   Match m;
   std::vector<std::string> allowed;
   const std::string want = req.method == "HEAD" ? std::string("GET") : req.method;
+  // The parameters are captured straight into req.path_params, whose
+  // capacity a connection reuses from request to request.
   for (const Entry& e : entries_) {
-    std::vector<std::pair<std::string, std::string>> params;
-    if (!MatchPattern(e.segments, req.path, &params)) continue;
+    req.path_params.clear();
+    if (!MatchPattern(e.segments, req.path, &req.path_params)) continue;
     const auto& ms = e.route.methods;
     bool ok = ms.empty() || std::find(ms.begin(), ms.end(), want) != ms.end();
     if (ok) {
-      req.path_params = std::move(params);
       m.route = &e.route;
       return m;
     }
@@ -118,6 +119,7 @@ Router::Match Router::Find(HttpRequest& req) const {
       if (std::find(allowed.begin(), allowed.end(), x) == allowed.end()) allowed.push_back(x);
     }
   }
+  req.path_params.clear();
   if (allowed.empty()) {
     m.status = 404;
     return m;

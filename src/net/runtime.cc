@@ -12,12 +12,27 @@ namespace vigil::net {
 
 namespace asio = boost::asio;
 
+// An io_context whose shutdown (the destruction of its pending operations)
+// can be run on its own, before any context is destroyed: an operation
+// pending on one context may hold an object of another (the listener's
+// accept holds the socket it fills on the connection's context), which must
+// still exist when the operation is destroyed.
+class OwnedIoContext : public asio::io_context {
+ public:
+  using asio::io_context::io_context;
+  using asio::execution_context::shutdown;
+};
+
 struct Runtime::Impl {
+  ~Impl() {
+    for (auto& c : contexts) c->shutdown();
+  }
+
   int io_threads;
   int worker_threads;
   // One context per I/O thread; the concurrency hint of 1 tells Asio that
   // one thread runs it (other threads still post to it).
-  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<std::unique_ptr<OwnedIoContext>> contexts;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
   std::atomic<size_t> next_context{0};
   std::vector<std::thread> io_pool;
@@ -53,7 +68,7 @@ static int DefaultThreads(int n) {
 Runtime::Runtime(int io_threads, int worker_threads) : impl_(std::make_unique<Impl>()) {
   impl_->io_threads = DefaultThreads(io_threads);
   impl_->worker_threads = DefaultThreads(worker_threads);
-  for (int i = 0; i < impl_->io_threads; ++i) impl_->contexts.push_back(std::make_unique<asio::io_context>(1));
+  for (int i = 0; i < impl_->io_threads; ++i) impl_->contexts.push_back(std::make_unique<OwnedIoContext>(1));
 }
 
 Runtime::~Runtime() { Stop(); }

@@ -4,7 +4,9 @@
 // the client to the upstream and the response body back through one 64 KiB
 // buffer each way, read then written, so memory stays constant whatever the
 // body size and a slow reader slows the writer (backpressure through TCP).
-// A websocket Upgrade answered with 101 becomes a byte tunnel.
+// A websocket Upgrade answered with 101 becomes a byte tunnel. Each socket
+// (client and upstream) has one SocketDeadline, armed before each of its
+// operations.
 
 #include <sys/socket.h>
 
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -34,6 +37,7 @@
 #include "net/http1_io.h"
 #include "net/http1_parser.h"
 #include "net/http_types.h"
+#include "net/socket_deadline.h"
 #include "net/upstream_idle.h"
 #include "net/upstream_pool.h"
 
@@ -43,6 +47,8 @@ namespace relay_asio = boost::asio;
 namespace relay_beast = boost::beast;
 
 // What the exchange did, for the server's logging and connection reuse.
+using relay_tcp = relay_asio::ip::tcp;
+
 struct RelayResult {
   int status = 0;                // sent to the client, or to send when !answered
   uint64_t bytes = 0;            // response body bytes relayed to the client
@@ -65,9 +71,10 @@ inline constexpr size_t kRelayChunk = 64 << 10;
 
 // One connection to the upstream: TCP, with TLS over it for https.
 struct UpstreamConnection {
-  explicit UpstreamConnection(const relay_asio::any_io_executor& ex) : tcp(ex) {}
-  relay_beast::tcp_stream tcp;
-  std::unique_ptr<relay_asio::ssl::stream<relay_beast::tcp_stream&>> tls;
+  explicit UpstreamConnection(const relay_asio::any_io_executor& ex) : tcp(ex), deadline(tcp) {}
+  relay_tcp::socket tcp;
+  SocketDeadline deadline;  // of `tcp`, armed before each operation on it
+  std::unique_ptr<relay_asio::ssl::stream<relay_tcp::socket&>> tls;
   bool reused = false;
 
   // Calls f with whichever stream carries HTTP (both return the same type).
@@ -131,7 +138,8 @@ inline std::unique_ptr<UpstreamConnection> TakeConnectionObject(RelayScratch& sc
 // closing its socket unless it went to the pool.
 inline void RecycleConnectionObject(std::unique_ptr<UpstreamConnection> conn, RelayScratch& scratch) {
   conn->tls.reset();
-  if (conn->tcp.socket().is_open()) conn->tcp.close();
+  boost::system::error_code ignored;
+  if (conn->tcp.is_open()) conn->tcp.close(ignored);
   conn->reused = false;
   scratch.spare = std::move(conn);
 }
@@ -148,7 +156,7 @@ inline std::unique_ptr<UpstreamConnection> TakePooledUpstream(const UpstreamForw
   if (!pooled) return nullptr;
   auto conn = TakeConnectionObject(scratch, ex);
   // Same context, so the move keeps the socket's reactor registration.
-  conn->tcp.socket() = std::move(*pooled);
+  conn->tcp = std::move(*pooled);
   conn->reused = true;
   return conn;
 }
@@ -178,24 +186,24 @@ inline relay_asio::awaitable<std::unique_ptr<UpstreamConnection>> ConnectUpstrea
     *error = "cannot resolve " + host + ": " + ec.message();
     co_return nullptr;
   }
-  conn->tcp.expires_after(fwd.connect_timeout);
-  co_await conn->tcp.async_connect(endpoints, relay_asio::redirect_error(relay_asio::use_awaitable, ec));
+  conn->deadline.Arm(fwd.connect_timeout);
+  co_await relay_asio::async_connect(conn->tcp, endpoints, relay_asio::redirect_error(relay_asio::use_awaitable, ec));
   if (ec) {
-    *status = ec == relay_beast::error::timeout ? 504 : 502;
-    *error = ec == relay_beast::error::timeout ? "connect timeout after " + Seconds(fwd.connect_timeout)
-                                                : "connect: " + ec.message();
+    bool timed_out = conn->deadline.TimedOut(ec);
+    *status = timed_out ? 504 : 502;
+    *error = timed_out ? "connect timeout after " + Seconds(fwd.connect_timeout) : "connect: " + ec.message();
     co_return nullptr;
   }
-  conn->tcp.socket().set_option(tcp::no_delay(true), ec);
+  conn->tcp.set_option(tcp::no_delay(true), ec);
   if (tls) {
-    conn->tls = std::make_unique<relay_asio::ssl::stream<relay_beast::tcp_stream&>>(conn->tcp, UpstreamTlsContext());
+    conn->tls = std::make_unique<relay_asio::ssl::stream<relay_tcp::socket&>>(conn->tcp, UpstreamTlsContext());
     boost::system::error_code ignored;
     relay_asio::ip::make_address(host, ignored);
     if (ignored) SSL_set_tlsext_host_name(conn->tls->native_handle(), host.c_str());  // SNI carries names only
     co_await conn->tls->async_handshake(relay_asio::ssl::stream_base::client,
                                         relay_asio::redirect_error(relay_asio::use_awaitable, ec));
     if (ec) {
-      *status = ec == relay_beast::error::timeout ? 504 : 502;
+      *status = conn->deadline.TimedOut(ec) ? 504 : 502;
       *error = "TLS handshake: " + ec.message();
       co_return nullptr;
     }
@@ -206,7 +214,7 @@ inline relay_asio::awaitable<std::unique_ptr<UpstreamConnection>> ConnectUpstrea
 // Copies bytes from `from` to `to` until either fails or closes; `pending`
 // holds bytes already read from `from` past the HTTP message.
 template <typename From, typename To>
-relay_asio::awaitable<void> Pump(From& from, relay_beast::tcp_stream& from_tcp, relay_beast::flat_buffer& pending,
+relay_asio::awaitable<void> Pump(From& from, SocketDeadline& from_deadline, relay_beast::flat_buffer& pending,
                                  To& to, std::chrono::milliseconds idle) {
   boost::system::error_code ec;
   if (pending.size() > 0) {
@@ -216,7 +224,7 @@ relay_asio::awaitable<void> Pump(From& from, relay_beast::tcp_stream& from_tcp, 
   }
   std::vector<char> buf(kRelayChunk);
   for (;;) {
-    from_tcp.expires_after(idle);
+    from_deadline.Arm(idle);
     size_t n = co_await from.async_read_some(relay_asio::buffer(buf),
                                              relay_asio::redirect_error(relay_asio::use_awaitable, ec));
     if (ec) co_return;
@@ -228,36 +236,37 @@ relay_asio::awaitable<void> Pump(From& from, relay_beast::tcp_stream& from_tcp, 
 
 // Runs Pump and then stops the other direction by closing both sockets.
 template <typename From, typename To>
-relay_asio::awaitable<void> PumpThenClose(From& from, relay_beast::tcp_stream& from_tcp,
-                                          relay_beast::flat_buffer& pending, To& to, relay_beast::tcp_stream& to_tcp,
+relay_asio::awaitable<void> PumpThenClose(From& from, relay_tcp::socket& from_tcp, SocketDeadline& from_deadline,
+                                          relay_beast::flat_buffer& pending, To& to, relay_tcp::socket& to_tcp,
                                           std::chrono::milliseconds idle, bool* finished, relay_asio::steady_timer* done) {
-  co_await Pump(from, from_tcp, pending, to, idle);
+  co_await Pump(from, from_deadline, pending, to, idle);
   *finished = true;
   done->cancel();
-  from_tcp.cancel();
-  to_tcp.cancel();
   boost::system::error_code ec;
-  from_tcp.socket().shutdown(relay_asio::ip::tcp::socket::shutdown_both, ec);
-  to_tcp.socket().shutdown(relay_asio::ip::tcp::socket::shutdown_both, ec);
+  from_tcp.cancel(ec);
+  to_tcp.cancel(ec);
+  from_tcp.shutdown(relay_tcp::socket::shutdown_both, ec);
+  to_tcp.shutdown(relay_tcp::socket::shutdown_both, ec);
 }
 
 // Relays bytes both ways after a 101 until either side closes or is idle
 // for `idle`.
 template <typename ClientStream, typename UpstreamStream>
-relay_asio::awaitable<void> Tunnel(ClientStream& client, relay_beast::tcp_stream& client_tcp,
+relay_asio::awaitable<void> Tunnel(ClientStream& client, relay_tcp::socket& client_tcp, SocketDeadline& client_deadline,
                                    relay_beast::flat_buffer& client_buf, UpstreamStream& upstream,
-                                   relay_beast::tcp_stream& upstream_tcp, relay_beast::flat_buffer& upstream_buf,
+                                   UpstreamConnection& upstream_conn, relay_beast::flat_buffer& upstream_buf,
                                    std::chrono::milliseconds idle) {
   auto ex = co_await relay_asio::this_coro::executor;
   relay_asio::steady_timer up_done(ex, relay_asio::steady_timer::time_point::max());
   bool up_finished = false;
   relay_asio::co_spawn(ex,
-                       PumpThenClose(upstream, upstream_tcp, upstream_buf, client, client_tcp, idle, &up_finished,
-                                     &up_done),
+                       PumpThenClose(upstream, upstream_conn.tcp, upstream_conn.deadline, upstream_buf, client,
+                                     client_tcp, idle, &up_finished, &up_done),
                        relay_asio::detached);
   bool down_finished = false;
   relay_asio::steady_timer down_done(ex, relay_asio::steady_timer::time_point::max());
-  co_await PumpThenClose(client, client_tcp, client_buf, upstream, upstream_tcp, idle, &down_finished, &down_done);
+  co_await PumpThenClose(client, client_tcp, client_deadline, client_buf, upstream, upstream_conn.tcp, idle,
+                         &down_finished, &down_done);
   // The other direction uses these streams: wait for it to end before they go.
   boost::system::error_code ec;
   if (!up_finished) co_await up_done.async_wait(relay_asio::redirect_error(relay_asio::use_awaitable, ec));
@@ -337,8 +346,8 @@ inline size_t ChunkSizeLine(char (&line)[24], size_t size) {
 // `scratch` is the client connection's (see RelayScratch); its answer
 // buffer is left empty.
 template <typename ClientStream>
-relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_beast::tcp_stream& client_tcp,
-                                                 relay_beast::flat_buffer& client_buf, const HttpRequest& req,
+relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_tcp::socket& client_tcp,
+                                                 SocketDeadline& client_deadline, relay_beast::flat_buffer& client_buf, const HttpRequest& req,
                                                  const RequestFrame& frame, const UpstreamForward& fwd,
                                                  const RelayClient& rc, RelayScratch& scratch) {
   using relay_asio::redirect_error;
@@ -387,11 +396,17 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
     out.error = "upstream " + fwd.scheme + "://" + fwd.host_port + ": " + std::move(message);
     return out;
   };
-  // (Plain lambdas returning the awaitable, not coroutines: no frame of their own.)
-  auto read_head = [&] {
-    conn->tcp.expires_after(fwd.read_timeout);
-    return conn->With([&](auto& s) { return ReadHead(s, up_buf, limits, &res, ParseResponseHead, &ec); });
-  };
+  // Reads the answer's head into `res`, the outcome into `result`. A macro
+  // rather than a coroutine: no frame and no resumption of its own.
+#define VIGIL_READ_ANSWER_HEAD(result)                                                    \
+  do {                                                                                    \
+    conn->deadline.Arm(fwd.read_timeout);                                                 \
+    if (conn->tls) {                                                                      \
+      VIGIL_READ_HEAD(*conn->tls, up_buf, limits, &res, ParseResponseHead, &ec, result);  \
+    } else {                                                                              \
+      VIGIL_READ_HEAD(conn->tcp, up_buf, limits, &res, ParseResponseHead, &ec, result);   \
+    }                                                                                     \
+  } while (false)
 
   // A pooled connection the upstream closed meanwhile fails at once: retry
   // on a fresh one while nothing of the body has been consumed.
@@ -402,9 +417,9 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
     if (!conn) conn = co_await ConnectUpstream(fwd, scratch, &status, &error);
     if (!conn) co_return fail(status, error);
     // Bodiless requests leave in one send on a plain connection, nearly always whole.
-    size_t sent = conn->tls ? 0 : SendNow(conn->tcp.socket(), relay_asio::buffer(head_bytes), &ec);
+    size_t sent = conn->tls ? 0 : SendNow(conn->tcp, relay_asio::buffer(head_bytes), &ec);
     if (!ec && sent < head_bytes.size()) {
-      conn->tcp.expires_after(fwd.read_timeout);
+      conn->deadline.Arm(fwd.read_timeout);
       co_await conn->With([&](auto& s) {
         return relay_asio::async_write(s, relay_asio::buffer(head_bytes.data() + sent, head_bytes.size() - sent),
                                        redirect_error(use_awaitable, ec));
@@ -415,8 +430,8 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
     if (has_body) break;
     request_sent = true;
     up_buf.clear();
-    hp = co_await read_head();
-    if (ec && conn->reused && up_buf.size() == 0 && ec != relay_beast::error::timeout) continue;
+    VIGIL_READ_ANSWER_HEAD(hp);
+    if (ec && conn->reused && up_buf.size() == 0 && !conn->deadline.TimedOut(ec)) continue;
     break;
   }
 
@@ -427,7 +442,7 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
     uint64_t total = 0;
     char size_line[24];
     for (;;) {
-      client_tcp.expires_after(rc.timeout);
+      client_deadline.Arm(rc.timeout);
       BodyPiece piece = co_await body.Next(client, client_buf, &ec);
       if (piece.malformed) {
         out.status = 400;
@@ -454,7 +469,7 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
         if (!piece.data.empty()) pieces[count++] = relay_asio::buffer(piece.data.data(), piece.data.size());
         if (up_chunked && !piece.data.empty()) pieces[count++] = relay_asio::buffer("\r\n", 2);
         if (up_chunked && piece.last) pieces[count++] = relay_asio::buffer("0\r\n\r\n", 5);
-        conn->tcp.expires_after(fwd.read_timeout);
+        conn->deadline.Arm(fwd.read_timeout);
         co_await conn->With([&](auto& s) {
           return relay_asio::async_write(s, std::span(pieces.data(), count), redirect_error(use_awaitable, ec));
         });
@@ -466,14 +481,14 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
     }
     body.Finish(client_buf);
     request_sent = !upstream_broke;
-    hp = co_await read_head();
+    VIGIL_READ_ANSWER_HEAD(hp);
   }
   // 1xx answers other than the 101 we may have asked for are dropped.
   while (hp.complete() && res.status < 200 && !(upgrade && res.status == 101)) {
     up_buf.consume(hp.head_bytes);
-    hp = co_await read_head();
+    VIGIL_READ_ANSWER_HEAD(hp);
   }
-  if (ec == relay_beast::error::timeout) {
+  if (conn->deadline.TimedOut(ec)) {
     co_return fail(504, "no answer within " + Seconds(fwd.read_timeout));
   }
   if (ec) co_return fail(502, "reading the answer: " + ec.message());
@@ -485,7 +500,7 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
     for (const auto& f : res.fields) AppendField(&head_bytes, f.name, f.value);
     head_bytes += "\r\n";
     up_buf.consume(hp.head_bytes);
-    client_tcp.expires_after(rc.timeout);
+    client_deadline.Arm(rc.timeout);
     co_await relay_asio::async_write(client, relay_asio::buffer(head_bytes), redirect_error(use_awaitable, ec));
     out.status = 101;
     out.answered = true;
@@ -494,7 +509,7 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
       co_return out;
     }
     co_await conn->With([&](auto& s) {
-      return Tunnel(client, client_tcp, client_buf, s, conn->tcp, up_buf, fwd.read_timeout);
+      return Tunnel(client, client_tcp, client_deadline, client_buf, s, *conn, up_buf, fwd.read_timeout);
     });
     up_buf.clear();
     co_return out;
@@ -535,15 +550,21 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
   up_buf.consume(hp.head_bytes);  // the fields' views die here
 
   BodyReader answer(up_framing, res.content_length);
+  // (A plain lambda returning the awaitable, not a coroutine: no frame of its own.)
   auto read_piece = [&] {
-    conn->tcp.expires_after(fwd.read_timeout);
+    conn->deadline.Arm(fwd.read_timeout);
     return conn->With([&](auto& s) { return answer.Next(s, up_buf, &ec); });
   };
   // The head and the first piece leave in one write, so that a small answer
   // is one segment on the wire.
-  BodyPiece piece = co_await read_piece();
+  BodyPiece piece;
+  if (answer.TryNext(up_buf, &piece)) {
+    ec = {};  // usually: a small body came with the head
+  } else {
+    piece = co_await read_piece();
+  }
   if (piece.malformed) co_return fail(502, "reading the answer: " + std::string(piece.error));
-  if (ec == relay_beast::error::timeout) co_return fail(504, "no answer within " + Seconds(fwd.read_timeout));
+  if (conn->deadline.TimedOut(ec)) co_return fail(504, "no answer within " + Seconds(fwd.read_timeout));
   if (ec) co_return fail(502, "reading the answer: " + ec.message());
   char size_line[24];
   for (bool first = true;; first = false) {
@@ -561,13 +582,13 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
     boost::system::error_code wec;
     std::span<const relay_asio::const_buffer> pieces(out_buffers.data(), count);
     size_t sent = 0;
-    if constexpr (std::is_same_v<ClientStream, relay_beast::tcp_stream>) {
-      if (count > 0) sent = SendNow(client_tcp.socket(), pieces, &wec);
+    if constexpr (std::is_same_v<ClientStream, relay_tcp::socket>) {
+      if (count > 0) sent = SendNow(client_tcp, pieces, &wec);
     }
     if (!wec && sent < relay_asio::buffer_size(pieces)) {
       relay_beast::buffers_suffix<std::span<const relay_asio::const_buffer>> rest(pieces);
       rest.consume(sent);
-      client_tcp.expires_after(rc.timeout);
+      client_deadline.Arm(rc.timeout);
       co_await relay_asio::async_write(client, rest, redirect_error(use_awaitable, wec));
     }
     out.status = code;
@@ -579,7 +600,11 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
       co_return out;
     }
     if (piece.last) break;
-    piece = co_await read_piece();
+    if (answer.TryNext(up_buf, &piece)) {
+      ec = {};
+    } else {
+      piece = co_await read_piece();
+    }
     if (ec || piece.malformed) {
       up_buf.clear();
       co_return out;  // the upstream broke off mid-body: the client sees a short body and a close
@@ -588,11 +613,13 @@ relay_asio::awaitable<RelayResult> RelayExchange(ClientStream& client, relay_bea
   answer.Finish(up_buf);
   out.client_reusable = keep_alive;
   if (fwd.pool && !conn->tls && request_sent && upstream_reusable && up_buf.size() == 0) {
-    IdleUpstreams::Of(conn->tcp.get_executor()).Put(*fwd.pool, fwd.host_port, conn->tcp.release_socket());
+    IdleUpstreams::Of(conn->tcp.get_executor()).Put(*fwd.pool, fwd.host_port, std::move(conn->tcp));
   }
   up_buf.clear();
   RecycleConnectionObject(std::move(conn), scratch);
   co_return out;
 }
+
+#undef VIGIL_READ_ANSWER_HEAD
 
 }  // namespace vigil::net::detail

@@ -14,15 +14,18 @@
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 
 #include "net/http_types.h"
 
 namespace vigil::portal {
 
+// One request's outcome. The views belong to the caller and need to stay
+// valid only for the Write/Add call that takes the record.
 struct AccessRecord {
   int64_t unix_ms = 0;
-  std::string vhost;     // file name stem
-  std::string upstream;  // "http://127.0.0.1:8428" or "" for static
+  std::string_view vhost;     // file name stem
+  std::string_view upstream;  // "http://127.0.0.1:8428" or "" for static
   int status = 0;
   uint64_t bytes = 0;    // response body bytes
   double duration_seconds = 0;
