@@ -52,11 +52,11 @@ bool ParsePartName(const std::string& name, uint64_t* seq) {
   return true;
 }
 
-// The flush and maintenance threads run at this nice value above the
+// The maintenance (merge) thread runs at this nice value above the
 // process's: under load the scheduler then favours the threads answering
-// writes and queries, whose latency the senders wait for, while the
-// background work still gets the CPU left over (and the callers'
-// backpressure, such as the traces component's, bounds how far it may lag).
+// writes and queries, whose latency the senders wait for, and the flush,
+// while merges still get the CPU left over (a partition past
+// merge_min_parts only costs queries a few more parts meanwhile).
 constexpr int kBackgroundNiceIncrement = 5;
 
 // Lowers the calling thread's CPU priority by kBackgroundNiceIncrement
@@ -458,7 +458,8 @@ LogStoreStats LogStore::Stats() const {
 }
 
 void LogStore::BackgroundLoop() {
-  LowerThisThreadPriority();
+  // The flush keeps normal priority: under sustained ingestion it is what
+  // the backpressure waits for (a niced flush lagged on a shared machine).
   std::unique_lock lock(bg_mu_);
   while (!stopping_) {
     bg_cv_.wait_for(lock, options_.flush_interval, [&] { return stopping_ || flush_now_; });
