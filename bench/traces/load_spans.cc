@@ -7,7 +7,7 @@
 //
 // The data set is span_gen.h's; span ends spread evenly over the hour
 // before now.
-// Requests are encoded on the sending threads (about 1 us per span), so
+// Requests are encoded on the sending threads (about 1.5 us per span), so
 // the rate includes that cost on the same 2 cores. A 503 or 429 (the
 // server's backpressure) is retried after 200 ms, as exporters do. Every 1000th trace id is
 // written to --ids-out for lookups. Prints one JSON object on stdout.

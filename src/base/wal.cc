@@ -207,8 +207,16 @@ Status WalWriter::SyncLocked(std::unique_lock<std::mutex>& lock, uint64_t target
   sync_in_progress_ = true;
   const uint64_t covered_seq = appended_seq_;
   AppendFile* file = &*file_;  // not replaced or closed while sync_in_progress_
+  // Earlier segments left unsynced by StartNextSegment hold records this sync covers.
+  std::vector<std::pair<uint64_t, AppendFile>> earlier = std::move(unsynced_segments_);
+  unsynced_segments_.clear();
   lock.unlock();
-  Status s = file->Sync();
+  Status s;
+  for (auto& [seq, f] : earlier) {
+    if (s.ok()) s = f.Sync();
+    (void)f.Close();
+  }
+  if (s.ok()) s = file->Sync();
   lock.lock();
   sync_in_progress_ = false;
   if (s.ok()) {
@@ -229,15 +237,38 @@ Status WalWriter::Rotate() {
   return RotateLocked(lock);
 }
 
-// REQUIRES: mu_ held, !sync_in_progress_, usable.
-Status WalWriter::RotateLocked(std::unique_lock<std::mutex>& /*lock*/) {
-  Status s = file_->Sync();
-  if (!s.ok()) {
-    sticky_error_ = s;
-    return s;
+Status WalWriter::SyncUnsyncedSegmentsLocked() {
+  Status s;
+  for (auto& [seq, f] : unsynced_segments_) {
+    if (s.ok()) s = f.Sync();
+    (void)f.Close();
   }
-  ++stats_.syncs;
-  synced_seq_ = appended_seq_;
+  unsynced_segments_.clear();
+  if (!s.ok()) sticky_error_ = s;
+  return s;
+}
+
+Status WalWriter::StartNextSegment() {
+  std::unique_lock lock(mu_);
+  WaitForSyncLocked(lock);
+  Status s = UsableLocked();
+  if (!s.ok()) return s;
+  return RotateLocked(lock, /*sync=*/false);
+}
+
+// REQUIRES: mu_ held, !sync_in_progress_, usable.
+Status WalWriter::RotateLocked(std::unique_lock<std::mutex>& /*lock*/, bool sync) {
+  Status s;
+  if (sync) {
+    s = SyncUnsyncedSegmentsLocked();
+    if (s.ok()) s = file_->Sync();
+    if (!s.ok()) {
+      sticky_error_ = s;
+      return s;
+    }
+    ++stats_.syncs;
+    synced_seq_ = appended_seq_;
+  }
   const uint64_t next = segment_ + 1;
   auto next_file = AppendFile::Open(SegmentPath(dir_, next));
   if (!next_file.ok()) return next_file.status();  // keep appending to the old segment
@@ -248,10 +279,14 @@ Status WalWriter::RotateLocked(std::unique_lock<std::mutex>& /*lock*/) {
     return s;
   }
   other_segments_bytes_ += file_->Size();
-  Status c = file_->Close();
-  if (!c.ok()) {
-    // The data was synced above; a close error cannot lose it.
-    VLOG_WARN("wal: closing segment failed", {{"file", file_->path()}, {"error", c.ToString()}});
+  if (sync) {
+    Status c = file_->Close();
+    if (!c.ok()) {
+      // The data was synced above; a close error cannot lose it.
+      VLOG_WARN("wal: closing segment failed", {{"file", file_->path()}, {"error", c.ToString()}});
+    }
+  } else {
+    unsynced_segments_.emplace_back(segment_, std::move(*file_));
   }
   file_ = std::move(next_file).value();
   segment_ = next;
@@ -264,6 +299,12 @@ Status WalWriter::TruncateBefore(uint64_t segment) {
   Status s = UsableLocked();
   if (!s.ok()) return s;
   const uint64_t limit = std::min(segment, segment_);
+  // Unsynced segments about to be deleted need no sync any more.
+  std::erase_if(unsynced_segments_, [&](std::pair<uint64_t, AppendFile>& u) {
+    if (u.first >= limit) return false;
+    (void)u.second.Close();
+    return true;
+  });
   auto seqs = ListWalSegments(dir_);
   if (!seqs.ok()) return seqs.status();
   bool removed_any = false;
@@ -306,6 +347,7 @@ Status WalWriter::Close() {
   if (closed_) return close_status_;
   WaitForSyncLocked(lock);
   Status s = sticky_error_;
+  if (s.ok()) s = SyncUnsyncedSegmentsLocked();
   if (s.ok() && synced_seq_ < appended_seq_) {
     s = file_->Sync();
     if (s.ok()) {

@@ -138,6 +138,15 @@ class WalWriter {
   // appended so far may later call TruncateBefore(CurrentSegment()).
   Status Rotate();
 
+  // Rotate without waiting for the disk: starts the next segment (its
+  // directory entry fsynced) and leaves the current one unsynced. Its records
+  // keep Append()'s guarantee (they survive kill -9) and become durable with
+  // the next Sync(), AppendAndSync(), Rotate() or Close(), unless
+  // TruncateBefore deletes the segment first. For a caller about to make
+  // them redundant by a checkpoint of its own (a log store flushing its head
+  // into fsynced parts): the switch costs no fdatasync.
+  Status StartNextSegment();
+
   // Deletes whole segment files numbered below `segment` (never the current
   // one, whatever `segment` is), then fsyncs the directory. Use after a
   // checkpoint made the records in them redundant.
@@ -157,9 +166,13 @@ class WalWriter {
 
   Status AppendLocked(std::unique_lock<std::mutex>& lock, std::string_view record);
   Status SyncLocked(std::unique_lock<std::mutex>& lock, uint64_t target_seq);
-  Status RotateLocked(std::unique_lock<std::mutex>& lock);
+  // Starts the next segment; syncs the current one first when `sync`.
+  Status RotateLocked(std::unique_lock<std::mutex>& lock, bool sync = true);
   void WaitForSyncLocked(std::unique_lock<std::mutex>& lock);
   Status UsableLocked() const;
+  // Syncs and closes the segments StartNextSegment left unsynced.
+  // REQUIRES: mu_ held, !sync_in_progress_.
+  Status SyncUnsyncedSegmentsLocked();
 
   const std::string dir_;
   const WalOptions options_;
@@ -167,6 +180,9 @@ class WalWriter {
   mutable std::mutex mu_;
   std::condition_variable sync_done_;
   std::optional<AppendFile> file_;  // GUARDED_BY(mu_); not replaced while sync_in_progress_
+  // Segments StartNextSegment closed without a sync, kept open (by sequence
+  // number) until a sync covers them or TruncateBefore deletes them.
+  std::vector<std::pair<uint64_t, AppendFile>> unsynced_segments_;  // GUARDED_BY(mu_)
   uint64_t segment_;                // GUARDED_BY(mu_)
   uint64_t other_segments_bytes_;   // GUARDED_BY(mu_): bytes of segments other than the current
   uint64_t appended_seq_ = 0;       // GUARDED_BY(mu_): records appended so far

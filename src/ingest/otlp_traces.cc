@@ -1,5 +1,6 @@
 #include "ingest/otlp_traces.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "base/base64.h"
@@ -108,8 +109,12 @@ class ProtoTraceParser {
   }
 
   bool ParseResourceSpans(std::string_view msg) {
-    SpanOrigin origin;
-    std::vector<std::string_view> scope_spans;
+    // One origin and one list of ScopeSpans reused for every ResourceSpans
+    // (senders such as the OTel collector send one per resource and batch).
+    SpanOrigin& origin = origin_;
+    RecycleAttributes(&origin.resource_attributes);
+    std::vector<std::string_view>& scope_spans = scope_spans_;
+    scope_spans.clear();
     bool ok = ForEachField(msg, "ResourceSpans", [&](uint32_t field, uint32_t wire, const char* tag, const char** p,
                                                      const char* end) {
       std::string_view sub;
@@ -131,6 +136,7 @@ class ProtoTraceParser {
       return r_.SkipField(p, end, field, wire);
     });
     if (!ok) return false;
+    stream_known_ = false;  // the stream is the resource's service: computed once, at its first span
     for (std::string_view ss : scope_spans)
       if (!ParseScopeSpans(ss, &origin)) return false;
     return true;
@@ -143,7 +149,8 @@ class ProtoTraceParser {
     origin.scope_name.clear();
     origin.scope_version.clear();
     RecycleAttributes(&origin.scope_attributes);
-    std::vector<std::string_view> spans;
+    std::vector<std::string_view>& spans = spans_;
+    spans.clear();
     bool ok = ForEachField(msg, "ScopeSpans", [&](uint32_t field, uint32_t wire, const char* tag, const char** p,
                                                   const char* end) {
       std::string_view sub;
@@ -188,10 +195,27 @@ class ProtoTraceParser {
         if (stats_->rejected_spans++ == 0) stats_->first_rejection = std::move(why);
         continue;
       }
-      AppendSpanRow(origin, span, out_);
+      if (!stream_known_) {
+        stream_ = StreamOfService(origin);
+        stream_known_ = true;
+      }
+      AppendSpanRow(origin, span, stream_, out_);
       ++stats_->spans;
     }
     return true;
+  }
+
+  // SpanStreamIndex through a per-request list of the services seen: senders
+  // that put each span in a ResourceSpans of its own repeat a few services,
+  // and comparing one string costs less than building the stream's labels.
+  uint32_t StreamOfService(const SpanOrigin& origin) {
+    constexpr size_t kMaxRemembered = 64;
+    const std::string_view service = SpanService(origin);
+    for (const auto& [name, stream] : service_streams_)
+      if (name == service) return stream;
+    const uint32_t stream = SpanStreamIndex(origin, out_);
+    if (service_streams_.size() < kMaxRemembered) service_streams_.emplace_back(std::string(service), stream);
+    return stream;
   }
 
   bool ParseSpan(std::string_view msg, Span* s) {
@@ -509,6 +533,12 @@ class ProtoTraceParser {
 
   ProtoReader r_;
   Span span_;
+  SpanOrigin origin_;                          // of the ResourceSpans being read
+  std::vector<std::string_view> scope_spans_;  // of the ResourceSpans being read
+  std::vector<std::string_view> spans_;        // of the ScopeSpans being read
+  uint32_t stream_ = 0;                        // origin_'s stream in out_, once stream_known_
+  std::vector<std::pair<std::string, uint32_t>> service_streams_;  // see StreamOfService
+  bool stream_known_ = false;
   std::vector<Attribute> spare_attributes_;  // see SpareAttribute
   const OtlpTraceLimits& limits_;
   logstore::RowBatch* out_;
@@ -519,6 +549,12 @@ class ProtoTraceParser {
 
 Status ParseOtlpTracesProtobuf(std::string_view body, const OtlpTraceLimits& limits, logstore::RowBatch* out,
                                OtlpTraceStats* stats) {
+  // Room for the rows the body likely holds (a span of typical
+  // instrumentation takes 300-500 wire bytes and ~30 fields), so the batch's
+  // vectors are not regrown (copied and page-faulted again) while decoding.
+  // Untouched capacity costs address space, not memory.
+  const size_t likely_spans = std::min<size_t>(body.size() / 256, limits.max_spans);
+  out->Reserve(likely_spans, likely_spans * 32);
   ProtoTraceParser parser(body, limits, out, stats);
   if (!parser.ParseRequest(body)) return Status::InvalidArgument(std::string(kErrorPrefix) + parser.error());
   return Status::Ok();

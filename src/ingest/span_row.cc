@@ -85,17 +85,29 @@ std::string ValidateSpan(const Span& span) {
   return "";
 }
 
-void AppendSpanRow(const SpanOrigin& origin, const Span& span, logstore::RowBatch* out) {
-  const uint64_t end = span.end_time_unix_nano != 0 ? span.end_time_unix_nano : span.start_time_unix_nano;
-  const uint64_t start = span.start_time_unix_nano != 0 ? span.start_time_unix_nano : end;
-
+std::string_view SpanService(const SpanOrigin& origin) {
   std::string_view service = kUnknownService;
   for (const auto& a : origin.resource_attributes)
     if (a.key == "service.name" && !a.value.empty()) service = a.value;
+  return service;
+}
+
+uint32_t SpanStreamIndex(const SpanOrigin& origin, logstore::RowBatch* out) {
   // The service is the stream: its spans share blocks, so per-span columns
   // (attributes, names) compress well and lookups skip other services.
-  logstore::StreamLabels labels{{std::string(kServiceNameField), std::string(service)}};
-  out->BeginRow(static_cast<int64_t>(std::min<uint64_t>(end, INT64_MAX)), out->StreamIndex(labels));
+  const logstore::StreamLabels labels{{std::string(kServiceNameField), std::string(SpanService(origin))}};
+  return out->StreamIndex(labels);
+}
+
+void AppendSpanRow(const SpanOrigin& origin, const Span& span, logstore::RowBatch* out) {
+  AppendSpanRow(origin, span, SpanStreamIndex(origin, out), out);
+}
+
+void AppendSpanRow(const SpanOrigin& origin, const Span& span, uint32_t stream, logstore::RowBatch* out) {
+  const uint64_t end = span.end_time_unix_nano != 0 ? span.end_time_unix_nano : span.start_time_unix_nano;
+  const uint64_t start = span.start_time_unix_nano != 0 ? span.start_time_unix_nano : end;
+  const std::string_view service = SpanService(origin);
+  out->BeginRow(static_cast<int64_t>(std::min<uint64_t>(end, INT64_MAX)), stream);
 
   RowWriter w(out);
   w.Static("_msg", "-");

@@ -119,6 +119,16 @@ logstore::LogEntry SpanToLogEntry(const SpanOrigin& origin, const Span& span);
 // SpanToLogEntry's row appended to `out` without a heap string per field
 // (the ingestion path). REQUIRES: ValidateSpan(span) is "".
 void AppendSpanRow(const SpanOrigin& origin, const Span& span, logstore::RowBatch* out);
+// The service of spans of `origin`: its resource's service.name, or
+// kUnknownService when that is missing or empty. Points into `origin`.
+std::string_view SpanService(const SpanOrigin& origin);
+// The stream index in `out` of the spans of `origin` (its service), added if
+// new: what AppendSpanRow computes per span, for a caller appending many
+// spans of one origin.
+uint32_t SpanStreamIndex(const SpanOrigin& origin, logstore::RowBatch* out);
+// AppendSpanRow with the stream already known.
+// REQUIRES: ValidateSpan(span) is "", stream == SpanStreamIndex(origin, out).
+void AppendSpanRow(const SpanOrigin& origin, const Span& span, uint32_t stream, logstore::RowBatch* out);
 
 // Lowercase hex of raw id bytes.
 std::string HexId(std::string_view bytes);

@@ -80,6 +80,12 @@ class RowBatch {
   // Removes the current row (a row found unstorable while building it).
   // REQUIRES: BeginRow was called and no later row exists.
   void DropLastRow();
+  // Makes room for `rows` more rows and `fields` more fields without
+  // reallocation (a decoder's estimate; only a hint, never a bound).
+  void Reserve(size_t rows, size_t fields) {
+    rows_.reserve(rows_.size() + rows);
+    fields_.reserve(fields_.size() + fields);
+  }
   // Appends `entry` as one row (normalized as AddField does).
   void AddEntry(const LogEntry& entry);
   // Drops the rows for which drop(time_ns) is true; returns how many.

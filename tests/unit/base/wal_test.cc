@@ -388,6 +388,40 @@ TEST_F(WalTest, RotateStartsANewSegmentEvenWhenCurrentIsEmpty) {
   EXPECT_EQ(w->Stats().rotations, 2u);
 }
 
+TEST_F(WalTest, StartNextSegmentSwitchesWithoutSyncAndTheNextSyncCoversTheOldSegment) {
+  auto w = OpenWriter(dir_);
+  ASSERT_NE(w, nullptr);
+  ASSERT_TRUE(w->Append("in 1").ok());
+  const uint64_t syncs_before = w->Stats().syncs;
+  ASSERT_TRUE(w->StartNextSegment().ok());
+  EXPECT_EQ(w->CurrentSegment(), 2u);
+  EXPECT_EQ(w->Stats().syncs, syncs_before);  // the switch waited for no fdatasync
+  ASSERT_TRUE(w->Append("in 2").ok());
+  ASSERT_TRUE(w->Sync().ok());  // syncs segment 1 (left unsynced) and segment 2
+  EXPECT_EQ(w->Stats().syncs, syncs_before + 1);
+  ASSERT_TRUE(w->StartNextSegment().ok());
+  ASSERT_TRUE(w->Append("in 3").ok());
+  EXPECT_EQ(Segments(), (std::vector<uint64_t>{1, 2, 3}));
+  ASSERT_TRUE(w->Close().ok());
+  EXPECT_EQ(ReplayAll(dir_), (std::vector<std::string>{"in 1", "in 2", "in 3"}));
+}
+
+TEST_F(WalTest, TruncateBeforeDropsSegmentsLeftUnsyncedByStartNextSegment) {
+  auto w = OpenWriter(dir_);
+  ASSERT_NE(w, nullptr);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(w->Append("old " + std::to_string(i)).ok());
+    ASSERT_TRUE(w->StartNextSegment().ok());
+  }
+  ASSERT_TRUE(w->Append("kept").ok());
+  ASSERT_TRUE(w->TruncateBefore(w->CurrentSegment()).ok());
+  EXPECT_EQ(Segments(), std::vector<uint64_t>{4});
+  EXPECT_EQ(w->SizeBytes(), FileSize(SegPath(4)).value());
+  ASSERT_TRUE(w->Rotate().ok());
+  ASSERT_TRUE(w->Close().ok());
+  EXPECT_EQ(ReplayAll(dir_), std::vector<std::string>{"kept"});
+}
+
 TEST_F(WalTest, ClosedWriterRejectsCallsAndCloseIsIdempotent) {
   auto w = OpenWriter(dir_);
   ASSERT_NE(w, nullptr);

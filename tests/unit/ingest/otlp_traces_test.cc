@@ -161,6 +161,33 @@ TEST(OtlpTracesProtobufTest, ResourceWithoutServiceNameGetsUnknownService) {
   EXPECT_EQ(rows[0].stream[0].second, "unknown_service");
 }
 
+TEST(OtlpTracesProtobufTest, EachResourceSpansGivesItsOwnStreamResourceAndScopeToItsSpans) {
+  // The decoder reuses one origin for every ResourceSpans: nothing of one
+  // resource or scope may carry over to the next.
+  Pb span = Pb().Len(1, kTraceId).Len(2, kSpanId).Fixed64(8, kStart);
+  Pb cart = Pb()
+                .Msg(1, Pb().Msg(1, StringAttr("service.name", "cart")).Msg(1, StringAttr("host.name", "h1")))
+                .Msg(2, Pb().Msg(1, Pb().Len(1, "lib").Msg(3, StringAttr("scope.k", "v"))).Msg(2, span).Msg(2, span));
+  Pb anonymous = Pb().Msg(2, Pb().Msg(2, span));
+  Pb pay = Pb().Msg(1, Pb().Msg(1, StringAttr("service.name", "pay"))).Msg(2, Pb().Msg(2, span));
+  const std::string body = Pb().Msg(1, cart).Msg(1, anonymous).Msg(1, pay).Msg(1, cart).bytes;
+  std::vector<logstore::LogEntry> rows;
+  OtlpTraceStats stats;
+  ASSERT_TRUE(ParseOtlpTracesProtobuf(body, {}, &rows, &stats).ok());
+  ASSERT_EQ(rows.size(), 6u);
+  const std::vector<std::string> services = {"cart", "cart", "unknown_service", "pay", "cart", "cart"};
+  for (size_t i = 0; i < rows.size(); ++i) {
+    SCOPED_TRACE(i);
+    auto f = FieldsOf(rows[i]);
+    ASSERT_EQ(rows[i].stream.size(), 1u);
+    EXPECT_EQ(rows[i].stream[0].second, services[i]);
+    EXPECT_EQ(f["resource_attr:service.name"], services[i]);
+    EXPECT_EQ(f.count("resource_attr:host.name"), services[i] == "cart" ? 1u : 0u);
+    EXPECT_EQ(f.count("scope_attr:scope.k"), services[i] == "cart" ? 1u : 0u);
+    EXPECT_EQ(f.count("scope_name"), services[i] == "cart" ? 1u : 0u);
+  }
+}
+
 TEST(OtlpTracesProtobufTest, SpansWithMissingOrZeroIdsAreRejectedAndCountedOthersKept) {
   Pb ok = Pb().Len(1, kTraceId).Len(2, kSpanId).Len(5, "a").Fixed64(7, kStart).Fixed64(8, kStart + 1);
   Pb no_trace = Pb().Len(2, kSpanId).Fixed64(7, kStart);
