@@ -41,11 +41,17 @@ struct PendingRead {
   std::chrono::steady_clock::time_point at;
 };
 
-TEST(SocketDeadlineTest, PassedDeadlineCancelsThePendingReadAndSaysTimedOut) {
+// Each test gets a fresh context, a connected socket pair and a read
+// waiting on pair.near.
+class SocketDeadlineTest : public ::testing::Test {
+ protected:
   asio::io_context io;
-  SocketPair pair(io);
-  SocketDeadline deadline(pair.near);
+  SocketPair pair{io};
   PendingRead read;
+};
+
+TEST_F(SocketDeadlineTest, PassedDeadlineCancelsThePendingReadAndSaysTimedOut) {
+  SocketDeadline deadline(pair.near);
   auto start = std::chrono::steady_clock::now();
   deadline.Arm(50ms);
   read.Start(pair.near);
@@ -56,11 +62,8 @@ TEST(SocketDeadlineTest, PassedDeadlineCancelsThePendingReadAndSaysTimedOut) {
   EXPECT_GE(read.at - start, 50ms);
 }
 
-TEST(SocketDeadlineTest, ReArmingPushesTheDeadlineOutAndClearsTimedOut) {
-  asio::io_context io;
-  SocketPair pair(io);
+TEST_F(SocketDeadlineTest, ReArmingPushesTheDeadlineOutAndClearsTimedOut) {
   SocketDeadline deadline(pair.near);
-  PendingRead read;
   auto start = std::chrono::steady_clock::now();
   deadline.Arm(50ms);
   read.Start(pair.near);
@@ -75,12 +78,9 @@ TEST(SocketDeadlineTest, ReArmingPushesTheDeadlineOutAndClearsTimedOut) {
   EXPECT_FALSE(deadline.TimedOut(read.ec));
 }
 
-TEST(SocketDeadlineTest, AnEarlierDeadlineReplacesALaterWait) {
-  asio::io_context io;
-  SocketPair pair(io);
+TEST_F(SocketDeadlineTest, AnEarlierDeadlineReplacesALaterWait) {
   SocketDeadline deadline(pair.near);
   deadline.Arm(10s);
-  PendingRead read;
   auto start = std::chrono::steady_clock::now();
   deadline.Arm(50ms);
   read.Start(pair.near);
@@ -90,12 +90,9 @@ TEST(SocketDeadlineTest, AnEarlierDeadlineReplacesALaterWait) {
   EXPECT_LT(read.at - start, 2s);
 }
 
-TEST(SocketDeadlineTest, ReadThatCompletesInTimeIsNotTimedOut) {
-  asio::io_context io;
-  SocketPair pair(io);
+TEST_F(SocketDeadlineTest, ReadThatCompletesInTimeIsNotTimedOut) {
   SocketDeadline deadline(pair.near);
   deadline.Arm(100ms);
-  PendingRead read;
   read.Start(pair.near);
   asio::write(pair.far, asio::buffer("x", 1));
   io.run_for(300ms);
@@ -104,10 +101,7 @@ TEST(SocketDeadlineTest, ReadThatCompletesInTimeIsNotTimedOut) {
   EXPECT_FALSE(deadline.TimedOut(read.ec));
 }
 
-TEST(SocketDeadlineTest, DestroyedWhileWaitingLeavesTheSocketAlone) {
-  asio::io_context io;
-  SocketPair pair(io);
-  PendingRead read;
+TEST_F(SocketDeadlineTest, DestroyedWhileWaitingLeavesTheSocketAlone) {
   {
     SocketDeadline deadline(pair.near);
     deadline.Arm(20ms);
