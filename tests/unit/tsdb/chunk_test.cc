@@ -524,16 +524,22 @@ TEST(SplitChunkTest, NextBatchAndSeekMatchNext) {
   EXPECT_EQ(seek.t(), samples[250].t);
 }
 
-TEST(SplitChunkTest, SeriesWithEqualTimestampsHaveByteEqualTimestampStreams) {
+// Asserts that two series with equal timestamps and different values,
+// encoded in `layout`, share their bytes up to the timestamp stream's end:
+// the header (3 bytes), then the length-prefixed timestamp stream.
+void ExpectEqualTimestampsGiveEqualTimestampStreams(ChunkLayout layout) {
   std::vector<Sample> a = RandomSamples(5, 300);
   std::vector<Sample> b = a;
   for (size_t i = 0; i < b.size(); ++i) b[i].v = static_cast<double>(i) * 0.25;
-  const std::string sa = EncodeSplit(a);
-  const std::string sb = EncodeSplit(b);
-  // header (3 bytes), then the length-prefixed timestamp stream
+  const std::string sa = Encode(a, layout);
+  const std::string sb = Encode(b, layout);
   size_t prefix = 3;
   while (prefix < sa.size() && prefix < sb.size() && sa[prefix] == sb[prefix]) ++prefix;
   EXPECT_GT(prefix, sa.size() / 4);
+}
+
+TEST(SplitChunkTest, SeriesWithEqualTimestampsHaveByteEqualTimestampStreams) {
+  ExpectEqualTimestampsGiveEqualTimestampStreams(ChunkLayout::kSplit);
 }
 
 TEST(SplitChunkTest, TruncatedOrTrailingBytesAreCorruptionAfterACleanPrefix) {
@@ -659,14 +665,7 @@ TEST(BlockChunkTest, BitFlipsAndRandomBytesNeverCrash) {
 }
 
 TEST(BlockChunkTest, SeriesWithEqualTimestampsHaveByteEqualTimestampStreams) {
-  std::vector<Sample> a = RandomSamples(5, 300);
-  std::vector<Sample> b = a;
-  for (size_t i = 0; i < b.size(); ++i) b[i].v = static_cast<double>(i) * 0.25;
-  const std::string sa = EncodeBlocks(a);
-  const std::string sb = EncodeBlocks(b);
-  size_t prefix = 3;
-  while (prefix < sa.size() && prefix < sb.size() && sa[prefix] == sb[prefix]) ++prefix;
-  EXPECT_GT(prefix, sa.size() / 4);
+  ExpectEqualTimestampsGiveEqualTimestampStreams(ChunkLayout::kBlocks);
 }
 
 // Block chunks trade a little size for decoding speed: on scrape-shaped
