@@ -93,8 +93,8 @@ class UpstreamPool;
 
 // Told how a forwarded exchange ended (UpstreamForward::observer): a small
 // interface rather than a std::function, so that an object the handler
-// allocates anyway (the portal's access-log context) can be the observer
-// without another allocation per request.
+// allocates anyway (the portal's access-log context, which also holds the
+// UpstreamForward) can be the observer without another allocation.
 class ForwardObserver {
  public:
   virtual ~ForwardObserver() = default;
@@ -125,7 +125,9 @@ struct UpstreamForward {
   // Idle keep-alive connections; may be null (a connection per request).
   std::shared_ptr<UpstreamPool> pool;
   // Told once the exchange is over (see ForwardObserver). May be null.
-  std::shared_ptr<ForwardObserver> observer;
+  // REQUIRES: lives as long as this object (it usually is the object that
+  // owns it, through the shared_ptr the HttpResponse holds).
+  ForwardObserver* observer = nullptr;
 };
 
 // A response to be written. Content-Length is set by the server.

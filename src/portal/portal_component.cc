@@ -128,8 +128,7 @@ void PortalComponent::RegisterRoutes(net::Router& router) {
   router.SetErrorFormatter([](int status, std::string_view message) { return ErrorPage(status, message); });
   net::RouteOptions streamed;
   streamed.stream_body = true;  // proxied bodies are streamed, never held whole
-  router.HandleAsync(
-      {}, "/*path", [this](net::HttpRequest& req, net::Responder done) { Handle(req, std::move(done)); }, streamed);
+  router.Handle({}, "/*path", [this](net::HttpRequest& req) { return Handle(req); }, streamed);
 }
 
 Status PortalComponent::StartService() {
@@ -210,41 +209,63 @@ void PortalComponent::ReloadRelated(const config::Settings& settings) {
   state_.store(*built);
 }
 
-void PortalComponent::Handle(net::HttpRequest& req, net::Responder done) {
+std::shared_ptr<PortalComponent::LoggedExchange> PortalComponent::RecycledExchange() {
+  // Each I/O thread keeps the exchanges it made; one whose response is gone
+  // (held only here) is taken again, oldest first, so that a busy thread
+  // with many requests in flight allocates nothing per request.
+  constexpr size_t kKeptPerThread = 64;
+  thread_local std::vector<std::shared_ptr<LoggedExchange>> made;
+  thread_local size_t next = 0;
+  for (size_t tried = 0; tried < made.size(); ++tried) {
+    std::shared_ptr<LoggedExchange>& e = made[next++ % made.size()];
+    if (e.use_count() == 1) {
+      // The last other owner may have let go on another thread.
+      std::atomic_thread_fence(std::memory_order_acquire);
+      return e;
+    }
+  }
+  auto e = std::make_shared<LoggedExchange>();
+  if (made.size() < kKeptPerThread) made.push_back(e);
+  return e;
+}
+
+net::HttpResponse PortalComponent::Handle(net::HttpRequest& req) {
   auto st = state();
   auto start = std::chrono::steady_clock::now();
   const VirtualHost* vhost = st ? st->vhosts.Match(req.Header("Host")) : nullptr;
-  if (vhost == nullptr) {
-    done(ErrorPage(404, "no virtual host is configured in infra_portal"));
-    return;
-  }
-  // What the access log needs, in one allocation that outlives the request
-  // object (gone once the response is written) and, for a proxied request,
-  // observes the relay (status and size are known once it ends).
-  auto exchange = std::make_shared<LoggedExchange>();
+  if (vhost == nullptr) return ErrorPage(404, "no virtual host is configured in infra_portal");
+  // Copied before routing: a snippet's rewrite may change the request, and
+  // the log shows it as received (nginx's $request_uri).
+  std::shared_ptr<LoggedExchange> exchange = RecycledExchange();
   exchange->portal = this;
   exchange->start = start;
+  exchange->vhost.clear();
+  exchange->upstream.clear();
+  exchange->forward.observer = nullptr;
   net::HttpRequest& logged = exchange->request;
-  logged.method = req.method;
-  logged.target = req.target;
-  logged.remote_addr = req.remote_addr;
-  logged.headers.reserve(3);
+  logged.method.assign(req.method);
+  logged.target.assign(req.target);
+  logged.remote_addr.assign(req.remote_addr);
+  size_t kept = 0;
   for (std::string_view h : {"Host", "User-Agent", "Referer"}) {
-    if (auto v = req.Header(h); !v.empty()) logged.headers.emplace_back(std::string(h), std::string(v));
+    std::string_view v = req.Header(h);
+    if (v.empty()) continue;
+    if (kept == logged.headers.size()) logged.headers.emplace_back();
+    logged.headers[kept].first.assign(h);
+    logged.headers[kept].second.assign(v);
+    ++kept;
   }
-  if (vhost->log && (access_log_ || shipper_)) exchange->vhost = vhost->name;
-  std::string* upstream = &exchange->upstream;
-  net::Responder logged_done = [exchange = std::move(exchange), done = std::move(done)](net::HttpResponse r) {
-    if (!exchange->vhost.empty()) {
-      if (r.forward) {
-        r.forward->observer = exchange;
-      } else {
-        exchange->OnForwardComplete(r.status, r.file ? r.file->length : r.body.size());
-      }
+  logged.headers.resize(kept);
+  net::HttpResponse r = Route(*st, *vhost, req, exchange);
+  if (vhost->log && (access_log_ || shipper_)) {
+    exchange->vhost = vhost->name;
+    if (r.forward) {
+      r.forward->observer = exchange.get();  // r.forward keeps the exchange alive until it is told
+    } else {
+      exchange->OnForwardComplete(r.status, r.file ? r.file->length : r.body.size());
     }
-    done(std::move(r));
-  };
-  Route(*st, *vhost, req, upstream, std::move(logged_done));
+  }
+  return r;
 }
 
 void PortalComponent::LoggedExchange::OnForwardComplete(int status, uint64_t bytes) {
@@ -261,48 +282,59 @@ void PortalComponent::LoggedExchange::OnForwardComplete(int status, uint64_t byt
   if (portal->shipper_) portal->shipper_->Add(request, rec);
 }
 
-void PortalComponent::Route(const State& st, const VirtualHost& vhost, net::HttpRequest& req, std::string* upstream,
-                            net::Responder done) {
+net::HttpResponse PortalComponent::Proxy(const net::HttpRequest& req, std::string_view upstream_base,
+                                         std::string_view target, bool websocket,
+                                         const std::shared_ptr<LoggedExchange>& exchange) {
+  exchange->upstream.assign(upstream_base);
+  proxy_->Fill(req, upstream_base, target, websocket, &exchange->forward);
+  net::HttpResponse r;
+  r.status = 0;  // decided by the upstream
+  r.forward = std::shared_ptr<net::UpstreamForward>(exchange, &exchange->forward);
+  return r;
+}
+
+net::HttpResponse PortalComponent::Route(const State& st, const VirtualHost& vhost, net::HttpRequest& req,
+                                         const std::shared_ptr<LoggedExchange>& exchange) {
   const std::string& path = req.path;
   bool acme = path.starts_with(kAcmePrefix);
-  if (acme) {
-    done(st.acme->Serve(req, path.substr(kAcmePrefix.size() - 1), path));
-    return;
-  }
+  if (acme) return st.acme->Serve(req, path.substr(kAcmePrefix.size() - 1), path);
   if (!req.tls && vhost.enforce_https && st.https_port != 0) {
     std::string host = NormalizeHost(req.Header("Host"));
     if (host.empty()) host = settings_.admin_ip;
     std::string port = st.https_port == 443 ? "" : ":" + std::to_string(st.https_port);
-    done(Redirect(301, "https://" + host + port + req.target));
-    return;
+    return Redirect(301, "https://" + host + port + req.target);
   }
   // Pigsty's home server turns auth_basic off for /ui/ (Grafana has its own
   // login) and for the listed static root (the repo must stay reachable by
   // nodes); every other vhost is protected as a whole, before its snippet.
   bool home_auth = vhost.auth && vhost.is_home;
-  if (vhost.auth && !home_auth && !Authorized(st, vhost, req, &done)) return;
+  net::HttpResponse refusal;
+  if (vhost.auth && !home_auth && !Authorized(st, vhost, req, &refusal)) return refusal;
   size_t index = 0;
   while (index < st.vhosts.hosts().size() && &st.vhosts.hosts()[index] != &vhost) ++index;
   if (index < st.snippets.size() && st.snippets[index]) {
     SnippetDecision decision = st.snippets[index]->Route(req);
-    if (!decision.add_headers.empty()) {
-      done = [decision, done = std::move(done)](net::HttpResponse r) {
-        ApplyAddedHeaders(decision, &r);
-        done(std::move(r));
-      };
-    }
+    net::HttpResponse r;
     if (decision.kind != SnippetDecision::kBuiltin) {
-      if (home_auth && !Authorized(st, vhost, req, &done)) return;
-      ServeSnippetDecision(decision, req, upstream, std::move(done));
-      return;
+      if (home_auth && !Authorized(st, vhost, req, &refusal)) {
+        r = std::move(refusal);
+      } else {
+        r = ServeSnippetDecision(decision, req, exchange);
+      }
+    } else if (home_auth && !HomeAuthExempt(req.path, vhost.listing) && !Authorized(st, vhost, req, &refusal)) {
+      r = std::move(refusal);
+    } else {
+      r = RouteBuiltin(st, vhost, req, exchange);
     }
+    ApplyAddedHeaders(decision, &r);
+    return r;
   }
-  if (home_auth && !HomeAuthExempt(req.path, vhost.listing) && !Authorized(st, vhost, req, &done)) return;
-  RouteBuiltin(st, vhost, req, upstream, std::move(done));
+  if (home_auth && !HomeAuthExempt(req.path, vhost.listing) && !Authorized(st, vhost, req, &refusal)) return refusal;
+  return RouteBuiltin(st, vhost, req, exchange);
 }
 
 bool PortalComponent::Authorized(const State& st, const VirtualHost& vhost, const net::HttpRequest& req,
-                                 net::Responder* done) {
+                                 net::HttpResponse* refusal) {
   std::string user, password;
   Status checked = Status::NotFound("no credentials");
   if (ParseBasicAuthorization(req.Header("Authorization"), &user, &password)) {
@@ -311,7 +343,7 @@ bool PortalComponent::Authorized(const State& st, const VirtualHost& vhost, cons
   if (checked.ok()) return true;
   if (checked.code() == Status::Code::kIOError) {
     VLOG_ERROR("portal basic auth: cannot read the htpasswd file", {{"vhost", vhost.name}, {"error", checked.message()}});
-    (*done)(ErrorPage(500, "authentication is not available"));
+    *refusal = ErrorPage(500, "authentication is not available");
     return false;
   }
   net::HttpResponse r = ErrorPage(401, "");
@@ -321,114 +353,85 @@ bool PortalComponent::Authorized(const State& st, const VirtualHost& vhost, cons
     if (c != '\r' && c != '\n') realm.push_back(c);
   }
   r.SetHeader("WWW-Authenticate", "Basic realm=\"" + realm + "\"");
-  (*done)(std::move(r));
+  *refusal = std::move(r);
   return false;
 }
 
-void PortalComponent::ServeSnippetDecision(const SnippetDecision& d, net::HttpRequest& req, std::string* upstream,
-                                           net::Responder done) {
+net::HttpResponse PortalComponent::ServeSnippetDecision(const SnippetDecision& d, net::HttpRequest& req,
+                                                        const std::shared_ptr<LoggedExchange>& exchange) {
   switch (d.kind) {
     case SnippetDecision::kRespond:
-      done(d.response);
-      return;
+      return d.response;
     case SnippetDecision::kProxy:
-      *upstream = d.proxy_base;
-      done(proxy_->Forward(req, d.proxy_base, d.proxy_target, /*websocket=*/false));
-      return;
+      return Proxy(req, d.proxy_base, d.proxy_target, /*websocket=*/false, exchange);
     case SnippetDecision::kStatic: {
       StaticFiles files(d.static_root, false);
-      done(files.Serve(req, d.static_rel, req.path));
-      return;
+      return files.Serve(req, d.static_rel, req.path);
     }
     case SnippetDecision::kFile: {
       const std::string& file = d.static_root;
       if (file.find("/../") != std::string::npos || file.ends_with("/..") || file.find('\0') != std::string::npos) {
-        done(ErrorPage(400, ""));
-        return;
+        return ErrorPage(400, "");
       }
       size_t slash = file.rfind('/');
       StaticFiles files(slash == std::string::npos || slash == 0 ? "/" : file.substr(0, slash), false);
-      done(files.Serve(req, slash == std::string::npos ? "/" + file : file.substr(slash), req.path));
-      return;
+      return files.Serve(req, slash == std::string::npos ? "/" + file : file.substr(slash), req.path);
     }
     case SnippetDecision::kBuiltin:
       break;
   }
-  done(ErrorPage(500, ""));
+  return ErrorPage(500, "");
 }
 
-void PortalComponent::RouteBuiltin(const State& st, const VirtualHost& vhost, net::HttpRequest& req,
-                                   std::string* upstream, net::Responder done) {
+net::HttpResponse PortalComponent::RouteBuiltin(const State& st, const VirtualHost& vhost, net::HttpRequest& req,
+                                                const std::shared_ptr<LoggedExchange>& exchange) {
   const std::string& path = req.path;
-  if (!vhost.endpoint.empty()) {
-    upstream->reserve(vhost.scheme.size() + 3 + vhost.endpoint.size());
-    upstream->assign(vhost.scheme).append("://").append(vhost.endpoint);
-    done(proxy_->Forward(req, *upstream, req.target, vhost.websocket));
-    return;
-  }
+  if (!vhost.endpoint.empty()) return Proxy(req, vhost.upstream_base, req.target, vhost.websocket, exchange);
   if (vhost.is_home) {
     if (path == "/pigsty.repo" || path == "/pigsty.list") {
       std::string host(req.Header("Host"));
       std::string base = repo::RepoBaseUrl(host.empty() ? settings_.admin_ip : host, 80);
       bool yum = path == "/pigsty.repo";
-      net::HttpResponse r = net::HttpResponse::Text(200, yum ? repo::YumRepoFile(base) : repo::AptSourceList(base));
-      done(std::move(r));
-      return;
+      return net::HttpResponse::Text(200, yum ? repo::YumRepoFile(base) : repo::AptSourceList(base));
     }
     if (path == "/ca.crt") {
       if (st.ca_cert.empty() || !FileExists(st.ca_cert)) {
-        done(ErrorPage(404, "HTTPS is disabled: there is no CA certificate"));
-        return;
+        return ErrorPage(404, "HTTPS is disabled: there is no CA certificate");
       }
       StaticFiles pki(settings_.data_dir + "/pki", false);
-      net::HttpResponse r = pki.Serve(req, "/ca.crt", path);
-      done(std::move(r));
-      return;
+      return pki.Serve(req, "/ca.crt", path);
     }
     if (path == "/pigsty" || path.starts_with("/pigsty/")) {
-      if (!st.repo) {
-        done(ErrorPage(404, "the repo component is disabled"));
-        return;
-      }
+      if (!st.repo) return ErrorPage(404, "the repo component is disabled");
       std::string rel = path.size() > 7 ? path.substr(7) : "";
-      done(st.repo->Serve(req, rel.empty() ? "/" : rel, path));
-      return;
+      return st.repo->Serve(req, rel.empty() ? "/" : rel, path);
     }
     for (const auto& sub : kHomeSubPaths) {
       std::string_view bare = sub.prefix.substr(0, sub.prefix.size() - 1);
-      if (path == bare) {
-        done(Redirect(301, std::string(sub.prefix)));
-        return;
-      }
+      if (path == bare) return Redirect(301, std::string(sub.prefix));
       if (!path.starts_with(sub.prefix)) continue;
       std::string address;
       for (const auto& [name, addr] : context().http_endpoints) {
         if (name == sub.component) address = addr;
       }
       if (address.empty()) {
-        done(ErrorPage(502, "the " + std::string(sub.component) + " component is not running in this process (" +
+        return ErrorPage(502, "the " + std::string(sub.component) + " component is not running in this process (" +
                                 std::string(sub.prefix) + " proxies to it); enable " + std::string(sub.component) +
-                                " or point an infra_portal entry at where it runs"));
-        return;
+                                " or point an infra_portal entry at where it runs");
       }
-      *upstream = "http://" + address;
       // Strip the prefix from the raw target, keeping its encoding and query.
       std::string_view target = req.target;
       size_t cut = sub.prefix.size() - 1;
       std::string rest = target.size() > cut ? std::string(target.substr(cut)) : "/";
       if (rest.empty() || rest[0] != '/') rest = "/" + rest;
-      done(proxy_->Forward(req, *upstream, rest, /*websocket=*/true));  // Grafana Live uses websockets
-      return;
+      return Proxy(req, "http://" + address, rest, /*websocket=*/true, exchange);  // Grafana Live uses websockets
     }
   }
   const auto& hosts = st.vhosts.hosts();
   for (size_t i = 0; i < hosts.size(); ++i) {
-    if (&hosts[i] == &vhost && st.statics[i]) {
-      done(st.statics[i]->Serve(req, path, path));
-      return;
-    }
+    if (&hosts[i] == &vhost && st.statics[i]) return st.statics[i]->Serve(req, path, path);
   }
-  done(ErrorPage(404, ""));
+  return ErrorPage(404, "");
 }
 
 }  // namespace vigil::portal

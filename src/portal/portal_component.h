@@ -23,7 +23,9 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
+#include "net/http_types.h"
 #include "service/http_component.h"
 
 namespace vigil::portal {
@@ -55,31 +57,42 @@ class PortalComponent : public service::HttpComponent {
   // Builds the routing state from `settings`; fails on a bad infra_portal.
   Result<std::shared_ptr<const State>> BuildState(const config::Settings& settings) const;
   std::shared_ptr<const State> state() const;
-  void Handle(net::HttpRequest& req, net::Responder done);
-  // One request's access-log context: what the line needs once the request
-  // object is gone, written when the answer is known (at once for local
-  // answers, when the relay ends for proxied ones).
+  // Answers `req`: routed by its Host to a vhost, logged to its access log.
+  net::HttpResponse Handle(net::HttpRequest& req);
+  // One request's access-log context and, when it is proxied, its forward
+  // instruction (recycled, see RecycledExchange). The line is written when the
+  // answer is known: at once for local answers, when the relay ends for
+  // proxied ones (the server holds the forward, and so this, until then).
   struct LoggedExchange : net::ForwardObserver {
     // Writes the access-log line (and ships it). REQUIRES: !vhost.empty().
     void OnForwardComplete(int status, uint64_t bytes) override;
     PortalComponent* portal = nullptr;
     std::chrono::steady_clock::time_point start;
-    net::HttpRequest request;  // method, target, remote address, Host/User-Agent/Referer
+    net::HttpRequest request;  // method, target, remote address, Host/User-Agent/Referer, as received
     std::string vhost;         // the log file's stem; empty: not logged
-    std::string upstream;      // set by the router when proxying
+    std::string upstream;      // set when proxying
+    net::UpstreamForward forward;  // set when proxying
   };
-  // Picks the handler of `vhost` for `req`; sets *upstream when proxying.
-  void Route(const State& st, const VirtualHost& vhost, net::HttpRequest& req, std::string* upstream,
-             net::Responder done);
+  // An exchange to fill for a new request: a recycled one (its strings and
+  // vectors keep their capacity) or a new one. Fields hold stale values.
+  static std::shared_ptr<LoggedExchange> RecycledExchange();
+  // The vhost's answer to `req`: a proxied one fills exchange->forward.
+  net::HttpResponse Route(const State& st, const VirtualHost& vhost, net::HttpRequest& req,
+                          const std::shared_ptr<LoggedExchange>& exchange);
   // The vhost's own routes (proxy, static, home's sub-paths) for `req`.
-  void RouteBuiltin(const State& st, const VirtualHost& vhost, net::HttpRequest& req, std::string* upstream,
-                    net::Responder done);
+  net::HttpResponse RouteBuiltin(const State& st, const VirtualHost& vhost, net::HttpRequest& req,
+                                 const std::shared_ptr<LoggedExchange>& exchange);
+  // The response forwarding `req` to `upstream_base` + `target` through
+  // exchange->forward (which the response shares ownership of).
+  net::HttpResponse Proxy(const net::HttpRequest& req, std::string_view upstream_base, std::string_view target,
+                          bool websocket, const std::shared_ptr<LoggedExchange>& exchange);
   // Carries out what the vhost's `config:` snippet decided.
-  void ServeSnippetDecision(const SnippetDecision& d, net::HttpRequest& req, std::string* upstream,
-                            net::Responder done);
+  net::HttpResponse ServeSnippetDecision(const SnippetDecision& d, net::HttpRequest& req,
+                                         const std::shared_ptr<LoggedExchange>& exchange);
   // True when `req` carries credentials portal.htpasswd accepts; otherwise
-  // answers 401 with WWW-Authenticate (500 when the file is unreadable).
-  bool Authorized(const State& st, const VirtualHost& vhost, const net::HttpRequest& req, net::Responder* done);
+  // sets *refusal to 401 with WWW-Authenticate (500 when the file is unreadable).
+  bool Authorized(const State& st, const VirtualHost& vhost, const net::HttpRequest& req,
+                  net::HttpResponse* refusal);
   Status StartHttps();
 
   config::Settings settings_;

@@ -33,13 +33,13 @@ bool In(const std::array<std::string_view, N>& names, std::string_view name) {
   return false;
 }
 
-std::string ClientIp(std::string_view remote_addr) {
+// The address part of "ip:port" or "[v6]:port".
+std::string_view ClientIp(std::string_view remote_addr) {
   if (!remote_addr.empty() && remote_addr.front() == '[') {
     size_t close = remote_addr.find(']');
-    return std::string(remote_addr.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1));
+    return remote_addr.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1);
   }
-  size_t colon = remote_addr.rfind(':');
-  return std::string(remote_addr.substr(0, colon));
+  return remote_addr.substr(0, remote_addr.rfind(':'));
 }
 
 }  // namespace
@@ -49,35 +49,41 @@ ReverseProxy::ReverseProxy(ProxyOptions options)
 
 ReverseProxy::~ReverseProxy() = default;
 
-net::HttpResponse ReverseProxy::Forward(const net::HttpRequest& req, const std::string& upstream_base,
-                                        std::string_view upstream_target, bool websocket) const {
-  auto fwd = std::make_shared<net::UpstreamForward>();
+void ReverseProxy::Fill(const net::HttpRequest& req, std::string_view upstream_base, std::string_view upstream_target,
+                        bool websocket, net::UpstreamForward* out) const {
   size_t scheme_end = upstream_base.find("://");
-  fwd->scheme = scheme_end == std::string::npos ? "http" : upstream_base.substr(0, scheme_end);
-  fwd->host_port = scheme_end == std::string::npos ? upstream_base : upstream_base.substr(scheme_end + 3);
-  fwd->target = std::string(upstream_target);
-  fwd->websocket = websocket;
-  fwd->connect_timeout = options_.connect_timeout;
-  fwd->read_timeout = options_.read_timeout;
-  fwd->pool = pool_;
-  std::string forwarded_for;
-  fwd->headers.reserve(req.headers.size() + 3);
+  out->scheme.assign(scheme_end == std::string_view::npos ? "http" : upstream_base.substr(0, scheme_end));
+  out->host_port.assign(scheme_end == std::string_view::npos ? upstream_base : upstream_base.substr(scheme_end + 3));
+  out->target.assign(upstream_target);
+  out->websocket = websocket;
+  out->connect_timeout = options_.connect_timeout;
+  out->read_timeout = options_.read_timeout;
+  out->pool = pool_;
+  // Fields are assigned in place, so that a reused *out keeps their capacity.
+  size_t used = 0;
+  auto add = [out, &used](std::string_view name) -> std::string& {
+    if (used == out->headers.size()) out->headers.emplace_back();
+    auto& field = out->headers[used++];
+    field.first.assign(name);
+    field.second.clear();
+    return field.second;
+  };
+  std::string_view forwarded_for;
   for (const auto& [name, value] : req.headers) {
     if (In(kDroppedRequestHeaders, name)) continue;
     if (IEquals(name, "X-Forwarded-For")) {
       forwarded_for = value;
       continue;
     }
-    fwd->headers.emplace_back(name, value);
+    add(name).assign(value);
   }
-  std::string ip = ClientIp(req.remote_addr);
-  fwd->headers.emplace_back("X-Real-IP", ip);
-  fwd->headers.emplace_back("X-Forwarded-For", forwarded_for.empty() ? ip : forwarded_for + ", " + ip);
-  fwd->headers.emplace_back("X-Forwarded-Proto", req.tls ? "https" : "http");
-  net::HttpResponse r;
-  r.status = 0;  // decided by the upstream
-  r.forward = std::move(fwd);
-  return r;
+  std::string_view ip = ClientIp(req.remote_addr);
+  add("X-Real-IP").assign(ip);
+  std::string& xff = add("X-Forwarded-For");
+  if (!forwarded_for.empty()) xff.assign(forwarded_for).append(", ");
+  xff.append(ip);
+  add("X-Forwarded-Proto").assign(req.tls ? "https" : "http");
+  out->headers.resize(used);
 }
 
 }  // namespace vigil::portal

@@ -8,7 +8,7 @@
 // this proxy, and answers 502 when the upstream cannot be reached or answers
 // garbage, 504 when it does not connect or answer in time.
 //
-// Thread-safety: Forward may be called from any thread concurrently.
+// Thread-safety: Fill may be called from any thread concurrently.
 
 #include <chrono>
 #include <memory>
@@ -34,12 +34,14 @@ class ReverseProxy {
   explicit ReverseProxy(ProxyOptions options = {});
   ~ReverseProxy();
 
-  // The response that makes the server forward `req` to `upstream_base`
+  // Makes *out the instruction that forwards `req` to `upstream_base`
   // ("http://127.0.0.1:3000") + `upstream_target` (path and query, starting
-  // with '/'). `websocket`: let an Upgrade through. REQUIRES: the route was
-  // registered with stream_body (else the server ignores the forward).
-  net::HttpResponse Forward(const net::HttpRequest& req, const std::string& upstream_base,
-                            std::string_view upstream_target, bool websocket) const;
+  // with '/'); `websocket`: let an Upgrade through. Every field of *out but
+  // `observer` is overwritten. The caller answers with an HttpResponse whose
+  // `forward` points at *out. REQUIRES: the route was registered with
+  // stream_body (else the server ignores the forward).
+  void Fill(const net::HttpRequest& req, std::string_view upstream_base, std::string_view upstream_target,
+            bool websocket, net::UpstreamForward* out) const;
 
  private:
   ProxyOptions options_;

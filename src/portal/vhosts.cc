@@ -77,6 +77,7 @@ Result<VirtualHosts> VirtualHosts::Parse(const YAML::Node& infra_portal, std::st
       v.scheme = Lower(sc.Scalar());
       if (v.scheme != "http" && v.scheme != "https") return bad("scheme", "expected http or https");
     }
+    if (!v.endpoint.empty()) v.upstream_base = v.scheme + "://" + v.endpoint;
     if (e["path"] && e["path"].IsScalar()) v.path = e["path"].Scalar();
     if (v.is_home && v.path.empty()) v.path = std::string(www);
     // Pigsty turns autoindex on for `index: true`; home lists unless told not to.

@@ -25,6 +25,7 @@ struct VirtualHost {
   std::vector<std::string> domains;  // lowercase; `domain` first, then `domains`
   std::string endpoint;              // "host:port" to proxy to; empty: not a proxy
   std::string scheme = "http";       // of the endpoint: http or https
+  std::string upstream_base;         // "scheme://endpoint"; empty: not a proxy
   std::string path;                  // static root; empty: none (home: portal.www)
   bool listing = false;              // `index: true`: directory listing (home: unless `index: false`)
   bool websocket = false;            // `websocket: true`: Upgrade requests are proxied

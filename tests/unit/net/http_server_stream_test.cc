@@ -60,7 +60,7 @@ class StreamRouteTest : public ::testing::Test {
           fwd->target = "/" + std::string(req.PathParam("rest"));
           fwd->headers = req.headers;
           fwd->pool = pool_;
-          fwd->observer = std::make_shared<RecordingObserver>(this);
+          fwd->observer = &observer_;
           HttpResponse r;
           r.forward = fwd;
           done(std::move(r));
@@ -161,6 +161,7 @@ class StreamRouteTest : public ::testing::Test {
     }
     StreamRouteTest* test;
   };
+  RecordingObserver observer_{this};
 };
 
 TEST_F(StreamRouteTest, ForwardRelaysBodyBothWaysAndPoolsTheUpstreamConnectionPerThread) {
