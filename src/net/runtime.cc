@@ -59,6 +59,12 @@ struct Runtime::Impl {
   }
 };
 
+namespace {
+thread_local asio::io_context* this_thread_io = nullptr;
+}  // namespace
+
+asio::io_context* Runtime::ThisThreadIo() { return this_thread_io; }
+
 static int DefaultThreads(int n) {
   if (n > 0) return n;
   unsigned hw = std::thread::hardware_concurrency();
@@ -87,7 +93,10 @@ void Runtime::Start() {
   for (auto& ctx : impl_->contexts) {
     impl_->guards.push_back(asio::make_work_guard(*ctx));
     asio::io_context* io = ctx.get();
-    impl_->io_pool.emplace_back([io] { io->run(); });
+    impl_->io_pool.emplace_back([io] {
+      this_thread_io = io;
+      io->run();
+    });
   }
   for (int i = 0; i < impl_->worker_threads; ++i) {
     impl_->workers.emplace_back([this] { impl_->WorkerLoop(); });

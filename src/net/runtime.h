@@ -50,6 +50,12 @@ class Runtime {
   // Runs `fn` on the worker pool. Never blocks the caller; safe from any thread.
   void RunOnWorker(std::function<void()> fn);
 
+  // The io_context the calling thread runs when it is an I/O thread of a
+  // started Runtime, else null. Work posted to it runs on the caller's
+  // thread after the handlers that are ready now (a way to batch the
+  // effects of one turn of the event loop).
+  static boost::asio::io_context* ThisThreadIo();
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -4,11 +4,16 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 
 #include "base/file_util.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "base/time_format.h"
+#include "net/runtime.h"
 
 namespace vigil::portal {
 
@@ -87,40 +92,108 @@ std::string FormatAccessLine(const net::HttpRequest& req, const AccessRecord& re
   return out;
 }
 
+struct AccessLog::File {
+  explicit File(int descriptor) : fd(descriptor) {}
+  ~File() { ::close(fd); }
+  File(const File&) = delete;
+  File& operator=(const File&) = delete;
+  int fd;
+};
+
+namespace {
+
+// Writes `bytes` (whole lines) to `file`; a short write (disk full) drops the rest.
+void WriteLines(const AccessLog::File& file, std::string_view bytes) {
+  (void)!::write(file.fd, bytes.data(), bytes.size());
+}
+
+// The lines an I/O thread has formatted in the current turn of its event
+// loop, per file, until the flush it posted runs (or the thread ends).
+class PendingLines {
+ public:
+  // A buffer whose bytes go to `file` at the next flush; its capacity is
+  // kept from earlier batches. The buffer's lines are written at once
+  // when they exceed kMaxPendingBytes.
+  std::string& For(const std::shared_ptr<const AccessLog::File>& file) {
+    Batch* free_batch = nullptr;
+    for (Batch& b : batches_) {
+      if (b.file == file) return b.bytes;
+      if (!b.file && free_batch == nullptr) free_batch = &b;
+    }
+    if (free_batch == nullptr) free_batch = &batches_.emplace_back();
+    free_batch->file = file;
+    return free_batch->bytes;
+  }
+  // Posts one flush per turn to `io` (the caller's own context).
+  void ScheduleFlush(boost::asio::io_context& io) {
+    if (flush_posted_) return;
+    flush_posted_ = true;
+    boost::asio::post(io, [this] { Flush(); });
+  }
+  void Flush() {
+    flush_posted_ = false;
+    for (Batch& b : batches_) {
+      if (!b.bytes.empty()) WriteLines(*b.file, b.bytes);
+      b.bytes.clear();
+      b.file.reset();  // lets a closed log's descriptor go
+    }
+  }
+  ~PendingLines() { Flush(); }
+
+ private:
+  struct Batch {
+    std::shared_ptr<const AccessLog::File> file;  // null: a free slot
+    std::string bytes;
+  };
+  std::vector<Batch> batches_;  // one per file written this turn: a handful
+  bool flush_posted_ = false;
+};
+
+// A batch larger than this is written without waiting for the turn to end.
+constexpr size_t kMaxPendingBytes = 64 << 10;
+
+}  // namespace
+
 AccessLog::AccessLog(std::string dir) : dir_(std::move(dir)) {}
 
-AccessLog::~AccessLog() {
-  for (auto& [name, fd] : files_) {
-    if (fd >= 0) ::close(fd);
+AccessLog::~AccessLog() = default;
+
+std::shared_ptr<const AccessLog::File> AccessLog::FileOf(std::string_view vhost) {
+  {
+    std::shared_lock lock(mu_);
+    if (auto it = files_.find(vhost); it != files_.end()) return it->second;
   }
+  std::unique_lock lock(mu_);
+  auto it = files_.find(vhost);
+  if (it == files_.end()) {
+    std::string path = dir_ + "/" + std::string(vhost) + ".log";
+    int opened = EnsureDir(dir_).ok() ? ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644) : -1;
+    if (opened < 0) VLOG_WARN("cannot open access log", {{"path", path}});
+    it = files_.emplace(std::string(vhost), opened < 0 ? nullptr : std::make_shared<const File>(opened)).first;
+  }
+  return it->second;
 }
 
 void AccessLog::Write(const net::HttpRequest& req, const AccessRecord& rec) {
   if (dir_.empty()) return;
+  std::shared_ptr<const File> file = FileOf(rec.vhost);
+  if (!file) return;
+  if (boost::asio::io_context* io = net::Runtime::ThisThreadIo()) {
+    thread_local PendingLines pending;
+    std::string& batch = pending.For(file);
+    AppendAccessLine(&batch, req, rec);
+    if (batch.size() > kMaxPendingBytes) {
+      WriteLines(*file, batch);
+      batch.clear();
+    }
+    pending.ScheduleFlush(*io);
+    return;
+  }
   // Each thread formats its lines into one buffer that keeps its capacity.
   thread_local std::string line;
   line.clear();
   AppendAccessLine(&line, req, rec);
-  int fd = -1;
-  {
-    std::shared_lock lock(mu_);
-    auto it = files_.find(rec.vhost);
-    if (it != files_.end()) fd = it->second;
-  }
-  if (fd == -1) {
-    std::unique_lock lock(mu_);
-    auto it = files_.find(rec.vhost);
-    if (it == files_.end()) {
-      std::string path = dir_ + "/" + std::string(rec.vhost) + ".log";
-      int opened = EnsureDir(dir_).ok() ? ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644) : -1;
-      if (opened < 0) VLOG_WARN("cannot open access log", {{"path", path}});
-      it = files_.emplace(rec.vhost, opened).first;
-    }
-    fd = it->second;
-  }
-  // The descriptor stays open for the AccessLog's lifetime, so using it
-  // outside the lock is safe. A short write (disk full) drops the rest.
-  if (fd >= 0) (void)!::write(fd, line.data(), line.size());
+  WriteLines(*file, line);
 }
 
 }  // namespace vigil::portal

@@ -3,14 +3,21 @@
 // (<dir>/<vhost>.log), appended. Fields: time, remote_addr, host, method,
 // uri, status, bytes, duration (seconds), upstream, user_agent, referer.
 //
-// Each line leaves in one write(2) to a file opened O_APPEND, so lines from
+// Lines go to files opened O_APPEND in whole-line writes, so lines from
 // concurrent writers never interleave and writers do not wait for each
-// other (as nginx's unbuffered access_log).
+// other. On an I/O thread of a net::Runtime, the lines written during one
+// turn of its event loop wait in the thread's buffer until the handlers
+// ready in that turn have run, and then leave together in one write(2) per
+// file: a busy thread writes once per batch of requests, not once per
+// request, and no line waits for a timer (unlike nginx's `buffer=`). Lines
+// still pending when the thread ends are written then. Elsewhere each line
+// is written at once.
 //
 // Thread-safety: Write may be called from any thread; lines never interleave.
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
@@ -39,14 +46,23 @@ class AccessLog {
   AccessLog(const AccessLog&) = delete;
   AccessLog& operator=(const AccessLog&) = delete;
 
-  // Appends one line for `req` answered as `rec` says. Failures to open or
-  // write are reported once per file to the process log, then ignored.
+  // Appends one line for `req` answered as `rec` says (see above for
+  // when it reaches the file). A file that cannot be opened is reported
+  // once to the process log and its lines are dropped, as are those of a
+  // failed write.
   void Write(const net::HttpRequest& req, const AccessRecord& rec);
 
+  // An open log file, closed when the last holder (this object or lines
+  // still pending on some thread) lets go.
+  struct File;
+
  private:
+  // The file of `vhost`, opened on first use; null when it cannot be opened.
+  std::shared_ptr<const File> FileOf(std::string_view vhost);
+
   std::string dir_;
-  std::shared_mutex mu_;              // guards files_; writes happen outside it
-  std::map<std::string, int, std::less<>> files_;  // descriptors; -1 when opening failed
+  std::shared_mutex mu_;  // guards files_; writes happen outside it
+  std::map<std::string, std::shared_ptr<const File>, std::less<>> files_;  // null when opening failed
 };
 
 // The JSON line (with trailing newline) Write appends.

@@ -4,9 +4,17 @@
 #include <fstream>
 #include <sstream>
 
+#include <algorithm>
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <gtest/gtest.h>
 
 #include "base/time_format.h"
+#include "net/runtime.h"
 #include "portal/access_log.h"
 #include "portal/pki.h"
 
@@ -75,6 +83,44 @@ TEST(AccessLog, CachedTimeMatchesTheFormatterAcrossSecondsAndMilliseconds) {
     std::string line = FormatAccessLine(req, rec);
     EXPECT_TRUE(line.starts_with("{\"time\":\"" + FormatRfc3339Millis(ms) + "\",")) << ms << " " << line;
   }
+}
+
+// On an I/O thread the lines of one turn of the event loop leave together
+// once the turn's handlers have run; they are in the file then, each whole.
+TEST(AccessLog, LinesOfOneLoopTurnReachTheFileAfterTheTurn) {
+  fs::path dir = fs::temp_directory_path() / ("vigil-accesslog-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  net::Runtime runtime(1, 1);
+  runtime.Start();
+  {
+    AccessLog log(dir.string());
+    net::HttpRequest req;
+    req.method = "GET";
+    AccessRecord rec;
+    rec.vhost = "home";
+    std::promise<size_t> in_file_during_turn;
+    boost::asio::post(runtime.io(0), [&] {
+      for (int status : {200, 404, 502}) {
+        rec.status = status;
+        log.Write(req, rec);
+      }
+      in_file_during_turn.set_value(fs::exists(dir / "home.log") ? fs::file_size(dir / "home.log") : 0);
+    });
+    EXPECT_EQ(in_file_during_turn.get_future().get(), 0u);  // held back while the turn runs
+    std::string text;
+    for (int i = 0; i < 200 && std::count(text.begin(), text.end(), '\n') < 3; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      text = Slurp((dir / "home.log").string());
+    }
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 3);
+    EXPECT_NE(text.find("\"status\":404"), std::string::npos);
+    // Off the I/O threads a line is written at once.
+    rec.status = 201;
+    log.Write(req, rec);
+    EXPECT_NE(Slurp((dir / "home.log").string()).find("\"status\":201"), std::string::npos);
+  }
+  runtime.Stop();
+  fs::remove_all(dir);
 }
 
 }  // namespace
