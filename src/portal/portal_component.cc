@@ -79,8 +79,38 @@ PortalComponent::~PortalComponent() { Stop(std::chrono::milliseconds(0)); }
 
 uint16_t PortalComponent::https_port() const { return https_ ? https_->port() : 0; }
 
+namespace {
+// Bumped by every PortalComponent::Publish, of any instance: a thread's
+// cached state is current while this has not moved.
+std::atomic<uint64_t> state_generation{0};
+}  // namespace
+
 std::shared_ptr<const PortalComponent::State> PortalComponent::state() const {
   return state_.load();
+}
+
+void PortalComponent::Publish(std::shared_ptr<const State> st) {
+  state_.store(std::move(st));
+  state_generation.fetch_add(1, std::memory_order_release);
+}
+
+const PortalComponent::State* PortalComponent::StateForThisThread() const {
+  // Loading the atomic shared_ptr takes its lock and a reference: shared
+  // cache lines written by every request of every thread. A thread keeps
+  // its own reference instead, renewed when a reload was published.
+  struct Cached {
+    const PortalComponent* owner = nullptr;
+    uint64_t generation = 0;
+    std::shared_ptr<const State> state;
+  };
+  thread_local Cached cached;
+  uint64_t generation = state_generation.load(std::memory_order_acquire);
+  if (cached.owner != this || cached.generation != generation) {
+    cached.state = state_.load();
+    cached.owner = this;
+    cached.generation = generation;
+  }
+  return cached.state.get();
 }
 
 Result<std::shared_ptr<const PortalComponent::State>> PortalComponent::BuildState(
@@ -134,7 +164,7 @@ void PortalComponent::RegisterRoutes(net::Router& router) {
 Status PortalComponent::StartService() {
   auto built = BuildState(settings_);
   if (!built.ok()) return built.status();
-  state_.store(*built);
+  Publish(*built);
   const config::ComponentSettings* own = settings_.Find("portal");
   ProxyOptions proxy_options;
   if (own != nullptr) proxy_options.read_timeout = config::GetDuration(own->section, "proxy_read_timeout");
@@ -147,7 +177,7 @@ Status PortalComponent::StartService() {
   }
   if (Status st = StartHttps(); !st.ok()) return st;
   // The redirect target port is known only now.
-  if (auto rebuilt = BuildState(settings_); rebuilt.ok()) state_.store(*rebuilt);
+  if (auto rebuilt = BuildState(settings_); rebuilt.ok()) Publish(*rebuilt);
   return Status::Ok();
 }
 
@@ -206,7 +236,7 @@ void PortalComponent::ReloadRelated(const config::Settings& settings) {
     VLOG_ERROR("portal reload failed; keeping the old vhosts", {{"error", built.status().message()}});
     return;
   }
-  state_.store(*built);
+  Publish(*built);
 }
 
 std::shared_ptr<PortalComponent::LoggedExchange> PortalComponent::RecycledExchange() {
@@ -230,7 +260,7 @@ std::shared_ptr<PortalComponent::LoggedExchange> PortalComponent::RecycledExchan
 }
 
 net::HttpResponse PortalComponent::Handle(net::HttpRequest& req) {
-  auto st = state();
+  const State* st = StateForThisThread();
   auto start = std::chrono::steady_clock::now();
   const VirtualHost* vhost = st ? st->vhosts.Match(req.Header("Host")) : nullptr;
   if (vhost == nullptr) return ErrorPage(404, "no virtual host is configured in infra_portal");

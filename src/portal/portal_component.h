@@ -57,6 +57,11 @@ class PortalComponent : public service::HttpComponent {
   // Builds the routing state from `settings`; fails on a bad infra_portal.
   Result<std::shared_ptr<const State>> BuildState(const config::Settings& settings) const;
   std::shared_ptr<const State> state() const;
+  // Makes `st` the routing state: requests that start afterwards use it.
+  void Publish(std::shared_ptr<const State> st);
+  // The current routing state, without touching shared reference counts:
+  // valid until the calling thread's next call.
+  const State* StateForThisThread() const;
   // Answers `req`: routed by its Host to a vhost, logged to its access log.
   net::HttpResponse Handle(net::HttpRequest& req);
   // One request's access-log context and, when it is proxied, its forward

@@ -58,7 +58,7 @@ void ReverseProxy::Fill(const net::HttpRequest& req, std::string_view upstream_b
   out->websocket = websocket;
   out->connect_timeout = options_.connect_timeout;
   out->read_timeout = options_.read_timeout;
-  out->pool = pool_;
+  if (out->pool != pool_) out->pool = pool_;  // (a reused *out has it: no shared count to touch)
   // Fields are assigned in place, so that a reused *out keeps their capacity.
   size_t used = 0;
   auto add = [out, &used](std::string_view name) -> std::string& {

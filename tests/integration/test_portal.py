@@ -5,9 +5,11 @@ curl and openssl."""
 import http.server
 import json
 import os
+import signal
 import subprocess
 import tempfile
 import threading
+import time
 
 import pytest
 
@@ -292,3 +294,31 @@ def test_access_log_has_one_json_line_per_request(portal):
     echo_log = [json.loads(line) for line in open(os.path.join(logdir, "echo.log"))]
     rec = next(r for r in echo_log if r["uri"] == "/logged")
     assert rec["upstream"].startswith("http://127.0.0.1:") and rec["host"] == f"e.pigsty:{port}"
+
+
+def test_reload_switches_the_vhosts_of_requests_that_follow(site, echo):
+    """SIGHUP with a changed infra_portal: the next request on either I/O
+    thread (each keeps its own view of the routing state) uses the new vhosts."""
+    before = f"portal: {{ www: {site['www']} }}\ninfra_portal:\n  home: {{ domain: i.pigsty }}\n" \
+             f"  old: {{ domain: a.pigsty, endpoint: \"127.0.0.1:{echo}\" }}\n"
+    with Vigil(only=["portal"], config_text=before) as v:
+        port = v.ports["portal"]
+
+        def get(host):
+            return curl("--resolve", f"{host}:{port}:127.0.0.1", f"http://{host}:{port}/hello.txt")
+
+        for _ in range(4):  # both I/O threads serve a.pigsty and cache the state
+            status, headers, _ = get("a.pigsty")
+            assert status == 200 and headers["x-upstream"] == "echo"
+        with open(v.config_path, "w") as f:
+            f.write(before.replace("old: { domain: a.pigsty", "new: { domain: b.pigsty"))
+        v.signal(signal.SIGHUP)
+        deadline = time.time() + 10
+        while "config reloaded" not in v.read_log() and time.time() < deadline:
+            time.sleep(0.05)
+        assert "config reloaded" in v.read_log()
+        for _ in range(4):
+            status, headers, _ = get("b.pigsty")
+            assert status == 200 and headers["x-upstream"] == "echo"
+            status, headers, body = get("a.pigsty")  # now the default server: home's static root
+            assert status == 200 and "x-upstream" not in headers and body == b"hello portal\n"
