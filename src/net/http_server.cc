@@ -38,6 +38,7 @@
 #include "net/http1_io.h"
 #include "net/http1_parser.h"
 #include "net/pending_answer.h"
+#include "net/tcp_cork.h"
 #include "net/upstream_relay.h"
 
 namespace vigil::net {
@@ -553,6 +554,10 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
   // plain TCP, bounded reads over TLS. Returns false if the connection must close.
   auto WriteFile = [&](Stream& out, http::response<http::string_body> res, const FileBody& file,
                        bool keep_alive) -> asio::awaitable<bool> {
+    // Over plain TCP the socket is corked while the header and the file go
+    // out (nginx's tcp_nopush): full segments only, the header in the first.
+    std::optional<detail::TcpCork> cork;
+    if constexpr (std::is_same_v<Stream, tcp::socket>) cork.emplace(conn->socket.native_handle());
     http::response<http::empty_body> header;
     header.version(res.version());
     header.result(res.result());
