@@ -205,14 +205,7 @@ Status PortalComponent::StartHttps() {
   // The CA-signed certificate is the default; entries with their own win by SNI.
   opts.tls_certificates.push_back({pki->server_cert, pki->server_key, {}});
   for (const auto& v : st->vhosts.hosts()) {
-    if (!v.cert.empty()) {
-      opts.tls_certificates.push_back({v.cert, v.key, v.domains});
-    } else if (!v.certbot.empty()) {
-      std::string live = "/etc/letsencrypt/live/" + v.certbot;
-      if (FileExists(live + "/fullchain.pem") && FileExists(live + "/privkey.pem")) {
-        opts.tls_certificates.push_back({live + "/fullchain.pem", live + "/privkey.pem", v.domains});
-      }
-    }
+    if (auto own = OwnCertificate(v)) opts.tls_certificates.push_back({own->cert_file, own->key_file, v.domains});
   }
   https_ = std::make_unique<net::HttpServer>(*context().runtime, opts, *router_, &registry());
   if (Status s = https_->Start(); !s.ok()) {

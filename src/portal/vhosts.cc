@@ -1,6 +1,7 @@
 #include "portal/vhosts.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "portal/nginx_snippet.h"
 
@@ -30,7 +31,21 @@ bool ValidHostPort(std::string_view s) {
   return std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+bool IsRegularFile(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(path, ec);
+}
+
 }  // namespace
+
+std::optional<CertificateFiles> OwnCertificate(const VirtualHost& v, std::string_view letsencrypt_live) {
+  if (!v.cert.empty()) return CertificateFiles{v.cert, v.key};
+  if (v.certbot.empty()) return std::nullopt;
+  std::string live = std::string(letsencrypt_live) + "/" + v.certbot;
+  CertificateFiles files{live + "/fullchain.pem", live + "/privkey.pem"};
+  if (!IsRegularFile(files.cert_file) || !IsRegularFile(files.key_file)) return std::nullopt;
+  return files;
+}
 
 std::string NormalizeHost(std::string_view host) {
   if (!host.empty() && host.front() == '[') {

@@ -7,6 +7,7 @@
 // any thread.
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,6 +65,19 @@ class VirtualHosts {
   std::vector<VirtualHost> hosts_;
   int default_index_ = -1;
 };
+
+// A PEM certificate chain and its private key.
+struct CertificateFiles {
+  std::string cert_file;
+  std::string key_file;
+};
+
+// The certificate `v` serves instead of the CA-signed default: its `cert`
+// and `key` when set; else, for a `certbot` name, the pair
+// `<letsencrypt_live>/<name>/{fullchain,privkey}.pem` once both files exist
+// (as certbot leaves them); else nullopt.
+std::optional<CertificateFiles> OwnCertificate(const VirtualHost& v,
+                                               std::string_view letsencrypt_live = "/etc/letsencrypt/live");
 
 // Host header value without the port, lowercase, without a trailing dot.
 // "[::1]:80" -> "[::1]".

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import Vigil
+from conftest import Vigil, run_vigil
 
 PORTAL = """
 portal:
@@ -225,13 +225,18 @@ def test_repo_is_served_under_pigsty_with_listing(portal):
     assert headers["content-type"] == "application/vnd.debian.binary-package"
 
 
+def s_client_verify(port, name, ca):
+    """openssl s_client to 127.0.0.1:port with SNI `name`, verifying chain and hostname against `ca`."""
+    return subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername", name,
+                           "-verify_return_error", "-verify_hostname", name, "-CAfile", ca],
+                          input=b"", capture_output=True, timeout=20)
+
+
 def test_https_certificate_verifies_against_generated_ca_for_every_domain(portal):
     ca = os.path.join(portal.data_dir, "pki", "ca.crt")
     assert os.path.exists(ca)
     for name in ["i.pigsty", "e.pigsty", "f.pigsty", "localhost"]:
-        out = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{portal.https_port}",
-                              "-servername", name, "-verify_return_error", "-verify_hostname", name,
-                              "-CAfile", ca], input=b"", capture_output=True, timeout=20)
+        out = s_client_verify(portal.https_port, name, ca)
         assert out.returncode == 0, out.stdout.decode() + out.stderr.decode()
         assert b"Verify return code: 0 (ok)" in out.stdout
     out = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{portal.https_port}", "-tls1_1"],
@@ -243,6 +248,26 @@ def test_https_certificate_verifies_against_generated_ca_for_every_domain(portal
     status, _, body = curl("--cacert", ca, f"https://localhost:{port}/ca.crt")
     with open(ca, "rb") as f:
         assert status == 200 and body == f.read()
+
+
+def test_entry_cert_and_key_are_served_for_its_domains_by_sni(site, echo):
+    with tempfile.TemporaryDirectory(prefix="vigil-owncert-") as other:
+        # A certificate from another CA, as an operator's own would be.
+        r = run_vigil("pki", "issue", "--name", "own", "--dns", "own.pigsty", "--out", other, "--data-dir", other)
+        assert r.returncode == 0, r.stderr
+        other_ca = os.path.join(other, "pki", "ca.crt")
+        cfg = PORTAL.format(www=site["www"], repo=site["repo"], echo_port=echo) + (
+            f"  own: {{ domain: own.pigsty, path: {site['www']}, "
+            f"cert: {other}/own.crt, key: {other}/own.key }}\n")
+        with Vigil(config_text=cfg, only=["portal"]) as v:
+            port = int(next(a.split(":")[-1] for a in v.args if a.startswith("portal.listen_https=")))
+            own_ca = os.path.join(v.data_dir, "pki", "ca.crt")
+            assert s_client_verify(port, "own.pigsty", other_ca).returncode == 0
+            assert s_client_verify(port, "own.pigsty", own_ca).returncode != 0
+            assert s_client_verify(port, "i.pigsty", own_ca).returncode == 0
+            status, _, body = curl("--cacert", other_ca, "--resolve", f"own.pigsty:{port}:127.0.0.1",
+                                   f"https://own.pigsty:{port}/hello.txt")
+            assert status == 200 and body == b"hello portal\n"
 
 
 def test_ca_is_reused_across_restarts_and_server_cert_follows_domains(site, echo):

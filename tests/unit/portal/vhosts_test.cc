@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
 namespace vigil::portal {
 namespace {
 
@@ -64,6 +68,32 @@ TEST(VirtualHosts, BadEndpointSchemeOrLoneCertAreErrorsNamingTheEntry) {
 TEST(VirtualHosts, EmptyMapMatchesNothing) {
   VirtualHosts v = Parse("{}");
   EXPECT_EQ(v.Match("i.pigsty"), nullptr);
+}
+
+TEST(OwnCertificate, EntryCertWinsThenCertbotPairOnceBothFilesExist) {
+  char tmpl[] = "/tmp/vigil-letsencrypt-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string live = tmpl;
+  VirtualHosts v = Parse("{own: {domain: o.pigsty, cert: /c.crt, key: /c.key, certbot: o.pigsty},"
+                         " bot: {domain: b.pigsty, certbot: b.pigsty}, plain: {domain: p.pigsty}}");
+  auto own = OwnCertificate(*v.Match("o.pigsty"), live);
+  ASSERT_TRUE(own.has_value());
+  EXPECT_EQ(own->cert_file, "/c.crt");
+  EXPECT_EQ(own->key_file, "/c.key");
+  EXPECT_FALSE(OwnCertificate(*v.Match("p.pigsty"), live).has_value());
+
+  // certbot has not issued yet: the CA-signed default serves the domain.
+  const VirtualHost& bot = *v.Match("b.pigsty");
+  EXPECT_FALSE(OwnCertificate(bot, live).has_value());
+  std::filesystem::create_directories(live + "/b.pigsty");
+  std::ofstream(live + "/b.pigsty/fullchain.pem") << "chain";
+  EXPECT_FALSE(OwnCertificate(bot, live).has_value());  // the key is still missing
+  std::ofstream(live + "/b.pigsty/privkey.pem") << "key";
+  auto issued = OwnCertificate(bot, live);
+  ASSERT_TRUE(issued.has_value());
+  EXPECT_EQ(issued->cert_file, live + "/b.pigsty/fullchain.pem");
+  EXPECT_EQ(issued->key_file, live + "/b.pigsty/privkey.pem");
+  std::filesystem::remove_all(live);
 }
 
 TEST(NormalizeHost, BracketedIpv6KeepsBracketsAndDropsPort) {
