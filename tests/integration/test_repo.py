@@ -1,6 +1,7 @@
 """The local software repository: `vigil repo build|sources|pack|unpack` on
-.deb files made with dpkg-deb, served by the portal under /pigsty and used by
-a real apt-get with throwaway state directories."""
+.deb files made with dpkg-deb and .rpm files made with rpmbuild, served by
+the portal under /pigsty and used by a real apt-get and a real dnf with
+throwaway state directories."""
 
 import gzip
 import hashlib
@@ -29,6 +30,24 @@ def make_deb(workdir, out_dir, name, version, compress="xz"):
     out = os.path.join(out_dir, f"{name}_{version}_all.deb")
     subprocess.run(["dpkg-deb", f"-Z{compress}", "--root-owner-group", "--build", root, out], check=True,
                    capture_output=True)
+    return out
+
+
+def make_rpm(workdir, out_dir, name, version):
+    """Builds a tiny noarch package with rpmbuild; returns its path."""
+    spec = os.path.join(workdir, f"{name}.spec")
+    with open(spec, "w") as f:
+        f.write(f"Name: {name}\nVersion: {version}\nRelease: 1\nSummary: vigil repo test package {name}\n"
+                "License: MIT\nBuildArch: noarch\n%description\nvigil repo test package\n"
+                f"%install\nmkdir -p %{{buildroot}}/usr/share/{name}\n"
+                f"echo {version} > %{{buildroot}}/usr/share/{name}/hello.txt\n"
+                f"%files\n/usr/share/{name}/hello.txt\n")
+    top = os.path.join(workdir, "rpmbuild")
+    subprocess.run(["rpmbuild", "--define", f"_topdir {top}", "--define", f"_rpmdir {top}/out", "-bb", spec],
+                   check=True, capture_output=True)
+    built = os.path.join(top, "out", "noarch", f"{name}-{version}-1.noarch.rpm")
+    out = os.path.join(out_dir, os.path.basename(built))
+    shutil.copyfile(built, out)
     return out
 
 
@@ -145,6 +164,39 @@ def test_apt_get_updates_and_downloads_from_the_portal(repo_tree):
         # apt sees the package's fields from our Packages index.
         r = apt(repo_tree["tmp"], base, "show", "vigil-gamma", program="apt-cache")
         assert r.returncode == 0 and "Version: 0.1" in r.stdout, r.stdout + r.stderr
+
+
+def dnf(tmp, repo_file, *args):
+    """Runs dnf with only the repositories of `repo_file` enabled, with its root and cache in `tmp`."""
+    root = os.path.join(tmp, "dnf")
+    os.makedirs(os.path.join(root, "repos"), exist_ok=True)
+    shutil.copyfile(repo_file, os.path.join(root, "repos", "pigsty.repo"))
+    return subprocess.run(["dnf", "-q", "-y", f"--installroot={root}/root", f"--setopt=reposdir={root}/repos",
+                           f"--setopt=cachedir={root}/cache", "--releasever=9", *args],
+                          capture_output=True, text=True, timeout=120, cwd=tmp)
+
+
+def test_rpm_files_get_yum_metadata_that_dnf_reads_from_the_portal(repo_tree):
+    repo, tmp = repo_tree["repo"], repo_tree["tmp"]
+    rpm = make_rpm(os.path.join(tmp, "work"), repo, "vigil-delta", "1.2")
+    r = build(repo)
+    assert r.returncode == 0, r.stderr
+    assert "indexed 3 .deb packages" in r.stdout and "yum metadata by createrepo_c" in r.stdout
+    assert os.path.exists(os.path.join(repo, "repodata", "repomd.xml"))
+    # The marker covers createrepo_c's files too, so a rebuild is skipped.
+    marker = open(os.path.join(repo, "repo_complete")).read()
+    assert "  repodata/repomd.xml\n" in marker and "  vigil-delta-1.2-1.noarch.rpm\n" in marker
+    assert "skipping the build" in build(repo).stdout
+    cfg = f"repo:\n  dir: {repo}\ninfra_portal:\n  home: {{ domain: i.pigsty }}\n"
+    with Vigil(config_text=cfg, only=["portal"]) as v:
+        repo_file = os.path.join(tmp, "pigsty.repo")
+        with open(repo_file, "w") as f:
+            f.write(requests.get(v.url("portal", "/pigsty.repo"), timeout=5).text)
+        r = dnf(tmp, repo_file, "repoquery", "--available")
+        assert r.returncode == 0 and r.stdout.split() == ["vigil-delta-0:1.2-1.noarch"], r.stdout + r.stderr
+        r = dnf(tmp, repo_file, "install", "--downloadonly", "--destdir", os.path.join(tmp, "got"), "vigil-delta")
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert sha256(os.path.join(tmp, "got", os.path.basename(rpm))) == sha256(rpm)
 
 
 def test_sources_command_prints_deb_line_and_yum_section():
