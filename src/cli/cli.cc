@@ -161,7 +161,8 @@ int Main(int argc, char** argv) {
   std::string repo_dir, repo_file, repo_os = "deb";
   bool repo_force = false;
   CLI::App* repo_build = repo_cmd->add_subcommand("build", "Write apt (and yum) metadata and the repo_complete marker");
-  repo_build->add_option("dir", repo_dir, "Repository directory (default: repo.dir)");
+  repo_build->add_option("dir", repo_dir,
+                         "Repository directory (default: <repo.home>/<repo.name>, or repo.dir when set)");
   repo_build->add_flag("--force", repo_force, "Rebuild even when repo_complete matches");
   CLI::App* repo_sources = repo_cmd->add_subcommand("sources", "Print the repo definition other nodes use");
   repo_sources->add_option("--os", repo_os, "deb (sources.list line) or el (yum .repo)")
@@ -171,7 +172,9 @@ int Main(int argc, char** argv) {
   CLI::App* repo_unpack =
       repo_cmd->add_subcommand("unpack", "Replace the repository from a .tgz after verifying every checksum");
   repo_unpack->add_option("in", repo_file, "Input .tgz")->required();
-  for (CLI::App* c : {repo_pack, repo_unpack}) c->add_option("--dir", repo_dir, "Repository directory (default: repo.dir)");
+  for (CLI::App* c : {repo_pack, repo_unpack}) {
+    c->add_option("--dir", repo_dir, "Repository directory (default: <repo.home>/<repo.name>, or repo.dir when set)");
+  }
   for (CLI::App* c : {repo_build, repo_sources, repo_pack, repo_unpack}) AddConfigOptions(c, &repo_opts);
 
   // The portal's certificate authority in <data_dir>/pki.

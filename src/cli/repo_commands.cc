@@ -25,10 +25,15 @@ int Fail(const Status& st) {
   return 1;
 }
 
-std::string RepoDir(const config::Settings& settings, const std::string& given) {
-  if (!given.empty()) return given;
+repo::RepoLocation Location(const config::Settings& settings) {
   const config::ComponentSettings* repo = settings.Find("repo");
-  return repo != nullptr ? config::GetString(repo->section, "dir") : settings.data_dir + "/repo";
+  if (repo == nullptr) return repo::LocateRepo("/www", "pigsty", "");
+  return repo::LocateRepo(config::GetString(repo->section, "home"), config::GetString(repo->section, "name"),
+                          config::GetString(repo->section, "dir"));
+}
+
+std::string RepoDir(const config::Settings& settings, const std::string& given) {
+  return given.empty() ? Location(settings).dir : given;
 }
 
 // The port of portal.listen, 80 when it cannot be read.
@@ -74,7 +79,7 @@ int RepoBuildCommand(const config::LoadOptions& opts, const std::string& dir, bo
 int RepoSourcesCommand(const config::LoadOptions& opts, const std::string& os) {
   config::Settings settings;
   if (!Load(opts, &settings)) return 2;
-  std::string base = repo::RepoBaseUrl(settings.admin_ip, PortalPort(settings));
+  std::string base = repo::RepoBaseUrl(settings.admin_ip, PortalPort(settings), Location(settings).url_path);
   if (os == "el" || os == "rpm") {
     std::printf("%s", repo::YumRepoFile(base).c_str());
   } else if (os == "deb" || os == "debian" || os.empty()) {

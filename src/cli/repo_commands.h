@@ -11,7 +11,7 @@
 
 namespace vigil::cli {
 
-// `vigil repo build [DIR] [--force]`: DIR defaults to repo.dir.
+// `vigil repo build [DIR] [--force]`: DIR defaults to <repo.home>/<repo.name> (repo.dir when set).
 int RepoBuildCommand(const config::LoadOptions& opts, const std::string& dir, bool force);
 
 // `vigil repo sources [--os deb|el]`: the client definition for other nodes.

@@ -129,7 +129,13 @@ Schema Build() {
   s.sections.push_back(Component("repo", "the local software repository (yum/apt), served by the portal",
                                  {Enabled(),
                                   HostPort("listen", "", "own address; \"\" means served through the portal", true),
-                                  String("dir", "${data_dir}/repo", "directory holding the repository", false)}));
+                                  String("home", "/www", "Pigsty's repo_home: the directory holding the repository",
+                                         false),
+                                  String("name", "pigsty",
+                                         "Pigsty's repo_name: the repository is <home>/<name>, served at /<name>",
+                                         false),
+                                  String("dir", "",
+                                         "overrides <home>/<name> as the repository directory; the URL stays /<name>")}));
   s.sections.push_back(Component(
       "metrics", "the VictoriaMetrics role: time series storage and the Prometheus query API",
       {Enabled(), HostPort("listen", "0.0.0.0:8428", "HTTP address"),

@@ -1,5 +1,6 @@
 #include "config/validator.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <functional>
@@ -100,6 +101,7 @@ class EffectiveBuilder {
     }
     CheckInfraPortal(root, &out);
     CheckScrapeTimeout(root, out);
+    CheckRepoName(root, out);
     return out;
   }
 
@@ -346,6 +348,23 @@ class EffectiveBuilder {
     Error(key, at,
           "scrape_timeout (" + scrape["scrape_timeout"].Scalar() + ") must not exceed scrape_interval (" +
               scrape["scrape_interval"].Scalar() + ")");
+  }
+
+  // repo.name is one URL path segment and directory name: /pigsty, <home>/pigsty.
+  void CheckRepoName(const YAML::Node& root, const YAML::Node& out) {
+    const YAML::Node name = out["repo"]["name"];
+    if (!name.IsScalar()) return;
+    const std::string& s = name.Scalar();
+    if (s.empty()) return;  // the key's own check reports it
+    bool ok = s != "." && s != ".." && std::all_of(s.begin(), s.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+             c == '.';
+    });
+    if (ok) return;
+    YAML::Node at;
+    RawAt(root, "repo", "name", &at);
+    Error("repo.name", at,
+          "expected one path segment of letters, digits, '-', '_' or '.' such as pigsty, got \"" + s + "\"");
   }
 
   const Schema& schema_;

@@ -64,7 +64,8 @@ struct PortalComponent::State {
   std::string ca_cert;  // served at /ca.crt; empty when HTTPS is off
   std::string www;
   uint16_t https_port = 0;  // for enforce_https redirects; 0 = no HTTPS
-  std::unique_ptr<StaticFiles> repo;  // /pigsty
+  std::string repo_path = "/pigsty";   // "/<repo.name>", the URL path of the repository
+  std::unique_ptr<StaticFiles> repo;  // serves repo_path; null when the repo component is disabled
   std::vector<std::unique_ptr<StaticFiles>> statics;  // per vhost index, null without `path`
   std::unique_ptr<StaticFiles> acme;  // <www>/acme
   std::vector<std::unique_ptr<SnippetRouter>> snippets;  // per vhost index, null without `config`
@@ -125,8 +126,12 @@ Result<std::shared_ptr<const PortalComponent::State>> PortalComponent::BuildStat
   st->vhosts = std::move(*vhosts);
   st->www = www;
   st->https_port = https_ ? https_->port() : 0;
-  if (const config::ComponentSettings* repo = settings.Find("repo"); repo != nullptr && repo->enabled) {
-    st->repo = std::make_unique<StaticFiles>(config::GetString(repo->section, "dir"), true);
+  if (const config::ComponentSettings* repo = settings.Find("repo"); repo != nullptr) {
+    repo::RepoLocation where = repo::LocateRepo(config::GetString(repo->section, "home"),
+                                                config::GetString(repo->section, "name"),
+                                                config::GetString(repo->section, "dir"));
+    st->repo_path = where.url_path;
+    if (repo->enabled) st->repo = std::make_unique<StaticFiles>(where.dir, true);
   }
   for (const auto& v : st->vhosts.hosts()) {
     st->statics.push_back(v.path.empty() ? nullptr : std::make_unique<StaticFiles>(v.path, v.listing));
@@ -141,7 +146,7 @@ Result<std::shared_ptr<const PortalComponent::State>> PortalComponent::BuildStat
     std::vector<std::string> builtins = {"/"};
     if (v.is_home) {
       for (const auto& sub : kHomeSubPaths) builtins.emplace_back(sub.prefix);
-      builtins.emplace_back("/pigsty");
+      builtins.emplace_back(st->repo_path);
     }
     st->snippets.push_back(std::make_unique<SnippetRouter>(*v.config, std::move(builtins),
                                                            v.domains.empty() ? settings.admin_ip : v.domains[0]));
@@ -413,7 +418,7 @@ net::HttpResponse PortalComponent::RouteBuiltin(const State& st, const VirtualHo
   if (vhost.is_home) {
     if (path == "/pigsty.repo" || path == "/pigsty.list") {
       std::string host(req.Header("Host"));
-      std::string base = repo::RepoBaseUrl(host.empty() ? settings_.admin_ip : host, 80);
+      std::string base = repo::RepoBaseUrl(host.empty() ? settings_.admin_ip : host, 80, st.repo_path);
       bool yum = path == "/pigsty.repo";
       return net::HttpResponse::Text(200, yum ? repo::YumRepoFile(base) : repo::AptSourceList(base));
     }
@@ -424,9 +429,9 @@ net::HttpResponse PortalComponent::RouteBuiltin(const State& st, const VirtualHo
       StaticFiles pki(settings_.data_dir + "/pki", false);
       return pki.Serve(req, "/ca.crt", path);
     }
-    if (path == "/pigsty" || path.starts_with("/pigsty/")) {
+    if (path.starts_with(st.repo_path) && (path.size() == st.repo_path.size() || path[st.repo_path.size()] == '/')) {
       if (!st.repo) return ErrorPage(404, "the repo component is disabled");
-      std::string rel = path.size() > 7 ? path.substr(7) : "";
+      std::string rel = path.substr(st.repo_path.size());
       return st.repo->Serve(req, rel.empty() ? "/" : rel, path);
     }
     for (const auto& sub : kHomeSubPaths) {

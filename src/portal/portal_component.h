@@ -8,7 +8,7 @@
 //     process's components (/vmetrics/ -> metrics, /vmalert/ -> rules,
 //     /alertmgr/ -> alertmanager, /blackbox/ -> probe, /ui/, /vlogs/,
 //     /vtraces/; prefix stripped; 502 when the component does not run here),
-//     /ca.crt, the local repository under /pigsty, and portal.www.
+//     /ca.crt, the local repository under /<repo.name> (/pigsty), and portal.www.
 // HTTPS uses the certificates of entries that name `cert`/`key` (or a
 // `certbot` name with files in /etc/letsencrypt/live) by SNI, and otherwise
 // a server certificate from the portal's CA in <data_dir>/pki (Pki). Every

@@ -2,11 +2,24 @@
 
 namespace vigil::repo {
 
-std::string RepoBaseUrl(std::string_view host, int port) {
+RepoLocation LocateRepo(std::string_view home, std::string_view name, std::string_view dir) {
+  RepoLocation out;
+  if (!dir.empty()) {
+    out.dir = dir;
+  } else {
+    out.dir = home;
+    if (out.dir.empty() || out.dir.back() != '/') out.dir += '/';
+    out.dir += name;
+  }
+  out.url_path = "/" + std::string(name);
+  return out;
+}
+
+std::string RepoBaseUrl(std::string_view host, int port, std::string_view url_path) {
   std::string url = "http://";
   url += host;
   if (port != 80 && port > 0) url += ":" + std::to_string(port);
-  url += "/pigsty";
+  url += url_path;
   return url;
 }
 

@@ -199,6 +199,27 @@ def test_rpm_files_get_yum_metadata_that_dnf_reads_from_the_portal(repo_tree):
         assert sha256(os.path.join(tmp, "got", os.path.basename(rpm))) == sha256(rpm)
 
 
+def test_repo_home_and_name_place_the_directory_and_its_url(repo_tree):
+    # Pigsty's repo_home/repo_name: the repository is <home>/<name>, served at /<name>.
+    tmp = repo_tree["tmp"]
+    os.rename(repo_tree["repo"], os.path.join(tmp, "el9"))
+    settings = ["--data-dir", os.path.join(tmp, "data"), "--set", f"repo.home={tmp}", "--set", "repo.name=el9"]
+    r = run_vigil("repo", "build", *settings)  # no DIR: <home>/<name>
+    assert r.returncode == 0 and "indexed 3 .deb packages" in r.stdout, r.stdout + r.stderr
+    assert os.path.exists(os.path.join(tmp, "el9", "repo_complete"))
+    r = run_vigil("repo", "sources", *settings, "--set", "admin_ip=10.10.10.10")
+    assert r.stdout == "deb [trusted=yes] http://10.10.10.10/el9 ./\n"
+    cfg = f"repo:\n  home: {tmp}\n  name: el9\ninfra_portal:\n  home: {{ domain: i.pigsty }}\n"
+    with Vigil(config_text=cfg, only=["portal"]) as v:
+        got = requests.get(v.url("portal", "/el9/Packages"), timeout=5)
+        assert got.status_code == 200 and got.content == open(os.path.join(tmp, "el9", "Packages"), "rb").read()
+        listing = requests.get(v.url("portal", "/pigsty.list"), timeout=5).text
+        assert listing == f"deb [trusted=yes] {v.url('portal', '/el9')} ./\n"
+        assert requests.get(v.url("portal", "/pigsty/Packages"), timeout=5).status_code == 404
+        r = apt(tmp, v.url("portal", "/el9"), "update")
+        assert r.returncode == 0 and "E:" not in r.stdout + r.stderr, r.stdout + r.stderr
+
+
 def test_sources_command_prints_deb_line_and_yum_section():
     with tempfile.TemporaryDirectory() as tmp:
         r = run_vigil("repo", "sources", "--data-dir", tmp, "--set", "admin_ip=10.10.10.10")

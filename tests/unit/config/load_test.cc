@@ -100,7 +100,9 @@ TEST(LoadTest, EmptyTextGivesBuiltInDefaults) {
     EXPECT_EQ(c->http_listen, w.http_listen) << w.name;
   }
   EXPECT_EQ(s.Find("nope"), nullptr);
-  EXPECT_EQ(GetString(s.Find("repo")->section, "dir"), "/var/lib/vigil/repo");
+  EXPECT_EQ(GetString(s.Find("repo")->section, "home"), "/www");  // Pigsty's repo_home and repo_name
+  EXPECT_EQ(GetString(s.Find("repo")->section, "name"), "pigsty");
+  EXPECT_EQ(GetString(s.Find("repo")->section, "dir"), "");
   EXPECT_EQ(GetString(s.Find("scrape")->section, "targets_dir"), "/var/lib/vigil/targets");
   EXPECT_THAT(GetStringList(s.Find("rules")->section, "files"), ElementsAre("/var/lib/vigil/rules/*.yml"));
   EXPECT_THAT(GetStringList(s.Find("dns")->section, "hosts_dir"), ElementsAre("/etc/hosts.d", "/etc/dnsmasq.d/pigsty"));
@@ -291,6 +293,14 @@ TEST(LoadErrorTest, ScrapeTimeoutMustNotExceedInterval) {
             "vigil.yml:2:19: scrape.scrape_timeout: scrape_timeout (1m) must not exceed scrape_interval (10s)");
 }
 
+TEST(LoadErrorTest, RepoNameIsOnePathSegment) {
+  EXPECT_EQ(OnlyError("repo:\n  name: a/b\n"),
+            "vigil.yml:2:9: repo.name: expected one path segment of letters, digits, '-', '_' or '.' such as pigsty, "
+            "got \"a/b\"");
+  EXPECT_THAT(OnlyError("repo: { name: \"..\" }\n"), HasSubstr("repo.name: expected one path segment"));
+  EXPECT_TRUE(LoadText("repo: { home: /srv, name: el9.x86_64 }\n").ok);
+}
+
 TEST(LoadTest, SharedPortsAreLeftToBindTime) {
   // Which components run is decided by `serve --only`, after loading, so two
   // components on one port are not a config error; binding reports it.
@@ -367,7 +377,7 @@ TEST(SubstitutionTest, AdminIpAndDataDirInEveryString) {
   // A user-given infra_portal replaces the default one entirely.
   EXPECT_FALSE(portal["grafana"].IsDefined());
   // Defaults that mention the variables follow the file's values.
-  EXPECT_EQ(GetString(l.settings.Find("repo")->section, "dir"), "/data/vigil/repo");
+  EXPECT_EQ(GetString(l.settings.Find("scrape")->section, "targets_dir"), "/data/vigil/targets");
   // Inside free-form native config too, but "${1}" is the config's own.
   const YAML::Node job = l.settings.Find("scrape")->section["scrape_configs"][0];
   EXPECT_EQ(job["file_sd_configs"][0]["files"][0].Scalar(), "/data/vigil/targets/node/*.yml");
@@ -386,7 +396,7 @@ TEST(SubstitutionTest, DataDirMayUseAdminIp) {
   Loaded l = LoadText("admin_ip: 10.0.0.7\ndata_dir: /srv/${admin_ip}\n");
   ASSERT_TRUE(l.ok) << l.Text();
   EXPECT_EQ(l.settings.data_dir, "/srv/10.0.0.7");
-  EXPECT_EQ(GetString(l.settings.Find("repo")->section, "dir"), "/srv/10.0.0.7/repo");
+  EXPECT_EQ(GetString(l.settings.Find("scrape")->section, "targets_dir"), "/srv/10.0.0.7/targets");
 }
 
 TEST(RenderTest, EffectiveConfigHasEveryKeyAndLoadsBackTheSame) {

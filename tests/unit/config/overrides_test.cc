@@ -106,7 +106,7 @@ TEST(SetOverrideTest, AdminIpOverrideIsSubstitutedEverywhere) {
 TEST(SetOverrideTest, DataDirOverrideIsSubstitutedInDefaults) {
   Loaded l = Load("", {"data_dir=/tmp/x"});
   ASSERT_TRUE(l.ok) << l.Text();
-  EXPECT_EQ(GetString(l.Section("repo"), "dir"), "/tmp/x/repo");
+  EXPECT_EQ(GetString(l.Section("scrape"), "targets_dir"), "/tmp/x/targets");
   EXPECT_THAT(GetStringList(l.Section("rules"), "files"), ElementsAre("/tmp/x/rules/*.yml"));
 }
 
