@@ -21,6 +21,7 @@ std::vector<std::string> CheckNativeConfigs(const config::Settings& settings) {
                                               config::GetString(portal->section, "ssl_mode"));
     if (!vhosts.ok()) errors.push_back(vhosts.status().message());
   }
+  for (std::string& e : errors) e = settings.source + ": " + e;
   return errors;
 }
 

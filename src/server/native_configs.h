@@ -12,7 +12,8 @@
 namespace vigil::server {
 
 // One message per invalid section of the enabled components, naming the
-// section ("scrape.scrape_configs: line 3: ..."); empty when all are valid.
+// config file and the section ("/etc/vigil/vigil.yml: infra_portal.api.config:
+// line 3: ..."); empty when all are valid.
 std::vector<std::string> CheckNativeConfigs(const config::Settings& settings);
 
 }  // namespace vigil::server

@@ -277,4 +277,4 @@ def test_check_config_reports_a_bad_snippet():
                     "    config: |\n      location / {\n        proxy_buffering off;\n      }\n")
         r = run_vigil("check-config", "--config", path, "--data-dir", tmp)
         assert r.returncode == 2
-        assert 'infra_portal.api.config: line 2: unsupported directive "proxy_buffering"' in r.stderr
+        assert f'{path}: infra_portal.api.config: line 2: unsupported directive "proxy_buffering"' in r.stderr
