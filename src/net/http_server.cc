@@ -618,6 +618,10 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(std::shared_ptr<Connection
         r.body = std::move(gz);
         r.headers.emplace_back("Content-Encoding", "gzip");
         r.headers.emplace_back("Vary", "Accept-Encoding");
+        // Other bytes than the entity's: a strong validator becomes weak (RFC 9110 8.8.3, as nginx's gzip).
+        for (auto& [k, v] : r.headers) {
+          if (beast::iequals(k, "ETag") && v.starts_with('"')) v.insert(0, "W/");
+        }
       }
     }
     if ((r.stream || r.file) && !head) {

@@ -2,6 +2,7 @@
 files, reverse proxy, HTTPS with the generated CA, access log — driven with
 curl and openssl."""
 
+import gzip
 import http.server
 import json
 import os
@@ -73,6 +74,8 @@ def site():
             f.write("hello portal\n")
         with open(os.path.join(www, "big.bin"), "wb") as f:
             f.write(bytes(range(256)) * 64)  # 16 KiB
+        with open(os.path.join(www, "notes.txt"), "w") as f:
+            f.write("a line of text to compress\n" * 200)
         with open(os.path.join(www, "sub", "index.html"), "w") as f:
             f.write("<h1>sub</h1>\n")
         with open(os.path.join(repo, "pool", "a_1.0_all.deb"), "wb") as f:
@@ -134,6 +137,22 @@ def test_etag_and_last_modified_revalidate_to_304(portal):
     assert status == 304
     status, _, _ = curl("-H", 'If-None-Match: "other"', url(portal, "/hello.txt"))
     assert status == 200
+
+
+def test_text_is_gzipped_for_clients_that_accept_it_with_a_weak_etag(portal):
+    _, plain_headers, plain = curl(url(portal, "/notes.txt"))
+    assert "content-encoding" not in plain_headers
+    status, headers, body = curl("-H", "Accept-Encoding: gzip", url(portal, "/notes.txt"))
+    assert status == 200 and headers["content-encoding"] == "gzip" and headers["vary"] == "Accept-Encoding"
+    assert gzip.decompress(body) == plain and len(body) < len(plain) // 10
+    # Other bytes than the file's: the validator is weak (as nginx's gzip), and still revalidates.
+    assert headers["etag"] == "W/" + plain_headers["etag"]
+    status, _, body = curl("-H", "Accept-Encoding: gzip", "-H", f"If-None-Match: {headers['etag']}",
+                           url(portal, "/notes.txt"))
+    assert status == 304 and body == b""
+    # Binary types are sent as they are.
+    _, headers, _ = curl("-H", "Accept-Encoding: gzip", url(portal, "/big.bin"))
+    assert "content-encoding" not in headers and headers["etag"].startswith('"')
 
 
 def test_range_requests_206_suffix_and_416(portal):
