@@ -1,8 +1,10 @@
 // libFuzzer target for the log ingestion parsers (src/ingest/log_ingest.h):
-// JSON lines, Elasticsearch bulk, Loki push JSON and protobuf, and the log
-// store's WAL record codec on what they produce.
+// JSON lines, Elasticsearch bulk, Loki push JSON and protobuf, OTLP logs
+// protobuf (src/ingest/otlp_logs.h), and the log store's WAL record codec on
+// what they produce.
 //
-// The first input byte picks the format; the rest is the body. Properties:
+// The first input byte picks the format (its low 3 bits; 4..7: OTLP logs)
+// and options; the rest is the body. Properties:
 //   - parsing never crashes and never reads outside the body (ASan);
 //   - every entry has a non-empty _msg and sorted, unique stream labels;
 //   - rows + skipped lines never exceed the number of lines (line formats);
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include "ingest/log_ingest.h"
+#include "ingest/otlp_logs.h"
 #include "logstore/entry_codec.h"
 
 namespace {
@@ -40,7 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<vigil::logstore::LogEntry> out;
   vigil::ingest::LogIngestStats stats;
   const size_t lines = static_cast<size_t>(std::count(body.begin(), body.end(), '\n')) + 1;
-  switch (mode & 3) {
+  switch (mode & 7) {
     case 0:
       vigil::ingest::ParseJsonLines(body, options, &out, &stats);
       Check(stats.rows + stats.bad_lines + stats.too_long <= lines);
@@ -54,8 +57,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 2:
       (void)vigil::ingest::ParseLokiPushJson(body, options, &out, &stats);
       break;
-    default:
+    case 3:
       (void)vigil::ingest::ParseLokiPushProtobuf(body, options, &out, &stats);
+      break;
+    default:
+      (void)vigil::ingest::ParseOtlpLogsProtobuf(body, options, &out, &stats);
+      Check(stats.rows == out.size());
       break;
   }
   for (const auto& e : out) {

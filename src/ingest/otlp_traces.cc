@@ -6,6 +6,7 @@
 #include "base/base64.h"
 #include "base/json.h"
 #include "base/varint.h"
+#include "ingest/otlp_wire.h"
 #include "ingest/protowire.h"
 #include "ingest/span_row.h"
 
@@ -33,12 +34,6 @@ enum LinkField : uint32_t {
 };
 constexpr uint32_t kStatusMessage = 2;
 constexpr uint32_t kStatusCode = 3;
-constexpr uint32_t kKeyValueKey = 1;
-constexpr uint32_t kKeyValueValue = 2;
-enum AnyValueField : uint32_t {
-  kAnyString = 1, kAnyBool = 2, kAnyInt = 3, kAnyDouble = 4, kAnyArray = 5, kAnyKvList = 6, kAnyBytes = 7,
-};
-constexpr uint32_t kListValues = 1;  // ArrayValue.values and KeyValueList.values
 
 constexpr std::string_view kErrorPrefix = "cannot unmarshal OTLP ExportTraceServiceRequest: ";
 
@@ -52,11 +47,11 @@ void PutBytesField(std::string* out, uint32_t field, std::string_view bytes) {
   out->append(bytes);
 }
 
-class ProtoTraceParser {
+class ProtoTraceParser : private OtlpMessageReader {
  public:
   ProtoTraceParser(std::string_view body, const OtlpTraceLimits& limits, logstore::RowBatch* out,
                    OtlpTraceStats* stats)
-      : r_(body), limits_(limits), out_(out), stats_(stats) {}
+      : OtlpMessageReader(body, limits.max_value_depth), limits_(limits), out_(out), stats_(stats) {}
 
   bool ParseRequest(std::string_view msg) {
     return ForEachField(msg, "ExportTraceServiceRequest", [&](uint32_t field, uint32_t wire, const char* tag,
@@ -67,47 +62,9 @@ class ProtoTraceParser {
     });
   }
 
-  std::string error() const { return r_.error(); }
+  using OtlpMessageReader::error;
 
  private:
-  // Calls fn(field, wire, tag_start, &p, end) for each field of msg; stops at
-  // the first false. `message` names the message type where it is read (the
-  // errors name fields, which carry their type).
-  template <typename Fn>
-  bool ForEachField(std::string_view msg, [[maybe_unused]] std::string_view message, Fn&& fn) {
-    const char* p = msg.data();
-    const char* end = p + msg.size();
-    while (p < end) {
-      const char* tag = p;
-      uint32_t field = 0;
-      uint32_t wire = 0;
-      if (!r_.ReadTag(&p, end, &field, &wire)) return false;
-      if (!fn(field, wire, tag, &p, end)) return false;
-    }
-    return true;
-  }
-
-  bool Sub(const char* tag, uint32_t wire, const char** p, const char* end, std::string_view name,
-           std::string_view* out) {
-    return r_.ExpectWireType(tag, wire, WireType::kLengthDelimited, name) && r_.ReadLengthDelimited(p, end, out, name);
-  }
-
-  bool Varint(const char* tag, uint32_t wire, const char** p, const char* end, std::string_view name, uint64_t* v) {
-    return r_.ExpectWireType(tag, wire, WireType::kVarint, name) && r_.ReadVarint(p, end, v, name);
-  }
-
-  bool Fixed64(const char* tag, uint32_t wire, const char** p, const char* end, std::string_view name, uint64_t* v) {
-    return r_.ExpectWireType(tag, wire, WireType::kFixed64, name) && r_.ReadFixed64(p, end, v, name);
-  }
-
-  bool Fixed32(const char* tag, uint32_t wire, const char** p, const char* end, std::string_view name, uint32_t* v) {
-    if (!r_.ExpectWireType(tag, wire, WireType::kFixed32, name)) return false;
-    if (end - *p < 4) return r_.Fail(*p, std::string("truncated fixed32 in ").append(name));
-    *v = DecodeFixed32(*p);
-    *p += 4;
-    return true;
-  }
-
   bool ParseResourceSpans(std::string_view msg) {
     // One origin and one list of ScopeSpans reused for every ResourceSpans
     // (senders such as the OTel collector send one per resource and batch).
@@ -374,12 +331,12 @@ class ProtoTraceParser {
     bool ok = ForEachField(msg, "KeyValue", [&](uint32_t field, uint32_t wire, const char* tag, const char** p,
                                                 const char* end) {
       std::string_view v;
-      if (field == kKeyValueKey) {
+      if (field == kOtlpKeyValueKey) {
         if (!Sub(tag, wire, p, end, "KeyValue.key", &v)) return false;
         a.key.assign(v.substr(0, limits_.max_value_bytes));
         return true;
       }
-      if (field == kKeyValueValue) {
+      if (field == kOtlpKeyValueValue) {
         a.value.clear();
         return Sub(tag, wire, p, end, "KeyValue.value", &v) && RenderAnyValue(v, 0, /*nested=*/false, &a.value);
       }
@@ -412,103 +369,6 @@ class ProtoTraceParser {
     attrs->clear();
   }
 
-  // Renders an AnyValue: plain text at the top level, JSON inside arrays/maps.
-  bool RenderAnyValue(std::string_view msg, int depth, bool nested, std::string* out) {
-    if (depth > limits_.max_value_depth) return r_.Fail(msg.data(), "AnyValue nested too deeply");
-    const size_t start = out->size();
-    bool ok = ForEachField(msg, "AnyValue", [&](uint32_t field, uint32_t wire, const char* tag, const char** p,
-                                                const char* end) {
-      std::string_view v;
-      uint64_t n = 0;
-      out->resize(start);  // a oneof: the last value wins
-      switch (field) {
-        case kAnyString:
-          if (!Sub(tag, wire, p, end, "AnyValue.string_value", &v)) return false;
-          if (nested) json::AppendString(out, v); else out->append(v);
-          return true;
-        case kAnyBool:
-          if (!Varint(tag, wire, p, end, "AnyValue.bool_value", &n)) return false;
-          out->append(n != 0 ? "true" : "false");
-          return true;
-        case kAnyInt:
-          if (!Varint(tag, wire, p, end, "AnyValue.int_value", &n)) return false;
-          out->append(std::to_string(static_cast<int64_t>(n)));
-          return true;
-        case kAnyDouble: {
-          if (!Fixed64(tag, wire, p, end, "AnyValue.double_value", &n)) return false;
-          double d = 0;
-          std::memcpy(&d, &n, sizeof d);
-          json::AppendNumber(out, d);
-          return true;
-        }
-        case kAnyArray: {
-          if (!Sub(tag, wire, p, end, "AnyValue.array_value", &v)) return false;
-          out->push_back('[');
-          bool first = true;
-          bool ok2 = ForEachField(v, "ArrayValue", [&](uint32_t f, uint32_t w, const char* t, const char** q,
-                                                       const char* e) {
-            if (f != kListValues) return r_.SkipField(q, e, f, w);
-            std::string_view elem;
-            if (!Sub(t, w, q, e, "ArrayValue.values", &elem)) return false;
-            if (!first) out->push_back(',');
-            first = false;
-            return RenderAnyValue(elem, depth + 1, true, out);
-          });
-          out->push_back(']');
-          return ok2;
-        }
-        case kAnyKvList: {
-          if (!Sub(tag, wire, p, end, "AnyValue.kvlist_value", &v)) return false;
-          out->push_back('{');
-          bool first = true;
-          bool ok2 = ForEachField(v, "KeyValueList", [&](uint32_t f, uint32_t w, const char* t, const char** q,
-                                                         const char* e) {
-            if (f != kListValues) return r_.SkipField(q, e, f, w);
-            std::string_view kv;
-            if (!Sub(t, w, q, e, "KeyValueList.values", &kv)) return false;
-            if (!first) out->push_back(',');
-            first = false;
-            return RenderNestedKeyValue(kv, depth + 1, out);
-          });
-          out->push_back('}');
-          return ok2;
-        }
-        case kAnyBytes:
-          if (!Sub(tag, wire, p, end, "AnyValue.bytes_value", &v)) return false;
-          if (nested) json::AppendString(out, Base64Encode(v)); else out->append(Base64Encode(v));
-          return true;
-        default:
-          out->resize(start);
-          return r_.SkipField(p, end, field, wire);
-      }
-    });
-    if (ok && nested && out->size() == start) out->append("null");
-    return ok;
-  }
-
-  bool RenderNestedKeyValue(std::string_view msg, int depth, std::string* out) {
-    std::string key;
-    std::string value;
-    bool ok = ForEachField(msg, "KeyValue", [&](uint32_t field, uint32_t wire, const char* tag, const char** p,
-                                                const char* end) {
-      std::string_view v;
-      if (field == kKeyValueKey) {
-        if (!Sub(tag, wire, p, end, "KeyValue.key", &v)) return false;
-        key.assign(v);
-        return true;
-      }
-      if (field == kKeyValueValue) {
-        value.clear();
-        return Sub(tag, wire, p, end, "KeyValue.value", &v) && RenderAnyValue(v, depth, true, &value);
-      }
-      return r_.SkipField(p, end, field, wire);
-    });
-    json::AppendString(out, key);
-    out->push_back(':');
-    out->append(value.empty() ? "null" : value);
-    return ok;
-  }
-
   // Clears `s` for the next span, keeping the capacity of its strings and
   // vectors (one Span is reused for a whole request).
   void ResetSpan(Span* s) {
@@ -531,7 +391,6 @@ class ProtoTraceParser {
     s->status_message.clear();
   }
 
-  ProtoReader r_;
   Span span_;
   SpanOrigin origin_;                          // of the ResourceSpans being read
   std::vector<std::string_view> scope_spans_;  // of the ResourceSpans being read

@@ -7,6 +7,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "ingest/log_ingest.h"
+#include "ingest/otlp_logs.h"
 #include "logstore/log_store.h"
 #include "net/compression.h"
 
@@ -194,6 +195,28 @@ net::HttpResponse LogsComponent::InsertLoki(net::HttpRequest& req) {
   return r;
 }
 
+// POST /insert/opentelemetry/v1/logs (OTLP/HTTP, protobuf only, as VictoriaLogs).
+net::HttpResponse LogsComponent::InsertOpenTelemetry(net::HttpRequest& req) {
+  const std::string_view content_type = req.Header("Content-Type");
+  if (content_type.starts_with("application/json")) {
+    return BadRequest("json encoding isn't supported for opentelemetry format. Use protobuf encoding");
+  }
+  ingest::LogIngestOptions options;
+  if (Status s = IngestOptionsOf(req, &options); !s.ok()) return BadRequest(s.message());
+  std::vector<logstore::LogEntry> entries;
+  ingest::LogIngestStats stats;
+  if (Status s = ingest::ParseOtlpLogsProtobuf(req.body, options, &entries, &stats); !s.ok()) {
+    return BadRequest("cannot read OpenTelemetry protocol data: " + s.message());
+  }
+  if (Status s = Store("opentelemetry_protobuf", std::move(entries), stats); !s.ok())
+    return net::HttpResponse::Text(500, "cannot store logs: " + s.message() + "\n");
+  // An empty ExportLogsServiceResponse: full success.
+  net::HttpResponse r;
+  r.status = 200;
+  r.SetHeader("Content-Type", "application/x-protobuf");
+  return r;
+}
+
 void LogsComponent::RegisterRoutes(net::Router& router) {
   auto bind = [this](net::HttpResponse (LogsComponent::*fn)(net::HttpRequest&)) {
     return [this, fn](net::HttpRequest& req) {
@@ -205,6 +228,7 @@ void LogsComponent::RegisterRoutes(net::Router& router) {
   router.Handle({"POST"}, "/insert/jsonline", bind(&LogsComponent::InsertJsonLines), heavy);
   router.Handle({"POST"}, "/insert/elasticsearch/_bulk", bind(&LogsComponent::InsertElasticsearchBulk), heavy);
   router.Handle({"POST"}, "/insert/loki/api/v1/push", bind(&LogsComponent::InsertLoki), heavy);
+  router.Handle({"POST"}, "/insert/opentelemetry/v1/logs", bind(&LogsComponent::InsertOpenTelemetry), heavy);
   // What Elasticsearch clients (Vector, Filebeat) ask before sending.
   for (std::string path : {"/insert/elasticsearch", "/insert/elasticsearch/"}) {
     router.Handle({"GET", "HEAD"}, path, [](net::HttpRequest&) {

@@ -50,6 +50,7 @@ class LogsComponent : public service::HttpComponent {
   net::HttpResponse InsertJsonLines(net::HttpRequest& req);
   net::HttpResponse InsertElasticsearchBulk(net::HttpRequest& req);
   net::HttpResponse InsertLoki(net::HttpRequest& req);
+  net::HttpResponse InsertOpenTelemetry(net::HttpRequest& req);
   void RegisterQueryRoutes(net::Router& router);
 
   // Query endpoints (query_handlers.cc).

@@ -4,6 +4,7 @@ ports with a temporary data dir, wait for every component's /health, stop it.
 The binary comes from $VIGIL_BIN (set by CTest), else build/release/vigil."""
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -164,3 +165,20 @@ def vigil():
     """A running vigil with every component on free loopback ports."""
     with Vigil() as v:
         yield v
+
+
+OTEL_JS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "otel-js")
+
+
+@pytest.fixture(scope="session")
+def otel_js():
+    """The OpenTelemetry JavaScript SDK from npm (otel-js/), installed from its
+    lockfile when a package it pins is missing; returns its directory."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        pytest.skip("node/npm not installed")
+    modules = os.path.join(OTEL_JS, "node_modules", "@opentelemetry")
+    if not all(os.path.isdir(os.path.join(modules, p)) for p in ("sdk-trace-base", "exporter-logs-otlp-proto")):
+        r = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=OTEL_JS, capture_output=True, text=True,
+                           timeout=600)
+        assert r.returncode == 0, r.stdout + r.stderr
+    return OTEL_JS

@@ -4,6 +4,7 @@ bulk API and the Loki push API (JSON and protobuf+snappy) read back as the
 same rows; LogsQL queries and the other /select/logsql endpoints; durability
 across restarts and kill -9; bad input."""
 
+import datetime
 import gzip
 import json
 import signal
@@ -197,6 +198,41 @@ def test_bad_queries_and_bodies_get_clear_errors(logs):
     metrics = requests.get(logs.url("logs", "/metrics"), timeout=10).text
     assert 'vl_rows_dropped_total{component="logs",reason="bad_line"} 1' in metrics
     assert 'vl_rows_dropped_total{component="logs",reason="too_long"} 1' in metrics
+
+
+def test_opentelemetry_sdk_logs_get_victorialogs_field_names(logs, otel_js):
+    url = logs.url("logs", "/insert/opentelemetry/v1/logs")
+    r = subprocess.run(["node", "send_logs.js", url], cwd=otel_js, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    sent = json.loads(r.stdout)
+    rows = {row["severity_text"]: row for row in query(logs, "scope.name:shop-lib")}
+    assert sorted(rows) == ["ERROR", "INFO", "WARN"]
+    warn = rows["WARN"]
+    assert warn["_msg"] == "payment retried" and warn["severity_number"] == "13"
+    t0 = datetime.datetime.fromtimestamp(sent["t0"] // 1000, datetime.timezone.utc)
+    fraction = f"{sent['t0'] % 1000:03d}".rstrip("0")  # RFC 3339 with trailing zeros trimmed, as VictoriaLogs
+    assert warn["_time"] == t0.strftime("%Y-%m-%dT%H:%M:%S") + (f".{fraction}" if fraction else "") + "Z"
+    # The resource is the stream; the scope and the attributes are fields, maps flattened, arrays as JSON.
+    assert 'host.name="node-1"' in warn["_stream"] and 'service.name="checkout"' in warn["_stream"]
+    assert warn["scope.version"] == "1.2.3" and warn["order.id"] == "o-17" and warn["attempt"] == "2"
+    assert warn["ratio"] == "0.5" and warn["final"] == "false" and warn["http.method"] == "POST"
+    assert json.loads(warn["tags"]) == ["a", "b"]
+    # A map body becomes fields; the record then has no message, as in VictoriaLogs.
+    assert rows["INFO"]["message"] == "cart saved" and rows["INFO"]["items"] == "3"
+    assert rows["INFO"]["_msg"].startswith("missing _msg field")
+    assert rows["ERROR"]["trace_id"] == sent["traceId"] and rows["ERROR"]["span_id"] == sent["spanId"]
+    # VL-Msg-Field names the message of map bodies; VL-Stream-Fields replaces the resource as the stream.
+    # (The SDK drops a query string from the URL; Vector and the collector send these headers too.)
+    headers = json.dumps({"VL-Msg-Field": "message", "VL-Stream-Fields": "host.name"})
+    r = subprocess.run(["node", "send_logs.js", url, headers], cwd=otel_js, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    again = query(logs, 'scope.name:shop-lib _stream:{host.name="node-1"} "cart saved"')
+    assert len(again) == 1 and again[0]["_msg"] == "cart saved" and again[0]["_stream"] == '{host.name="node-1"}'
+    # OTLP/JSON is refused as VictoriaLogs refuses it; an undecodable body is a 400 naming the problem.
+    r = requests.post(url, data=b"{}", headers={"Content-Type": "application/json"}, timeout=10)
+    assert r.status_code == 400 and "json encoding isn't supported" in r.text
+    r = requests.post(url, data=b"\x0a\x05\x12", headers={"Content-Type": "application/x-protobuf"}, timeout=10)
+    assert r.status_code == 400 and "cannot read OpenTelemetry protocol data" in r.text
 
 
 def test_elasticsearch_clients_version_probe(logs):

@@ -9,7 +9,6 @@ import gzip
 import json
 import os
 import re
-import shutil
 import subprocess
 import time
 
@@ -19,20 +18,7 @@ import requests
 from conftest import Vigil
 from test_cmdb import PG_BIN, Postgres
 
-OTEL_JS = os.path.join(os.path.dirname(__file__), "otel-js")
 API = "/select/jaeger/api"
-
-
-@pytest.fixture(scope="module")
-def otel_js():
-    """The SDK from npm, installed from the lockfile on first use."""
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.skip("node/npm not installed")
-    if not os.path.isdir(os.path.join(OTEL_JS, "node_modules", "@opentelemetry", "sdk-trace-base")):
-        r = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=OTEL_JS, capture_output=True, text=True,
-                           timeout=600)
-        assert r.returncode == 0, r.stdout + r.stderr
-    return OTEL_JS
 
 
 @pytest.fixture(scope="module")

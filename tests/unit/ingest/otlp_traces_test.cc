@@ -10,38 +10,12 @@
 
 #include "base/varint.h"
 #include "ingest/span_row.h"
+#include "pb_writer.h"
 
 namespace vigil::ingest {
 namespace {
 
 using ::testing::HasSubstr;
-
-// A minimal protobuf writer for building requests by hand.
-struct Pb {
-  std::string bytes;
-  Pb& Len(uint32_t field, std::string_view v) {
-    PutVarint64(&bytes, (uint64_t{field} << 3) | 2);
-    PutVarint64(&bytes, v.size());
-    bytes.append(v);
-    return *this;
-  }
-  Pb& Msg(uint32_t field, const Pb& m) { return Len(field, m.bytes); }
-  Pb& Varint(uint32_t field, uint64_t v) {
-    PutVarint64(&bytes, uint64_t{field} << 3);
-    PutVarint64(&bytes, v);
-    return *this;
-  }
-  Pb& Fixed64(uint32_t field, uint64_t v) {
-    PutVarint64(&bytes, (uint64_t{field} << 3) | 1);
-    PutFixed64(&bytes, v);
-    return *this;
-  }
-  Pb& Fixed32(uint32_t field, uint32_t v) {
-    PutVarint64(&bytes, (uint64_t{field} << 3) | 5);
-    PutFixed32(&bytes, v);
-    return *this;
-  }
-};
 
 Pb StringAttr(std::string_view k, std::string_view v) { return Pb().Len(1, k).Msg(2, Pb().Len(1, v)); }
 Pb AnyAttr(std::string_view k, const Pb& value) { return Pb().Len(1, k).Msg(2, value); }
