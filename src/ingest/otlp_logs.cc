@@ -1,6 +1,5 @@
 #include "ingest/otlp_logs.h"
 
-#include "base/base64.h"
 #include "ingest/otlp_wire.h"
 #include "ingest/span_row.h"
 
