@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "pb_writer.h"
+#include "otlp_test_util.h"
 
 namespace vigil::ingest {
 namespace {
@@ -19,12 +19,6 @@ using ::testing::Pair;
 
 Pb Str(std::string_view v) { return Pb().Len(1, v); }
 Pb Attr(std::string_view k, const Pb& value) { return Pb().Len(1, k).Msg(2, value); }
-
-std::map<std::string, std::string> FieldsOf(const logstore::LogEntry& e) {
-  std::map<std::string, std::string> m;
-  for (const auto& f : e.fields) m[f.name] = f.value;
-  return m;
-}
 
 constexpr uint64_t kTime = 1'700'000'000'123'456'789;
 

@@ -10,7 +10,7 @@
 
 #include "base/varint.h"
 #include "ingest/span_row.h"
-#include "pb_writer.h"
+#include "otlp_test_util.h"
 
 namespace vigil::ingest {
 namespace {
@@ -30,12 +30,6 @@ const std::string kTraceId = Bytes({0x5b, 0x8e, 0xff, 0xf7, 0x98, 0x03, 0x81, 0x
 const std::string kSpanId = Bytes({0xee, 0xe1, 0x9b, 0x7e, 0xc3, 0xc1, 0xb1, 0x74});
 const std::string kParentId = Bytes({0x01, 0, 0, 0, 0, 0, 0, 0x02});
 constexpr uint64_t kStart = 1'700'000'000'000'000'000;
-
-std::map<std::string, std::string> FieldsOf(const logstore::LogEntry& e) {
-  std::map<std::string, std::string> m;
-  for (const auto& f : e.fields) m[f.name] = f.value;
-  return m;
-}
 
 Pb FullSpan() {
   double d = 0.25;

@@ -1,11 +1,14 @@
 #pragma once
-// A minimal protobuf writer for building OTLP requests by hand in tests.
+// Helpers of the OTLP decoder tests: a minimal protobuf writer for building
+// requests by hand, and the fields of a decoded entry as a map.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 
 #include "base/varint.h"
+#include "logstore/row.h"
 
 namespace vigil::ingest {
 
@@ -35,5 +38,12 @@ struct Pb {
     return *this;
   }
 };
+
+// The entry's fields by name (the last of a repeated name wins).
+inline std::map<std::string, std::string> FieldsOf(const logstore::LogEntry& e) {
+  std::map<std::string, std::string> m;
+  for (const auto& f : e.fields) m[f.name] = f.value;
+  return m;
+}
 
 }  // namespace vigil::ingest
