@@ -1,8 +1,7 @@
 #include "portal/portal_component.h"
 
-#include <sys/stat.h>
-
 #include <chrono>
+#include <filesystem>
 
 #include "base/log.h"
 #include "net/runtime.h"
@@ -30,11 +29,6 @@ constexpr SubPath kHomeSubPaths[] = {
 };
 
 constexpr std::string_view kAcmePrefix = "/.well-known/acme-challenge/";
-
-bool FileExists(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
 
 // True for the home paths Pigsty's home.conf serves with `auth_basic off`
 // when the home entry has `auth: true`: /ui/ always, and the static root
@@ -423,7 +417,8 @@ net::HttpResponse PortalComponent::RouteBuiltin(const State& st, const VirtualHo
       return net::HttpResponse::Text(200, yum ? repo::YumRepoFile(base) : repo::AptSourceList(base));
     }
     if (path == "/ca.crt") {
-      if (st.ca_cert.empty() || !FileExists(st.ca_cert)) {
+      std::error_code ec;
+      if (st.ca_cert.empty() || !std::filesystem::is_regular_file(st.ca_cert, ec)) {
         return ErrorPage(404, "HTTPS is disabled: there is no CA certificate");
       }
       StaticFiles pki(settings_.data_dir + "/pki", false);

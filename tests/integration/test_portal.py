@@ -86,11 +86,16 @@ def site():
         yield {"tmp": tmp, "www": www, "repo": repo}
 
 
+def https_port(v):
+    """The HTTPS port conftest gave this Vigil (its --set portal.listen_https)."""
+    return int(next(a.split(":")[-1] for a in v.args if a.startswith("portal.listen_https=")))
+
+
 @pytest.fixture(scope="module")
 def portal(site, echo):
     cfg = PORTAL.format(www=site["www"], repo=site["repo"], echo_port=echo)
     with Vigil(config_text=cfg) as v:
-        v.https_port = int(next(a.split(":")[-1] for a in v.args if a.startswith("portal.listen_https=")))
+        v.https_port = https_port(v)
         yield v
 
 
@@ -279,7 +284,7 @@ def test_entry_cert_and_key_are_served_for_its_domains_by_sni(site, echo):
             f"  own: {{ domain: own.pigsty, path: {site['www']}, "
             f"cert: {other}/own.crt, key: {other}/own.key }}\n")
         with Vigil(config_text=cfg, only=["portal"]) as v:
-            port = int(next(a.split(":")[-1] for a in v.args if a.startswith("portal.listen_https=")))
+            port = https_port(v)
             own_ca = os.path.join(v.data_dir, "pki", "ca.crt")
             assert s_client_verify(port, "own.pigsty", other_ca).returncode == 0
             assert s_client_verify(port, "own.pigsty", own_ca).returncode != 0
@@ -318,7 +323,7 @@ def test_ssl_mode_enforce_redirects_to_https_except_acme(site, echo):
     with open(os.path.join(site["www"], "acme", "tok"), "w") as f:
         f.write("token\n")
     with Vigil(config_text=cfg, only=["portal"], extra_args=["--set", "portal.ssl_mode=enforce"]) as v:
-        https = next(a.split(":")[-1] for a in v.args if a.startswith("portal.listen_https="))
+        https = https_port(v)
         port = v.ports["portal"]
         status, headers, _ = curl("--resolve", f"i.pigsty:{port}:127.0.0.1", f"http://i.pigsty:{port}/a?b=1")
         assert status == 301 and headers["location"] == f"https://i.pigsty:{https}/a?b=1"
